@@ -1,0 +1,159 @@
+# imaged: an image API daemon (libmicrohttpd, SQLite, jansson, libsodium).
+#
+#   make            build build/imaged
+#   make run        start it on 127.0.0.1:8080 with ./imaged-data
+#   make check      build and run every test, also under ASan+UBSan
+#   make bench      benchmarks (print figures, assert nothing)
+#   make lint       clang-format check, banned functions, cppcheck, mandoc
+#
+# Missing Debian packages are installed first (as root), or the apt-get
+# command that would install them is printed.
+
+PROG	 = imaged
+VERSION	 = 0.1.0
+BUILD	?= build
+
+PKGS	 = libmicrohttpd sqlite3 jansson libsodium
+TPKGS	 = check libcurl
+DEBS	 = build-essential pkg-config libmicrohttpd-dev libsqlite3-dev \
+	   libjansson-dev libsodium-dev check libcurl4-openssl-dev curl
+
+CC	?= cc
+WARN	 = -Wall -Wextra -Wpedantic -Werror -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wshadow -Wpointer-arith -Wcast-qual \
+	   -Wwrite-strings -Wformat=2 -Wundef -Wimplicit-fallthrough -Wvla
+CFLAGS	?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DIMAGED_VERSION='"$(VERSION)"' \
+	   -Iinclude $(WARN) $(CFLAGS) -MMD -MP
+SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+
+# Library flags are asked of pkg-config only once the packages are there.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+TPKG_CFLAGS = $(shell pkg-config --cflags $(TPKGS) 2>/dev/null)
+TPKG_LIBS  = $(shell pkg-config --libs $(TPKGS) 2>/dev/null)
+
+MAIN_SRC = src/main.c
+LIB_SRCS = $(filter-out $(MAIN_SRC),$(sort $(wildcard src/*.c)))
+UNIT_SRCS = $(sort $(wildcard tests/unit/check_*.c)) tests/unit/runner.c
+API_SRCS = $(sort $(wildcard tests/api/*.c))
+BENCH_SRCS = $(sort $(wildcard tests/bench/*.c))
+
+LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+UNIT_OBJS = $(UNIT_SRCS:%.c=$(BUILD)/%.o)
+SAN_LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
+SAN_UNIT_OBJS = $(UNIT_SRCS:%.c=$(BUILD)/san/%.o)
+
+DEPS_OK	 = $(BUILD)/.deps-ok
+
+.PHONY: all run check unit unit-san scripts bench lint deps clean
+all: $(BUILD)/$(PROG)
+
+# --- dependencies -----------------------------------------------------------
+deps: $(DEPS_OK)
+$(DEPS_OK):
+	@missing=""; \
+	for p in $(PKGS) $(TPKGS); do \
+		pkg-config --exists $$p 2>/dev/null || missing=1; \
+	done; \
+	command -v curl >/dev/null || missing=1; \
+	command -v $(CC) >/dev/null || missing=1; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing build dependencies: $(DEBS)"; \
+			export DEBIAN_FRONTEND=noninteractive; \
+			apt-get update -qq && \
+			apt-get install -y -qq --no-install-recommends $(DEBS) \
+				>/dev/null || exit 1; \
+		else \
+			echo "missing build dependencies; install them with:"; \
+			echo "  sudo apt-get install -y $(DEBS)"; \
+			exit 1; \
+		fi; \
+	fi
+	@mkdir -p $(BUILD) && touch $@
+
+# --- the daemon -------------------------------------------------------------
+$(BUILD)/$(PROG): $(BUILD)/src/main.o $(LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/src/%.o: src/%.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(TPKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/san/%.o: %.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) $(PKG_CFLAGS) $(TPKG_CFLAGS) -c -o $@ $<
+
+# The runner links every suite; tests/unit/suites.sh lists the
+# `Suite *name_suite(void)` functions the check_*.c files define.
+$(BUILD)/suites.h: $(UNIT_SRCS) $(API_SRCS) tests/unit/suites.sh
+	@mkdir -p $(@D)
+	sh tests/unit/suites.sh $(UNIT_SRCS) $(API_SRCS) > $@
+
+$(BUILD)/tests/unit/runner.o $(BUILD)/san/tests/unit/runner.o: $(BUILD)/suites.h
+$(BUILD)/tests/unit/runner.o $(BUILD)/san/tests/unit/runner.o: ALL_CFLAGS += -I$(BUILD)
+
+API_OBJS = $(API_SRCS:%.c=$(BUILD)/%.o)
+SAN_API_OBJS = $(API_SRCS:%.c=$(BUILD)/san/%.o)
+
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(API_OBJS) $(LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(TPKG_LIBS)
+
+$(BUILD)/san/unit-tests: $(SAN_UNIT_OBJS) $(SAN_API_OBJS) $(SAN_LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS) $(TPKG_LIBS)
+
+# --- running ----------------------------------------------------------------
+run: $(BUILD)/$(PROG)
+	./$(BUILD)/$(PROG) --data-dir ./imaged-data
+
+# --- tests ------------------------------------------------------------------
+# Each stage writes "N passed, M failed" to $(BUILD)/results/<stage>;
+# tests/summary.sh adds them up into the last line of `make check`.
+RESULTS	 = $(BUILD)/results
+
+check: $(BUILD)/$(PROG) $(BUILD)/unit-tests $(BUILD)/san/unit-tests
+	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	-@IMAGED_RESULT=$(RESULTS)/unit ./$(BUILD)/unit-tests
+	-@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		IMAGED_RESULT=$(RESULTS)/sanitizers ./$(BUILD)/san/unit-tests
+	-@for t in tests/*.sh; do \
+		IMAGED=./$(BUILD)/$(PROG) IMAGED_RESULT=$(RESULTS)/$$(basename $$t .sh) \
+			sh $$t || true; \
+	done
+	@sh tests/summary.sh $(RESULTS)
+
+unit: $(BUILD)/unit-tests
+	./$(BUILD)/unit-tests
+
+unit-san: $(BUILD)/san/unit-tests
+	./$(BUILD)/san/unit-tests
+
+# --- benchmarks -------------------------------------------------------------
+BENCH_BINS = $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
+$(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJS) | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(TPKG_CFLAGS) -o $@ $^ $(PKG_LIBS) $(TPKG_LIBS)
+
+bench: $(BUILD)/$(PROG) $(BENCH_BINS)
+	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
+	@if [ -f tests/bench/http.sh ]; then IMAGED=./$(BUILD)/$(PROG) sh tests/bench/http.sh; fi
+
+# --- lint -------------------------------------------------------------------
+BANNED	 = sprintf|strcpy|strcat|strncpy|strtok|atoi|gets|vsprintf
+lint:
+	@! grep -nE '\<($(BANNED))\(' src/*.c include/imaged/*.h || \
+		{ echo "banned function used"; exit 1; }
+	clang-format --dry-run --Werror src/*.c include/imaged/*.h
+	cppcheck --quiet --error-exitcode=1 -Iinclude src
+	mandoc -Tlint man/*.[1-9]
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,69 @@
+/*
+ * blobstore.h: the image bytes, as files laid out exactly as the S3 keys
+ * of the original: <data_dir>/<bucket>/images/<user_id>/<image_id>.<ext>.
+ *
+ * The blob store alone opens, writes, fsyncs, renames and removes files.
+ * Uploads are written to a temp file in <data_dir>/tmp/ and become visible
+ * under their key only by rename(2) after an fsync, followed by an fsync of
+ * the key's folder: a key names either nothing or a whole, durable file.
+ * Every path is resolved one component at a time from the bucket folder
+ * with O_NOFOLLOW, so no key can leave the bucket or follow a symlink.
+ * Thread-safe: the store's state never changes after blobstore_open.
+ */
+#ifndef IMAGED_BLOBSTORE_H
+#define IMAGED_BLOBSTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "imaged/err.h"
+
+#define BLOB_KEY_MAX	255
+
+struct blobstore;
+struct blob_writer;
+
+/*
+ * Open the store under data_dir (which must exist), creating the bucket
+ * and temp folders if need be, and remove every temp file a crash left
+ * behind (they are all in one folder, so this costs nothing when there are
+ * none).  Errors: IMG_EUNAVAIL.
+ */
+enum img_err	 blobstore_open(const char *data_dir, const char *bucket,
+		    struct blobstore **);
+void		 blobstore_close(struct blobstore *);
+/* Whether the bucket folder is usable (for /healthz): IMG_OK or IMG_EUNAVAIL. */
+enum img_err	 blobstore_ping(struct blobstore *);
+
+/* Start a new blob in a temp file.  Errors: IMG_ENOSPACE, IMG_EUNAVAIL. */
+enum img_err	 blob_writer_new(struct blobstore *, struct blob_writer **);
+/* Append bytes.  Errors: IMG_ENOSPACE (disk full, file size limit), IMG_EUNAVAIL. */
+enum img_err	 blob_writer_write(struct blob_writer *, const void *, size_t);
+/*
+ * Make the blob durable under key: fsync, create the key's folders, rename,
+ * fsync the folder.  After success the writer owns nothing; free it.
+ * Errors: IMG_EINVAL (a key with an empty, "." or ".." component),
+ * IMG_ENOSPACE, IMG_EUNAVAIL.
+ */
+enum img_err	 blob_writer_commit(struct blob_writer *, const char *key);
+/* Free the writer, removing its temp file unless it was committed.  NULL is a no-op. */
+void		 blob_writer_free(struct blob_writer *);
+
+/* What blob_open_read found. */
+struct blob_info {
+	uint64_t	 size;
+	time_t		 mtime;
+};
+
+/*
+ * Open the blob at key for reading; *fd is the caller's to close.
+ * Errors: IMG_ENOTFOUND (no such file, or a symlink on the way),
+ * IMG_EINVAL (a malformed key), IMG_EUNAVAIL.
+ */
+enum img_err	 blob_open_read(struct blobstore *, const char *key, int *fd,
+		    struct blob_info *);
+/* Remove the blob at key; a missing file is success.  Errors: IMG_EINVAL, IMG_EUNAVAIL. */
+enum img_err	 blob_remove(struct blobstore *, const char *key);
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * catalog.h: the image metadata, in SQLite (the original's DynamoDB table
+ * ImageMetadata and its GSI UserIdIndex).
+ *
+ * The catalog owns the database file and every connection to it.  It
+ * knows nothing of HTTP or JSON: records go in as structs and come out
+ * through callbacks whose strings are borrowed from SQLite, valid only
+ * during the call (so a page is rendered with no copies).
+ *
+ * Invariants:
+ * - a row is inserted only after its blob is durable (the caller's part);
+ * - created_at is unique and increasing across all inserts of one catalog,
+ *   also across restarts (it continues from the largest stored value);
+ * - every call is thread-safe: readers take a connection from a pool,
+ *   writers share one writer connection; concurrent inserts are committed
+ *   together (group commit) and each returns only once its row is durable
+ *   (WAL, synchronous=FULL).
+ */
+#ifndef IMAGED_CATALOG_H
+#define IMAGED_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "imaged/err.h"
+
+struct catalog;
+
+#define IMAGE_ID_LEN	36	/* canonical UUID */
+#define USER_ID_MAX	64
+#define LIST_LIMIT_MAX	100
+#define LIST_TAGS_MAX	32	/* most tags one listing may filter on */
+
+/* One image as stored.  In callbacks, every pointer is borrowed. */
+struct image_record {
+	const char	*image_id;
+	const char	*user_id;
+	const char	*filename;
+	const char	*s3_key;
+	const char	*content_type;
+	const char	*checksum_sha256;	/* 64 hex digits */
+	int64_t		 file_size;
+	uint32_t	 width, height;		/* 0: unknown (null) */
+	const char	*title;			/* NULL: null */
+	const char	*description;		/* NULL: null */
+	const char	*location;		/* NULL: null */
+	const char	*tags_json;		/* JSON array of strings, "[]" if none */
+	int64_t		 created_at;		/* microseconds since the epoch, UTC */
+	int64_t		 updated_at;
+};
+
+/* The editable metadata, for insert and update. */
+struct image_meta {
+	const char		*title;		/* NULL: null */
+	const char		*description;
+	const char		*location;
+	const char *const	*tags;		/* distinct, validated */
+	size_t			 ntags;
+	const char		*tags_json;	/* the same tags as a JSON array */
+};
+
+/* Which fields catalog_update sets. */
+#define META_TITLE		0x01u
+#define META_DESCRIPTION	0x02u
+#define META_LOCATION		0x04u
+#define META_TAGS		0x08u
+
+/* Called with each record; a non-IMG_OK return stops and is returned. */
+typedef enum img_err (*catalog_record_cb)(void *arg, const struct image_record *);
+
+/*
+ * Open (creating if need be) the database at path, upgrading an older
+ * schema.  nreaders bounds the pool of reading connections (a caller with
+ * N request threads passes N).  *catp gets the catalog.  Errors:
+ * IMG_EUNAVAIL when the file cannot be opened or is not a database of ours.
+ */
+enum img_err	 catalog_open(const char *path, unsigned nreaders, struct catalog **catp);
+/* Close every connection; NULL is a no-op.  No call may be running. */
+void		 catalog_close(struct catalog *);
+
+/* Whether the database answers a query (for /healthz).  IMG_EUNAVAIL if not. */
+enum img_err	 catalog_ping(struct catalog *);
+
+/*
+ * Insert a new image.  rec's created_at and updated_at are ignored: the
+ * catalog assigns created_at (unique, increasing) and sets updated_at to it,
+ * and returns it in *created_at.  Returns once the row is durable.
+ * Errors: IMG_EINTERNAL (a duplicate image_id among them), IMG_EUNAVAIL
+ * (database busy past its bound), IMG_ENOSPACE (disk full).
+ */
+enum img_err	 catalog_insert(struct catalog *, const struct image_record *rec,
+		    const struct image_meta *meta, int64_t *created_at);
+
+/* Call cb with the record of image_id.  IMG_ENOTFOUND if there is none. */
+enum img_err	 catalog_get(struct catalog *, const char *image_id,
+		    catalog_record_cb, void *arg);
+
+/*
+ * Set the fields named in mask (META_*) from meta, move updated_at to now
+ * (or past the previous value), and call cb with the updated record, all in
+ * one transaction.  IMG_ENOTFOUND if there is no such image.
+ */
+enum img_err	 catalog_update(struct catalog *, const char *image_id,
+		    const struct image_meta *meta, unsigned mask,
+		    catalog_record_cb, void *arg);
+
+/*
+ * Delete the row of image_id and copy its s3_key into key (keylen bytes,
+ * enough for any key: 256), so the caller can remove the file after the
+ * row is gone.  IMG_ENOTFOUND if there is none.
+ */
+enum img_err	 catalog_delete(struct catalog *, const char *image_id,
+		    char *key, size_t keylen);
+
+/* --- listing ----------------------------------------------------------------- */
+enum list_order {
+	LIST_DESC = 0,		/* newest first */
+	LIST_ASC
+};
+
+/* A position in the listing order: the (created_at, image_id) of a record. */
+struct list_pos {
+	int64_t		 created_at;
+	char		 image_id[IMAGE_ID_LEN + 1];
+};
+
+struct list_query {
+	const char		*user_id;	/* NULL: every user */
+	const char		*title;		/* case-insensitive substring, NULL: any */
+	const char		*location;	/* case-insensitive substring, NULL: any */
+	const char *const	*tags;		/* NULL/0: any */
+	size_t			 ntags;		/* <= LIST_TAGS_MAX */
+	bool			 tags_all;	/* all of the tags, else any of them */
+	int64_t			 created_after;	/* inclusive; INT64_MIN: unbounded */
+	int64_t			 created_before;/* inclusive; INT64_MAX: unbounded */
+	enum list_order		 order;
+	unsigned		 limit;		/* 1..LIST_LIMIT_MAX */
+	const struct list_pos	*after;		/* NULL: from the start */
+};
+
+/*
+ * Call cb with up to q->limit records matching every filter, in order,
+ * strictly after q->after.  Filters apply before the limit, so the page is
+ * short only when it is the last.  *more tells whether another matching
+ * record follows the page; *last is the position of the page's last record
+ * (untouched when the page is empty).  Never a full scan when user_id or
+ * tags are given.
+ */
+enum img_err	 catalog_list(struct catalog *, const struct list_query *q,
+		    catalog_record_cb, void *arg, struct list_pos *last, bool *more);
+
+#endif

@@ -1,0 +1,101 @@
+/*
+ * config.h: the settings of imaged, from one table.
+ *
+ * Every setting of API.md ("Settings") is one row of a const table in
+ * config.c: its key, type, bounds, default and help text.  The same table
+ * reads the config file (`key = value` lines, `#` comments), the
+ * environment (IMAGED_<KEY>) and the flags (--<key> with '_' written '-'),
+ * prints --help, and is checked against the man page by a test.
+ * Precedence: default < file < environment < flag.
+ */
+#ifndef IMAGED_CONFIG_H
+#define IMAGED_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONFIG_MAX_EXTENSIONS	16
+#define CONFIG_EXT_LEN		16
+#define CONFIG_MAX_ORIGINS	16
+#define CONFIG_ORIGIN_LEN	256
+#define URL_LIFETIME_MAX	604800	/* the cloud's 7-day cap on presigned URLs */
+
+enum auth_mode {
+	AUTH_NONE = 0,
+	AUTH_TOKEN
+};
+
+struct config {
+	char		 listen[64];
+	unsigned	 port;				/* 0: any free port */
+	char		 data_dir[PATH_MAX];
+	char		 bucket[64];
+	char		 stage[64];
+	uint64_t	 max_file_size;			/* bytes */
+	char		 extensions[CONFIG_MAX_EXTENSIONS][CONFIG_EXT_LEN]; /* lower case, no dot */
+	size_t		 nextensions;
+	bool		 check_magic;
+	unsigned	 url_lifetime;			/* seconds, 1..URL_LIFETIME_MAX */
+	char		 public_url[512];		/* "" : none; never ends in '/' */
+	bool		 cors_any;			/* cors_origins = * */
+	char		 cors_origins[CONFIG_MAX_ORIGINS][CONFIG_ORIGIN_LEN];
+	size_t		 ncors_origins;
+	unsigned	 workers;			/* >= 1 */
+	enum auth_mode	 auth;
+	unsigned	 max_connections;
+	unsigned	 max_connections_per_client;
+	char		 signing_key_file[PATH_MAX];	/* "": <data_dir>/signing.key */
+
+	/* flags only */
+	char		 config_file[PATH_MAX];		/* -c */
+	char		 url_file[PATH_MAX];		/* --url-file, "": none */
+	bool		 ephemeral;			/* --ephemeral */
+	bool		 verbose;			/* -v */
+};
+
+enum config_status {
+	CONFIG_OK,		/* run */
+	CONFIG_EXIT,		/* --help or --version was printed: exit 0 */
+	CONFIG_ERROR		/* msg says what is wrong (one line, no newline) */
+};
+
+/* Fill every setting with its default. */
+void	config_defaults(struct config *);
+
+/*
+ * Set one setting by its key ("max_file_size") from text.  False, with a
+ * one-line reason in msg naming the key and the value, on an unknown key or
+ * a bad value.  `source` prefixes the message ("imaged.conf:12", "IMAGED_PORT",
+ * "--port").
+ */
+bool	config_set(struct config *, const char *key, const char *value,
+	    const char *source, char *msg, size_t msglen);
+
+/*
+ * Load everything in order: defaults, the file named by -c (if any),
+ * the environment envp (IMAGED_<KEY> for each setting key; other IMAGED_
+ * variables are ignored), then the flags of argv.  Option parsing stops
+ * at the first operand or after "--"; *first_operand is set to the
+ * operand's index in argv (argc if none), so that main can dispatch
+ * subcommands ("imaged check").  Flags take their value as "--port 8080"
+ * or "--port=8080".  --help prints usage to out.
+ */
+enum config_status
+	config_load(struct config *, int argc, char *const argv[],
+	    char *const envp[], int *first_operand, FILE *out,
+	    char *msg, size_t msglen);
+
+/* Print the usage and every setting with its default and help. */
+void	config_usage(FILE *);
+
+/* The number of settings and the key of setting i, for tests and docs. */
+size_t		 config_nsettings(void);
+const char	*config_key(size_t i);
+
+/* Whether ext (lower case, no dot) is an allowed extension. */
+bool	config_extension_allowed(const struct config *, const char *ext);
+
+#endif

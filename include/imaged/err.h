@@ -1,0 +1,39 @@
+/*
+ * err.h: the one error type of imaged.
+ *
+ * Every fallible function returns an enum img_err.  Each value has one row
+ * in a table (err.c) giving its HTTP status, the API code of API.md and a
+ * default message; the HTTP layer alone turns a value into the JSON error.
+ * Internal errors never carry detail to the client: the message of
+ * IMG_EINTERNAL is fixed, whatever caused it (the cause goes to the log).
+ */
+#ifndef IMAGED_ERR_H
+#define IMAGED_ERR_H
+
+enum img_err {
+	IMG_OK = 0,
+	IMG_EJSON,		/* 400 INVALID_JSON */
+	IMG_EINVAL,		/* 400 VALIDATION_ERROR */
+	IMG_EUNAUTH,		/* 401 UNAUTHORIZED */
+	IMG_EFORBIDDEN,		/* 403 FORBIDDEN */
+	IMG_EEXPIRED,		/* 403 EXPIRED */
+	IMG_ENOTFOUND,		/* 404 NOT_FOUND */
+	IMG_EMETHOD,		/* 405 METHOD_NOT_ALLOWED */
+	IMG_ETOOBIG,		/* 413 PAYLOAD_TOO_LARGE */
+	IMG_EMEDIA,		/* 415 UNSUPPORTED_MEDIA_TYPE */
+	IMG_ERANGE,		/* 416 RANGE_NOT_SATISFIABLE */
+	IMG_EINTERNAL,		/* 500 INTERNAL_ERROR */
+	IMG_ENOMEM,		/* 500 INTERNAL_ERROR, out of memory */
+	IMG_EUNAVAIL,		/* 503 SERVICE_UNAVAILABLE */
+	IMG_ENOSPACE,		/* 507 INSUFFICIENT_STORAGE */
+	IMG_ERR_COUNT
+};
+
+/* HTTP status of an error value (200 for IMG_OK). */
+int		 img_err_status(enum img_err);
+/* API code string ("VALIDATION_ERROR"); "OK" for IMG_OK.  Static storage. */
+const char	*img_err_code(enum img_err);
+/* Default human message.  Static storage. */
+const char	*img_err_message(enum img_err);
+
+#endif

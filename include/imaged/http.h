@@ -1,0 +1,116 @@
+/*
+ * http.h: the request and response that handlers see.
+ *
+ * Handlers never see libmicrohttpd: the HTTP server (httpd.c) fills a
+ * struct request from its callbacks and sends the struct response a
+ * handler filled.  Unit tests build both by hand and call handlers with no
+ * socket.  A handler returns IMG_OK with the response filled, or an error
+ * value (with api_fail() details) that one function, response_error(),
+ * turns into the JSON error of API.md.
+ *
+ * Ownership: a request and everything it points to belong to the server
+ * (or the test) for the request's life; handlers borrow it.  A response
+ * owns its body buffer, its header values and its fd; response_free()
+ * releases them.
+ */
+#ifndef IMAGED_HTTP_H
+#define IMAGED_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "imaged/buf.h"
+#include "imaged/err.h"
+
+enum http_method {
+	HTTP_GET = 0x01,
+	HTTP_HEAD = 0x02,
+	HTTP_POST = 0x04,
+	HTTP_PUT = 0x08,
+	HTTP_PATCH = 0x10,
+	HTTP_DELETE = 0x20,
+	HTTP_OPTIONS = 0x40,
+	HTTP_OTHER = 0x80
+};
+
+/* Limits of what a request may carry to a handler. */
+#define QUERY_PARAMS_MAX	64	/* more query parameters: 400 */
+#define JSON_BODY_MAX		(64 * 1024) /* a PATCH body */
+#define RESPONSE_HEADERS_MAX	16
+
+struct query_param {
+	const char	*key;
+	const char	*value;
+};
+
+struct request {
+	enum http_method	 method;
+	const char		*path;		/* decoded, stage prefix removed */
+	char			*param;		/* the path parameter, or NULL */
+	const struct query_param *query;	/* in the order sent */
+	size_t			 nquery;
+	const char		*request_id;
+	const char		*base_url;	/* "http://host:port" for download_url */
+	/* Header lookup (case-insensitive name); NULL when absent. */
+	const char		*(*header)(const struct request *, const char *name);
+	void			*conn;		/* the server's, for header() */
+	const struct buf	*body;		/* a buffered body, or NULL */
+	void			*sink;		/* a streaming route's body state */
+	uint64_t		 content_length;/* UINT64_MAX: unknown (chunked) */
+};
+
+/* The last value of a query parameter; an empty value counts as absent. */
+const char	*request_query(const struct request *, const char *key);
+/* Whether the parameter appears with a non-empty value. */
+bool		 request_has(const struct request *, const char *key);
+const char	*request_header(const struct request *, const char *name);
+
+struct response_header {
+	const char	*name;		/* static */
+	char		*value;		/* owned */
+};
+
+struct response {
+	int			 status;
+	const char		*content_type;	/* static or content_type_buf; NULL: none */
+	char			 content_type_buf[128];
+	struct buf		 body;
+	int			 fd;		/* >= 0: send length bytes of it from offset */
+	uint64_t		 offset;
+	uint64_t		 length;
+	struct response_header	 headers[RESPONSE_HEADERS_MAX];
+	size_t			 nheaders;
+	/* error details, set by api_fail() */
+	const char		*err_field;	/* static or borrowed from the route */
+	char			 err_message[256];
+	bool			 close;		/* close the connection after */
+};
+
+#define JSON_TYPE	"application/json; charset=utf-8"
+
+void		 response_init(struct response *);
+void		 response_free(struct response *);
+/* Add a header (name static, value copied).  IMG_ENOMEM; past the cap, IMG_EINTERNAL. */
+enum img_err	 response_header(struct response *, const char *name,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The value of a header already added, or NULL. */
+const char	*response_get_header(const struct response *, const char *name);
+
+/*
+ * Record the details of an error for response_error() and return it, so a
+ * handler can `return api_fail(resp, IMG_EINVAL, "user_id", "...")`.
+ * field may be NULL; fmt may be NULL for the error's default message.
+ */
+enum img_err	 api_fail(struct response *, enum img_err, const char *field,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * The one place an error becomes a response: reset the response's body
+ * and fd (headers such as Allow stay), set the status, and write
+ * {"error": {"code", "message"[, "field"]}}.  Internal errors get the
+ * fixed message of their row, never the details.
+ */
+void		 response_error(struct response *, enum img_err);
+
+#endif

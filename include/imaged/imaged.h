@@ -1,0 +1,48 @@
+/*
+ * imaged.h: the server context, the one place imaged's state lives.
+ *
+ * A struct imaged owns the configuration it was started with, the
+ * catalog, the blob store, the signer and the HTTP server; every handler
+ * receives it.  There is no global state, so a test may start several
+ * daemons in one process.  Fields are set by imaged_start() and never
+ * change while the server runs, so handlers read them without locks.
+ */
+#ifndef IMAGED_IMAGED_H
+#define IMAGED_IMAGED_H
+
+#include <limits.h>
+
+#include "imaged/config.h"
+#include "imaged/err.h"
+
+struct catalog;
+struct blobstore;
+struct signer;
+struct httpd;
+
+struct imaged {
+	struct config		 cfg;
+	char			 data_dir[PATH_MAX];	/* the one in use */
+	struct catalog		*catalog;
+	struct blobstore	*blobs;
+	struct signer		*signer;
+	struct httpd		*httpd;
+	char			 url[128];	/* http://host:port it listens on */
+	bool			 remove_data_dir;	/* --ephemeral */
+};
+
+/*
+ * Open the stores and start serving with cfg (copied).  With
+ * cfg->ephemeral, the data dir is a new temp folder, removed at stop.
+ * Errors: IMG_EUNAVAIL (stores, address in use: logged), IMG_ENOMEM.
+ */
+enum img_err	 imaged_start(const struct config *cfg, struct imaged **);
+/* The base URL it listens on, "http://127.0.0.1:8080". */
+const char	*imaged_url(const struct imaged *);
+/*
+ * Stop accepting, let requests in flight finish (for at most grace_ms),
+ * then close everything.  NULL is a no-op.
+ */
+void		 imaged_stop(struct imaged *, unsigned grace_ms);
+
+#endif

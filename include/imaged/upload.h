@@ -1,0 +1,47 @@
+/*
+ * upload.h: one image on its way in, whatever the body form.
+ *
+ * Every byte of the image passes through upload_write() exactly once: it
+ * is counted against the size limit, hashed (SHA-256), shown to the
+ * header sniffer and written to a temp file in the blob store.  Nothing is
+ * held in memory.  upload_commit() makes the file durable under its key;
+ * until then, upload_free() leaves nothing behind.
+ * One upload belongs to one request; it is not shared between threads.
+ */
+#ifndef IMAGED_UPLOAD_H
+#define IMAGED_UPLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "imaged/blobstore.h"
+#include "imaged/err.h"
+#include "imaged/imgsniff.h"
+
+struct upload;
+
+/* What the bytes turned out to be, known after upload_end(). */
+struct upload_info {
+	uint64_t	 size;
+	char		 sha256[65];	/* lower-case hex */
+	enum img_kind	 kind;		/* by the magic bytes */
+	uint32_t	 width, height;	/* 0 when unreadable */
+};
+
+/* Start an upload of at most max_size bytes.  Errors: those of blob_writer_new. */
+enum img_err	 upload_new(struct blobstore *, uint64_t max_size, struct upload **);
+/*
+ * Take the next bytes.  IMG_ETOOBIG as soon as the total passes max_size;
+ * IMG_ENOSPACE, IMG_EUNAVAIL from the disk.  After an error the upload is
+ * spent: free it.
+ */
+enum img_err	 upload_write(struct upload *, const void *, size_t);
+/* All bytes are in: fill info. */
+void		 upload_end(struct upload *, struct upload_info *);
+/* Make the bytes durable under key (see blob_writer_commit). */
+enum img_err	 upload_commit(struct upload *, const char *key);
+/* Free; the temp file goes unless committed.  NULL is a no-op. */
+void		 upload_free(struct upload *);
+
+#endif

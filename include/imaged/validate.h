@@ -1,0 +1,87 @@
+/*
+ * validate.h: the rules of API.md for what a client may store, in one
+ * place for every body form (JSON, multipart, raw with a query string)
+ * and for PATCH.
+ *
+ * Validators are pure: they take outside text with its length, write a
+ * one-line reason into msg when they refuse, and never allocate except
+ * into the struct meta_input they fill.  Lengths count Unicode code points;
+ * text must be valid UTF-8.
+ */
+#ifndef IMAGED_VALIDATE_H
+#define IMAGED_VALIDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "imaged/buf.h"
+#include "imaged/catalog.h"
+#include "imaged/config.h"
+
+#define FILENAME_MAX_BYTES	255
+#define TITLE_MAX		256
+#define DESCRIPTION_MAX		4096
+#define LOCATION_MAX		256
+#define TAGS_MAX		32
+#define TAG_MAX			64
+#define EXT_MAX			15
+
+/* user_id: 1-64 of A-Z a-z 0-9 . _ -, not "." or "..". */
+bool	 valid_user_id(const char *s, size_t len, char *msg, size_t msglen);
+/*
+ * filename: 1-255 bytes of UTF-8 without / \ or controls (C0, DEL, C1),
+ * with an extension in the allowed set; ext gets it in lower case.
+ */
+bool	 valid_filename(const struct config *, const char *s, size_t len,
+	    char ext[EXT_MAX + 1], char *msg, size_t msglen);
+/* Whether s[0..len) is valid UTF-8; *cps gets its code points. */
+bool	 utf8_valid(const char *s, size_t len, size_t *cps);
+
+/* Metadata being gathered from a request, owned copies. */
+struct meta_input {
+	unsigned	 set;		/* META_* fields given */
+	char		*title;		/* NULL: null */
+	char		*description;
+	char		*location;
+	char		*tags[TAGS_MAX];
+	size_t		 ntags;
+	struct buf	 tags_json;
+};
+
+void	 meta_input_init(struct meta_input *);
+void	 meta_input_free(struct meta_input *);
+/*
+ * Set a text field (META_TITLE, META_DESCRIPTION or META_LOCATION) from
+ * s (NULL or "": null).  False with msg on a rule broken.
+ */
+bool	 meta_set_text(struct meta_input *, unsigned field, const char *s,
+	    size_t len, char *msg, size_t msglen);
+/*
+ * Add tags from a comma-separated list (a form field or query parameter;
+ * blanks around each tag trimmed, empty ones skipped).  Marks tags as given.
+ */
+bool	 meta_add_tags_csv(struct meta_input *, const char *s, char *msg,
+	    size_t msglen);
+/* Add one tag as sent in JSON (empty refused).  Duplicates collapse. */
+bool	 meta_add_tag(struct meta_input *, const char *s, size_t len,
+	    char *msg, size_t msglen);
+/*
+ * Take the keys of a JSON "metadata" object (title, description,
+ * location, tags; others ignored).  A JSON null clears a field.  On a
+ * wrong type or a rule broken: false, msg, and *field the key at fault
+ * as "metadata.<key>" (static).
+ */
+bool	 meta_from_json(struct meta_input *, const json_t *obj, char *msg,
+	    size_t msglen, const char **field);
+/*
+ * Finish: build the tags' JSON and fill out, a view borrowing from in.
+ * False on out of memory.
+ */
+bool	 meta_view(struct meta_input *in, struct image_meta *out);
+
+/* The name of a META_* field ("title"), static. */
+const char *meta_field_name(unsigned field);
+
+#endif

@@ -1,0 +1,382 @@
+/*
+ * api_images.c: GET /images, GET, PATCH and DELETE /images/{image_id}.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "imaged/api.h"
+#include "imaged/b64.h"
+#include "imaged/blobstore.h"
+#include "imaged/catalog.h"
+#include "imaged/cursor.h"
+#include "imaged/httputil.h"
+#include "imaged/imaged.h"
+#include "imaged/validate.h"
+
+#define LIST_LIMIT_DEFAULT	20
+#define FILTER_TEXT_MAX		256
+
+/* Digits only, within [min, max]. */
+static bool
+parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
+{
+	unsigned long	 v = 0;
+
+	if (*s == '\0' || strlen(s) > 9)
+		return false;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (unsigned long)(*s - '0');
+	}
+	if (v < min || v > max)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+/* --- GET /images ------------------------------------------------------------ */
+
+struct page {
+	struct imaged		*ctx;
+	const struct request	*req;
+	struct buf		*body;
+	unsigned		 count;
+};
+
+static enum img_err
+page_add(void *arg, const struct image_record *r)
+{
+	struct page	*p = arg;
+	enum img_err	 e;
+
+	if (p->count > 0 && (e = buf_adds(p->body, ", ")) != IMG_OK)
+		return e;
+	p->count++;
+	return api_record_json(p->ctx, p->req, p->body, r,
+	    p->ctx->cfg.url_lifetime);
+}
+
+static enum img_err
+text_filter(const struct request *req, struct response *resp, const char *key,
+    const char **out)
+{
+	const char	*v = request_query(req, key);
+	size_t		 cps;
+
+	*out = v;
+	if (v != NULL && (!utf8_valid(v, strlen(v), &cps) || cps > FILTER_TEXT_MAX))
+		return api_fail(resp, IMG_EINVAL, key, "%s must be at most %d "
+		    "characters of UTF-8", key, FILTER_TEXT_MAX);
+	return IMG_OK;
+}
+
+/*
+ * Tags to filter on: every non-empty `tags` parameter adds its
+ * comma-separated values (API.md: repeated `tags` add up).
+ */
+static enum img_err
+tag_filter(const struct request *req, struct response *resp,
+    struct meta_input *tags)
+{
+	char	 msg[128];
+	size_t	 i;
+
+	for (i = 0; i < req->nquery; i++) {
+		if (strcmp(req->query[i].key, "tags") != 0)
+			continue;
+		if (!meta_add_tags_csv(tags, req->query[i].value, msg, sizeof(msg)))
+			return api_fail(resp, IMG_EINVAL, "tags", "%s (at most "
+			    "%d tags of 1-%d characters in one listing)", msg,
+			    LIST_TAGS_MAX, TAG_MAX);
+	}
+	return IMG_OK;
+}
+
+static enum img_err
+list_params(struct imaged *ctx, const struct request *req, struct response *resp,
+    struct list_query *q, struct list_pos *after, struct meta_input *tags)
+{
+	const char	*v, *key;
+	char		 msg[128];
+	enum img_err	 e;
+
+	q->order = LIST_DESC;
+	if ((v = request_query(req, "order")) != NULL) {
+		if (strcmp(v, "asc") == 0)
+			q->order = LIST_ASC;
+		else if (strcmp(v, "desc") != 0)
+			return api_fail(resp, IMG_EINVAL, "order",
+			    "order must be asc or desc");
+	}
+	q->limit = LIST_LIMIT_DEFAULT;
+	key = request_has(req, "limit") ? "limit" : "page_size";
+	if ((v = request_query(req, key)) != NULL &&
+	    !parse_uint(v, 1, LIST_LIMIT_MAX, &q->limit))
+		return api_fail(resp, IMG_EINVAL, key, "%s must be a whole "
+		    "number from 1 to %d", key, LIST_LIMIT_MAX);
+	if ((v = request_query(req, "user_id")) != NULL) {
+		if (!valid_user_id(v, strlen(v), msg, sizeof(msg)))
+			return api_fail(resp, IMG_EINVAL, "user_id", "%s", msg);
+		q->user_id = v;
+	}
+	key = request_has(req, "last_evaluated_key") ? "last_evaluated_key" :
+	    "last_key";
+	if ((v = request_query(req, key)) != NULL) {
+		if (cursor_open(ctx->signer, q->order, v, after) != IMG_OK)
+			return api_fail(resp, IMG_EINVAL, key, "%s is not a "
+			    "cursor of this listing order", key);
+		q->after = after;
+	}
+	if ((e = text_filter(req, resp, "title", &q->title)) != IMG_OK ||
+	    (e = text_filter(req, resp, "location", &q->location)) != IMG_OK ||
+	    (e = tag_filter(req, resp, tags)) != IMG_OK)
+		return e;
+	q->tags = (const char *const *)tags->tags;
+	q->ntags = tags->ntags;
+	if ((v = request_query(req, "tags_match")) != NULL) {
+		if (strcmp(v, "all") == 0)
+			q->tags_all = true;
+		else if (strcmp(v, "any") != 0)
+			return api_fail(resp, IMG_EINVAL, "tags_match",
+			    "tags_match must be any or all");
+	}
+	q->created_after = INT64_MIN;
+	q->created_before = INT64_MAX;
+	if ((v = request_query(req, "created_after")) != NULL &&
+	    !time_parse_bound(v, false, &q->created_after))
+		return api_fail(resp, IMG_EINVAL, "created_after", "created_after "
+		    "must be a date (2026-01-01) or an RFC 3339 time with offset");
+	if ((v = request_query(req, "created_before")) != NULL &&
+	    !time_parse_bound(v, true, &q->created_before))
+		return api_fail(resp, IMG_EINVAL, "created_before", "created_before "
+		    "must be a date (2026-01-01) or an RFC 3339 time with offset");
+	return IMG_OK;
+}
+
+enum img_err
+api_list(struct imaged *ctx, const struct request *req, struct response *resp)
+{
+	struct list_query	 q = { 0 };
+	struct list_pos		 after, last;
+	struct meta_input	 tags;
+	struct page		 page = { ctx, req, &resp->body, 0 };
+	char			 cursor[CURSOR_TEXT_LEN + 1];
+	bool			 more = false;
+	enum img_err		 e;
+
+	meta_input_init(&tags);
+	if ((e = list_params(ctx, req, resp, &q, &after, &tags)) != IMG_OK)
+		goto done;
+	api_json(resp, 200);
+	if ((e = buf_adds(&resp->body, "{\"images\": [")) != IMG_OK)
+		goto done;
+	if ((e = catalog_list(ctx->catalog, &q, page_add, &page, &last,
+	    &more)) != IMG_OK)
+		goto done;
+	if ((e = buf_printf(&resp->body, "], \"count\": %u, "
+	    "\"last_evaluated_key\": ", page.count)) != IMG_OK)
+		goto done;
+	if (more && page.count > 0) {
+		cursor_seal(ctx->signer, q.order, &last, cursor);
+		e = buf_printf(&resp->body, "\"%s\"}\n", cursor);
+	} else
+		e = buf_adds(&resp->body, "null}\n");
+done:
+	meta_input_free(&tags);
+	return e;
+}
+
+/* --- GET /images/{image_id} ------------------------------------------------- */
+
+struct get_one {
+	struct imaged		*ctx;
+	const struct request	*req;
+	struct response		*resp;
+	unsigned		 lifetime;
+	bool			 download;
+};
+
+/* The original's download: the whole image as base64 inside JSON. */
+static enum img_err
+download_json(struct get_one *g, const struct image_record *r)
+{
+	struct blob_info	 info;
+	struct buf		*b = &g->resp->body;
+	unsigned char		 in[48 * 1024];
+	char			 out[64 * 1024];
+	ssize_t			 n;
+	enum img_err		 e;
+	int			 fd;
+
+	e = blob_open_read(g->ctx->blobs, r->s3_key, &fd, &info);
+	if (e == IMG_ENOTFOUND)
+		return api_fail(g->resp, e, NULL, "the image's file is missing "
+		    "from the blob store");
+	if (e != IMG_OK)
+		return e;
+	api_json(g->resp, 200);
+	if ((e = buf_reserve(b, b64_encoded_len(info.size) + 1024)) != IMG_OK ||
+	    (e = buf_adds(b, "{\"image_id\": ")) != IMG_OK ||
+	    (e = json_put_str(b, r->image_id)) != IMG_OK ||
+	    (e = buf_adds(b, ", \"filename\": ")) != IMG_OK ||
+	    (e = json_put_str(b, r->filename)) != IMG_OK ||
+	    (e = buf_adds(b, ", \"content_type\": ")) != IMG_OK ||
+	    (e = json_put_str(b, r->content_type)) != IMG_OK ||
+	    (e = buf_printf(b, ", \"file_size\": %" PRId64 ", \"image_data\": \"",
+	    r->file_size)) != IMG_OK)
+		goto done;
+	/* 48 KiB is a multiple of 3, so pieces encode without padding between them. */
+	for (;;) {
+		size_t got = 0;
+
+		while (got < sizeof(in) && (n = read(fd, in + got,
+		    sizeof(in) - got)) > 0)
+			got += (size_t)n;
+		if (got == 0)
+			break;
+		b64_encode(in, got, out);
+		if ((e = buf_add(b, out, b64_encoded_len(got))) != IMG_OK)
+			goto done;
+		if (got < sizeof(in))
+			break;
+	}
+	e = buf_adds(b, "\"}\n");
+done:
+	close(fd);
+	return e;
+}
+
+static enum img_err
+get_found(void *arg, const struct image_record *r)
+{
+	struct get_one	*g = arg;
+
+	if (g->download) {
+		if (http_accept_image(request_header(g->req, "Accept")))
+			return api_serve_blob(g->ctx, g->req, g->resp, r);
+		return download_json(g, r);
+	}
+	api_json(g->resp, 200);
+	return api_record_json(g->ctx, g->req, &g->resp->body, r, g->lifetime);
+}
+
+enum img_err
+api_get(struct imaged *ctx, const struct request *req, struct response *resp)
+{
+	struct get_one	 g = { ctx, req, resp, ctx->cfg.url_lifetime, false };
+	const char	*v;
+	char		 id[37];
+	enum img_err	 e;
+
+	if ((e = api_image_id(req, resp, id)) != IMG_OK)
+		return e;
+	if ((v = request_query(req, "download")) != NULL)
+		g.download = strcasecmp(v, "true") == 0;
+	if ((v = request_query(req, "expires_in")) != NULL &&
+	    !parse_uint(v, 1, URL_LIFETIME_MAX, &g.lifetime))
+		return api_fail(resp, IMG_EINVAL, "expires_in", "expires_in must "
+		    "be a whole number of seconds from 1 to %d", URL_LIFETIME_MAX);
+	e = catalog_get(ctx->catalog, id, get_found, &g);
+	if (e == IMG_ENOTFOUND && resp->err_message[0] == '\0')
+		return api_fail(resp, e, NULL, "no image %s", id);
+	if (e == IMG_OK)
+		buf_addc(&resp->body, '\n');
+	return e;
+}
+
+/* --- PATCH /images/{image_id} ------------------------------------------------- */
+
+struct patched {
+	struct imaged		*ctx;
+	const struct request	*req;
+	struct response		*resp;
+};
+
+static enum img_err
+patch_done(void *arg, const struct image_record *r)
+{
+	struct patched	*p = arg;
+
+	api_json(p->resp, 200);
+	return api_record_json(p->ctx, p->req, &p->resp->body, r,
+	    p->ctx->cfg.url_lifetime);
+}
+
+enum img_err
+api_patch(struct imaged *ctx, const struct request *req, struct response *resp)
+{
+	struct patched		 p = { ctx, req, resp };
+	struct meta_input	 m;
+	struct image_meta	 view;
+	json_error_t		 jerr;
+	json_t			*body = NULL, *meta;
+	const char		*field = NULL;
+	char			 id[37], msg[256];
+	enum img_err		 e;
+
+	meta_input_init(&m);
+	if ((e = api_image_id(req, resp, id)) != IMG_OK)
+		goto done;
+	if (req->body == NULL || req->body->len == 0 ||
+	    (body = json_loadb(req->body->data, req->body->len, 0, &jerr)) == NULL) {
+		e = api_fail(resp, IMG_EJSON, NULL, "request body is not valid "
+		    "JSON");
+		goto done;
+	}
+	if (!json_is_object(body) ||
+	    !json_is_object(meta = json_object_get(body, "metadata"))) {
+		e = api_fail(resp, IMG_EINVAL, "metadata", "the body must be "
+		    "{\"metadata\": {...}}");
+		goto done;
+	}
+	if (!meta_from_json(&m, meta, msg, sizeof(msg), &field)) {
+		e = api_fail(resp, IMG_EINVAL, field, "%s", msg);
+		goto done;
+	}
+	if (!meta_view(&m, &view)) {
+		e = IMG_ENOMEM;
+		goto done;
+	}
+	e = catalog_update(ctx->catalog, id, &view, m.set, patch_done, &p);
+	if (e == IMG_ENOTFOUND)
+		e = api_fail(resp, e, NULL, "no image %s", id);
+	else if (e == IMG_OK)
+		e = buf_addc(&resp->body, '\n');
+done:
+	json_decref(body);
+	meta_input_free(&m);
+	return e;
+}
+
+/* --- DELETE /images/{image_id} ------------------------------------------------ */
+
+/*
+ * The row goes first, then the file: a crash between the two leaves an
+ * orphan file (swept later), never a row pointing at nothing.
+ */
+enum img_err
+api_delete(struct imaged *ctx, const struct request *req, struct response *resp)
+{
+	char		 id[37], key[BLOB_KEY_MAX + 1];
+	enum img_err	 e;
+
+	if ((e = api_image_id(req, resp, id)) != IMG_OK)
+		return e;
+	e = catalog_delete(ctx->catalog, id, key, sizeof(key));
+	if (e == IMG_ENOTFOUND)
+		return api_fail(resp, e, NULL, "no image %s", id);
+	if (e != IMG_OK)
+		return e;
+	/* The image is gone once its row is; a file left here is an orphan. */
+	(void)blob_remove(ctx->blobs, key);
+	api_json(resp, 200);
+	return buf_printf(&resp->body, "{\"message\": \"Image deleted "
+	    "successfully\", \"image_id\": \"%s\"}\n", id);
+}

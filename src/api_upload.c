@@ -1,0 +1,364 @@
+/*
+ * api_upload.c: POST /images, in each of its body forms.
+ *
+ * Every form ends on the same path: the image's bytes go through one
+ * struct upload (limit, hash, sniff, temp file) as they arrive, the
+ * fields are checked, and only then is the file renamed to its key and
+ * the row inserted.  Until the rename, an error leaves nothing behind: the
+ * temp file goes with the upload.  If the insert fails the file is
+ * removed again, so no file and no row outlive a failed request.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "imaged/api.h"
+#include "imaged/catalog.h"
+#include "imaged/httputil.h"
+#include "imaged/imaged.h"
+#include "imaged/jsonupload.h"
+#include "imaged/signer.h"
+#include "imaged/upload.h"
+#include "imaged/validate.h"
+
+#define JSON_REST_MAX	(1024 * 1024)	/* a JSON body less its image_data */
+#define BODY_SLACK	(1024 * 1024)	/* room for fields around the image */
+
+struct upload_state {
+	struct imaged		*ctx;
+	enum body_form		 form;
+	struct upload		*up;
+	struct jsonupload	*json;
+	uint64_t		 received;
+	uint64_t		 body_max;	/* most bytes any valid body needs */
+	const char		*image_field;	/* "image_data" or "file" */
+};
+
+static enum img_err
+too_big(struct upload_state *st, struct response *resp)
+{
+	return api_fail(resp, IMG_ETOOBIG, st->image_field, "the image is "
+	    "larger than %llu bytes", (unsigned long long)st->ctx->cfg.max_file_size);
+}
+
+static enum img_err
+to_upload(void *arg, const unsigned char *p, size_t n)
+{
+	struct upload_state	*st = arg;
+
+	return upload_write(st->up, p, n);
+}
+
+static void
+upload_state_close(void *arg)
+{
+	struct upload_state	*st = arg;
+
+	if (st == NULL)
+		return;
+	jsonupload_free(st->json);
+	upload_free(st->up);
+	free(st);
+}
+
+struct upload_fields;
+static enum img_err	 query_fields(struct upload_state *,
+			    const struct request *, struct response *,
+			    struct upload_fields *);
+static enum img_err	 raw_fields_ok(struct upload_state *,
+			    const struct request *, struct response *);
+
+static enum img_err
+upload_state_open(struct imaged *ctx, const struct request *req,
+    struct response *resp, void **statep)
+{
+	struct upload_state	*st;
+	uint64_t		 max = ctx->cfg.max_file_size;
+	enum img_err		 e;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return IMG_ENOMEM;
+	st->ctx = ctx;
+	st->form = http_body_form(request_header(req, "Content-Type"));
+	switch (st->form) {
+	case BODY_JSON:
+		st->image_field = "image_data";
+		st->body_max = max / 3 * 4 + 4 + BODY_SLACK;
+		break;
+	case BODY_RAW:
+		st->image_field = "file";
+		st->body_max = max;
+		break;
+	case BODY_MULTIPART:
+		st->image_field = "file";
+		st->body_max = max + BODY_SLACK;
+		e = api_fail(resp, IMG_EMEDIA, NULL, "multipart/form-data "
+		    "uploads are not supported yet; send JSON or a raw image body");
+		goto fail;
+	default:
+		e = api_fail(resp, IMG_EMEDIA, NULL, "Content-Type must be "
+		    "application/json, multipart/form-data or image/*");
+		goto fail;
+	}
+	if (req->content_length != UINT64_MAX && req->content_length > st->body_max) {
+		e = too_big(st, resp);
+		goto fail;
+	}
+	/* A raw body's fields are all in the query: refuse before reading it. */
+	if (st->form == BODY_RAW && (e = raw_fields_ok(st, req, resp)) != IMG_OK)
+		goto fail;
+	if ((e = upload_new(ctx->blobs, max, &st->up)) != IMG_OK)
+		goto fail;
+	if (st->form == BODY_JSON &&
+	    (st->json = jsonupload_new(JSON_REST_MAX, to_upload, st)) == NULL) {
+		e = IMG_ENOMEM;
+		goto fail;
+	}
+	*statep = st;
+	return IMG_OK;
+fail:
+	upload_state_close(st);
+	return e;
+}
+
+static enum img_err
+upload_state_write(void *arg, const char *data, size_t len,
+    struct response *resp)
+{
+	struct upload_state	*st = arg;
+	const char		*field = NULL;
+	enum img_err		 e;
+
+	st->received += len;
+	if (st->received > st->body_max)
+		return too_big(st, resp);
+	if (st->form == BODY_RAW)
+		e = upload_write(st->up, data, len);
+	else
+		e = jsonupload_feed(st->json, data, len, &field);
+	if (e == IMG_ETOOBIG)
+		return too_big(st, resp);
+	if (e == IMG_EJSON)
+		return api_fail(resp, e, NULL, "request body is not valid JSON");
+	if (e == IMG_EINVAL)
+		return api_fail(resp, e, field != NULL ? field : st->image_field,
+		    "image_data must be standard base64, optionally with a "
+		    "data:image/...;base64, prefix");
+	return e;
+}
+
+const struct body_sink api_upload_sink = {
+	.open = upload_state_open,
+	.write = upload_state_write,
+	.close = upload_state_close,
+};
+
+/* The fields every form yields, checked. */
+struct upload_fields {
+	const char		*user_id;
+	const char		*filename;
+	char			 ext[EXT_MAX + 1];
+	struct meta_input	 meta;
+};
+
+/* Take a required string field; field_name is what the client sent it as. */
+static enum img_err
+required_string(const json_t *obj, const char *key, struct response *resp,
+    const char **out)
+{
+	const json_t	*v = json_object_get(obj, key);
+
+	if (v == NULL || json_is_null(v))
+		return api_fail(resp, IMG_EINVAL, key, "%s is required", key);
+	if (!json_is_string(v))
+		return api_fail(resp, IMG_EINVAL, key, "%s must be a string", key);
+	*out = json_string_value(v);
+	if (strlen(*out) != json_string_length(v))
+		return api_fail(resp, IMG_EINVAL, key, "%s must not contain NUL",
+		    key);
+	return IMG_OK;
+}
+
+static enum img_err
+check_names(struct imaged *ctx, struct upload_fields *f, struct response *resp,
+    const char *user_field, const char *name_field)
+{
+	char	 msg[256];
+
+	if (!valid_user_id(f->user_id, strlen(f->user_id), msg, sizeof(msg)))
+		return api_fail(resp, IMG_EINVAL, user_field, "%s", msg);
+	if (!valid_filename(&ctx->cfg, f->filename, strlen(f->filename), f->ext,
+	    msg, sizeof(msg)))
+		return api_fail(resp, IMG_EINVAL, name_field, "%s", msg);
+	return IMG_OK;
+}
+
+/* JSON: the rest of the body, with image_data taken out as it streamed. */
+static enum img_err
+json_fields(struct upload_state *st, struct response *resp,
+    struct upload_fields *f, json_t **restp)
+{
+	const json_t	*meta;
+	const char	*field = NULL;
+	char		 msg[256];
+	bool		 had_image;
+	enum img_err	 e;
+
+	e = jsonupload_end(st->json, restp, &had_image, &field);
+	if (e == IMG_EJSON)
+		return api_fail(resp, e, NULL, "request body is not valid JSON");
+	if (e == IMG_ETOOBIG)
+		return too_big(st, resp);
+	if (e == IMG_EINVAL)
+		return api_fail(resp, e, "image_data", "image_data must be "
+		    "standard base64");
+	if (e != IMG_OK)
+		return e;
+	if (!json_is_object(*restp))
+		return api_fail(resp, IMG_EINVAL, NULL, "the body must be a JSON "
+		    "object");
+	if ((e = required_string(*restp, "user_id", resp, &f->user_id)) != IMG_OK ||
+	    (e = required_string(*restp, "filename", resp, &f->filename)) != IMG_OK ||
+	    (e = check_names(st->ctx, f, resp, "user_id", "filename")) != IMG_OK)
+		return e;
+	if (!had_image) {
+		if (json_object_get(*restp, "image_data") != NULL &&
+		    !json_is_null(json_object_get(*restp, "image_data")))
+			return api_fail(resp, IMG_EINVAL, "image_data",
+			    "image_data must be a base64 string");
+		return api_fail(resp, IMG_EINVAL, "image_data",
+		    "image_data is required");
+	}
+	meta = json_object_get(*restp, "metadata");
+	if (meta != NULL && !json_is_null(meta)) {
+		if (!json_is_object(meta))
+			return api_fail(resp, IMG_EINVAL, "metadata",
+			    "metadata must be an object");
+		if (!meta_from_json(&f->meta, meta, msg, sizeof(msg), &field))
+			return api_fail(resp, IMG_EINVAL, field, "%s", msg);
+	}
+	return IMG_OK;
+}
+
+/* Raw body: names and metadata from the query string. */
+static enum img_err
+query_fields(struct upload_state *st, const struct request *req,
+    struct response *resp, struct upload_fields *f)
+{
+	static const unsigned	 texts[] = { META_TITLE, META_DESCRIPTION,
+				    META_LOCATION };
+	const char		*v;
+	char			 msg[256];
+	size_t			 i;
+	enum img_err		 e;
+
+	if ((f->user_id = request_query(req, "user_id")) == NULL)
+		return api_fail(resp, IMG_EINVAL, "user_id", "user_id is required");
+	if ((f->filename = request_query(req, "filename")) == NULL)
+		return api_fail(resp, IMG_EINVAL, "filename",
+		    "filename is required");
+	if ((e = check_names(st->ctx, f, resp, "user_id", "filename")) != IMG_OK)
+		return e;
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		const char *name = meta_field_name(texts[i]);
+
+		if ((v = request_query(req, name)) != NULL &&
+		    !meta_set_text(&f->meta, texts[i], v, strlen(v), msg, sizeof(msg)))
+			return api_fail(resp, IMG_EINVAL, name, "%s", msg);
+	}
+	for (i = 0; i < req->nquery; i++)
+		if (strcmp(req->query[i].key, "tags") == 0 &&
+		    !meta_add_tags_csv(&f->meta, req->query[i].value, msg,
+		    sizeof(msg)))
+			return api_fail(resp, IMG_EINVAL, "tags", "%s", msg);
+	return IMG_OK;
+}
+
+static enum img_err
+raw_fields_ok(struct upload_state *st, const struct request *req,
+    struct response *resp)
+{
+	struct upload_fields	 f = { 0 };
+	enum img_err		 e;
+
+	meta_input_init(&f.meta);
+	e = query_fields(st, req, resp, &f);
+	meta_input_free(&f.meta);
+	return e;
+}
+
+/* The bytes are in and the fields valid: judge the bytes, store, answer. */
+static enum img_err
+store(struct upload_state *st, const struct request *req,
+    struct response *resp, struct upload_fields *f)
+{
+	struct imaged		*ctx = st->ctx;
+	struct upload_info	 info;
+	struct image_record	 rec = { 0 };
+	struct image_meta	 meta;
+	enum img_kind		 want = img_kind_from_ext(f->ext);
+	char			 id[37], key[BLOB_KEY_MAX + 1];
+	enum img_err		 e;
+
+	upload_end(st->up, &info);
+	if (info.size == 0)
+		return api_fail(resp, IMG_EINVAL, st->image_field,
+		    "the image is empty");
+	if (ctx->cfg.check_magic && (want == IMG_KIND_UNKNOWN || info.kind != want))
+		return api_fail(resp, IMG_EMEDIA, st->image_field, "the bytes are "
+		    "not a %s image (the filename's extension)", f->ext);
+	if (!meta_view(&f->meta, &meta))
+		return IMG_ENOMEM;
+	random_uuid(id);
+	snprintf(key, sizeof(key), "images/%s/%s.%s", f->user_id, id, f->ext);
+	if ((e = upload_commit(st->up, key)) != IMG_OK)
+		return e;
+	rec.image_id = id;
+	rec.user_id = f->user_id;
+	rec.filename = f->filename;
+	rec.s3_key = key;
+	rec.content_type = img_kind_mime(want);
+	rec.checksum_sha256 = info.sha256;
+	rec.file_size = (int64_t)info.size;
+	rec.width = info.width;
+	rec.height = info.height;
+	rec.title = meta.title;
+	rec.description = meta.description;
+	rec.location = meta.location;
+	rec.tags_json = meta.tags_json;
+	if ((e = catalog_insert(ctx->catalog, &rec, &meta, &rec.created_at)) !=
+	    IMG_OK) {
+		(void)blob_remove(ctx->blobs, key);
+		return e;
+	}
+	rec.updated_at = rec.created_at;
+	api_json(resp, 201);
+	if ((e = response_header(resp, "Location", "/images/%s", id)) != IMG_OK ||
+	    (e = api_record_json(ctx, req, &resp->body, &rec,
+	    ctx->cfg.url_lifetime)) != IMG_OK)
+		return e;
+	return buf_addc(&resp->body, '\n');
+}
+
+enum img_err
+api_upload(struct imaged *ctx, const struct request *req, struct response *resp)
+{
+	struct upload_state	*st = req->sink;
+	struct upload_fields	 f = { 0 };
+	json_t			*rest = NULL;
+	enum img_err		 e;
+
+	(void)ctx;
+	meta_input_init(&f.meta);
+	if (st->form == BODY_JSON)
+		e = json_fields(st, resp, &f, &rest);
+	else
+		e = query_fields(st, req, resp, &f);
+	if (e == IMG_OK)
+		e = store(st, req, resp, &f);
+	json_decref(rest);
+	meta_input_free(&f.meta);
+	return e;
+}

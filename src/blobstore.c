@@ -1,0 +1,335 @@
+/*
+ * blobstore.c: files under the bucket folder.
+ *
+ * Directory descriptors for the bucket and temp folders are opened once;
+ * every other path is reached with openat from them, one component at a
+ * time with O_NOFOLLOW|O_DIRECTORY, so a symlink planted anywhere in the
+ * bucket is refused rather than followed.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "imaged/blobstore.h"
+#include "imaged/log.h"
+#include "imaged/signer.h"
+
+#define TMP_DIR		"tmp"
+#define TMP_NAME_LEN	40	/* "up-" + 32 hex + ".part" */
+
+struct blobstore {
+	int	 bucket_fd;
+	int	 tmp_fd;
+};
+
+struct blob_writer {
+	struct blobstore	*store;
+	int			 fd;
+	bool			 committed;
+	char			 name[TMP_NAME_LEN + 1];
+};
+
+static enum img_err
+errno_err(void)
+{
+	switch (errno) {
+	case ENOSPC:
+	case EDQUOT:
+	case EFBIG:
+		return IMG_ENOSPACE;
+	case ENOMEM:
+		return IMG_ENOMEM;
+	default:
+		return IMG_EUNAVAIL;
+	}
+}
+
+/* Open (creating if need be) the folder name under dirfd. */
+static int
+subdir(int dirfd, const char *name, bool create, bool *created)
+{
+	int	 fd;
+
+	if (created != NULL)
+		*created = false;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd != -1 || errno != ENOENT || !create)
+		return fd;
+	if (mkdirat(dirfd, name, 0755) == -1 && errno != EEXIST)
+		return -1;
+	if (created != NULL)
+		*created = true;
+	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+static void
+sweep_tmp(int tmp_fd)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 fd, n = 0;
+
+	if ((fd = dup(tmp_fd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (unlinkat(tmp_fd, de->d_name, 0) == 0)
+			n++;
+	}
+	closedir(d);
+	if (n > 0)
+		log_info("removed %d unfinished upload%s", n, n == 1 ? "" : "s");
+}
+
+enum img_err
+blobstore_open(const char *data_dir, const char *bucket, struct blobstore **bsp)
+{
+	struct blobstore	*bs;
+	int			 dfd;
+
+	if ((bs = calloc(1, sizeof(*bs))) == NULL)
+		return IMG_ENOMEM;
+	bs->bucket_fd = bs->tmp_fd = -1;
+	if ((dfd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		log_warn("%s", data_dir);
+		goto fail;
+	}
+	if ((bs->bucket_fd = subdir(dfd, bucket, true, NULL)) == -1) {
+		log_warn("%s/%s", data_dir, bucket);
+		goto fail;
+	}
+	if ((bs->tmp_fd = subdir(dfd, TMP_DIR, true, NULL)) == -1) {
+		log_warn("%s/%s", data_dir, TMP_DIR);
+		goto fail;
+	}
+	close(dfd);
+	sweep_tmp(bs->tmp_fd);
+	*bsp = bs;
+	return IMG_OK;
+fail:
+	if (dfd != -1)
+		close(dfd);
+	blobstore_close(bs);
+	return IMG_EUNAVAIL;
+}
+
+void
+blobstore_close(struct blobstore *bs)
+{
+	if (bs == NULL)
+		return;
+	if (bs->bucket_fd != -1)
+		close(bs->bucket_fd);
+	if (bs->tmp_fd != -1)
+		close(bs->tmp_fd);
+	free(bs);
+}
+
+enum img_err
+blobstore_ping(struct blobstore *bs)
+{
+	struct stat	 st;
+
+	if (fstat(bs->bucket_fd, &st) == -1 || st.st_nlink == 0 ||
+	    faccessat(bs->bucket_fd, ".", W_OK | X_OK, AT_EACCESS) == -1)
+		return IMG_EUNAVAIL;
+	return IMG_OK;
+}
+
+enum img_err
+blob_writer_new(struct blobstore *bs, struct blob_writer **wp)
+{
+	struct blob_writer	*w;
+	unsigned char		 rnd[16];
+	size_t			 i;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return IMG_ENOMEM;
+	w->store = bs;
+	random_bytes(rnd, sizeof(rnd));
+	memcpy(w->name, "up-", 3);
+	for (i = 0; i < sizeof(rnd); i++) {
+		w->name[3 + 2 * i] = "0123456789abcdef"[rnd[i] >> 4];
+		w->name[4 + 2 * i] = "0123456789abcdef"[rnd[i] & 0xf];
+	}
+	memcpy(w->name + 35, ".part", 6);
+	w->fd = openat(bs->tmp_fd, w->name,
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (w->fd == -1) {
+		enum img_err e = errno_err();
+
+		log_warn("temp file");
+		free(w);
+		return e;
+	}
+	*wp = w;
+	return IMG_OK;
+}
+
+enum img_err
+blob_writer_write(struct blob_writer *w, const void *p, size_t n)
+{
+	const char	*c = p;
+	ssize_t		 k;
+
+	while (n > 0) {
+		if ((k = write(w->fd, c, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return errno_err();
+		}
+		c += k;
+		n -= (size_t)k;
+	}
+	return IMG_OK;
+}
+
+/*
+ * Walk the folders of key from the bucket, creating missing ones (and
+ * fsyncing the parent of each new one, so the new entry is durable too).
+ * Returns the folder's descriptor and sets *base to the key's last
+ * component, or -1 with errno set.
+ */
+static int
+key_dir(struct blobstore *bs, const char *key, bool create, const char **base)
+{
+	char		 comp[BLOB_KEY_MAX + 1];
+	const char	*p = key, *slash;
+	int		 fd, nfd;
+	bool		 created;
+	size_t		 len;
+
+	if ((fd = dup(bs->bucket_fd)) == -1)
+		return -1;
+	while ((slash = strchr(p, '/')) != NULL) {
+		len = (size_t)(slash - p);
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		nfd = subdir(fd, comp, create, &created);
+		if (nfd != -1 && created && fsync(fd) == -1) {
+			close(nfd);
+			nfd = -1;
+		}
+		close(fd);
+		if ((fd = nfd) == -1)
+			return -1;
+		p = slash + 1;
+	}
+	*base = p;
+	return fd;
+}
+
+/* A key is relative, its components non-empty and never "." or "..". */
+static bool
+key_ok(const char *key)
+{
+	const char	*p = key;
+	size_t		 len;
+
+	if (strlen(key) > BLOB_KEY_MAX || *key == '\0')
+		return false;
+	for (;;) {
+		len = strcspn(p, "/");
+		if (len == 0 || (len == 1 && p[0] == '.') ||
+		    (len == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		if (p[len] == '\0')
+			return true;
+		p += len + 1;
+	}
+}
+
+enum img_err
+blob_writer_commit(struct blob_writer *w, const char *key)
+{
+	const char	*base;
+	int		 dfd;
+	enum img_err	 ret;
+
+	if (!key_ok(key))
+		return IMG_EINVAL;
+	if (fsync(w->fd) == -1)
+		return errno_err();
+	if ((dfd = key_dir(w->store, key, true, &base)) == -1)
+		return errno_err();
+	if (renameat(w->store->tmp_fd, w->name, dfd, base) == -1 ||
+	    fsync(dfd) == -1) {
+		ret = errno_err();
+		log_warn("store %s", key);
+		close(dfd);
+		return ret;
+	}
+	close(dfd);
+	w->committed = true;
+	return IMG_OK;
+}
+
+void
+blob_writer_free(struct blob_writer *w)
+{
+	if (w == NULL)
+		return;
+	if (w->fd != -1)
+		close(w->fd);
+	if (!w->committed)
+		unlinkat(w->store->tmp_fd, w->name, 0);
+	free(w);
+}
+
+enum img_err
+blob_open_read(struct blobstore *bs, const char *key, int *fdp,
+    struct blob_info *info)
+{
+	struct stat	 st;
+	const char	*base;
+	int		 dfd, fd;
+
+	if (!key_ok(key))
+		return IMG_EINVAL;
+	if ((dfd = key_dir(bs, key, false, &base)) == -1)
+		return errno == ENOENT || errno == ELOOP || errno == ENOTDIR ?
+		    IMG_ENOTFOUND : IMG_EUNAVAIL;
+	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	close(dfd);
+	if (fd == -1)
+		return errno == ENOENT || errno == ELOOP ? IMG_ENOTFOUND :
+		    IMG_EUNAVAIL;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return IMG_ENOTFOUND;
+	}
+	info->size = (uint64_t)st.st_size;
+	info->mtime = st.st_mtime;
+	*fdp = fd;
+	return IMG_OK;
+}
+
+enum img_err
+blob_remove(struct blobstore *bs, const char *key)
+{
+	const char	*base;
+	int		 dfd;
+
+	if (!key_ok(key))
+		return IMG_EINVAL;
+	if ((dfd = key_dir(bs, key, false, &base)) == -1)
+		return errno == ENOENT ? IMG_OK : IMG_EUNAVAIL;
+	if (unlinkat(dfd, base, 0) == -1 && errno != ENOENT) {
+		log_warn("remove %s", key);
+		close(dfd);
+		return IMG_EUNAVAIL;
+	}
+	close(dfd);
+	return IMG_OK;
+}

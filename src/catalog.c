@@ -1,0 +1,1462 @@
+/*
+ * catalog.c: the image metadata store, in SQLite.  Only this file talks to
+ * SQLite.
+ *
+ * Schema (version 1; PRAGMA user_version holds the version, application_id
+ * marks the file as ours, and migrations[] below upgrades older files):
+ * - images: one row per image.  Its rowid is created_at (INTEGER PRIMARY
+ *   KEY; unique, assigned increasing), image_id is UNIQUE.  A rowid table
+ *   keyed by created_at was measured against a WITHOUT ROWID table keyed by
+ *   image_id and a plain rowid table, at 1M rows: inserts append at the
+ *   right edge of the b-tree, the file is ~15% smaller (no separate
+ *   created_at index: the table is that index), and pages of the listing
+ *   were up to 2x faster; lookups by image_id cost the same (one unique
+ *   index probe, then a rowid probe).  Rows carry descriptions of up to 4
+ *   KiB, which WITHOUT ROWID tables handle poorly anyway.  state is 0 for
+ *   a listed row; a repair tool may quarantine a row by setting it
+ *   non-zero, and then no call here sees it.
+ * - images_user (user_id, created_at, image_id): one user's listing is a
+ *   range scan of it.
+ * - image_tags (tag, created_at, image_id) WITHOUT ROWID: one tag's
+ *   images in listing order, a range scan of its primary key.
+ * - images_fts: FTS5, trigram tokenizer, over title and location, for
+ *   case-insensitive substring search.  It is an external-content table
+ *   (content=images, rowid = created_at) rather than contentless: the text
+ *   is stored once, in images, and the index can be rebuilt from it
+ *   ('rebuild') or checked against it ('integrity-check') by a repair tool,
+ *   which a contentless index cannot; both need the old values to delete,
+ *   which the triggers have.
+ * - catalog_seq: the largest created_at ever handed out, so that deleting
+ *   the newest image and restarting never hands its created_at out again.
+ *
+ * Invariants:
+ * - image_tags and images_fts are derived from images by triggers, in the
+ *   same statement (so the same transaction) as every insert, update and
+ *   delete of a row, whoever writes it; the tags column (a JSON array) is
+ *   the truth they follow.  created_at and image_id never change.
+ * - created_at = max(now, last + 1), assigned under the writer lock, so it
+ *   is unique and increasing across all inserts and restarts.
+ * - one writer connection, used only under wlock; reader connections are
+ *   each used by one thread at a time, taken from and returned to the
+ *   pool.  Each connection prepares a statement once and reuses it; every
+ *   statement is reset when a call ends, so no read transaction outlives
+ *   a call.
+ * - concurrent inserts are committed together: callers queue their rows,
+ *   the first to find no commit running (the leader) writes the whole
+ *   queue in one transaction under wlock, commits (synchronous=FULL, so
+ *   the WAL is on disk), and wakes the others.  Each caller returns once
+ *   its own row is durable or has failed, with its own result.
+ * - nothing is global: every piece of state hangs off struct catalog.
+ */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "imaged/buf.h"
+#include "imaged/catalog.h"
+#include "imaged/catalog_sql.h"
+#include "imaged/log.h"
+
+#define CATALOG_APP_ID	0x696d6764	/* "imgd" */
+#define BUSY_MS		5000		/* then SQLITE_BUSY: IMG_EUNAVAIL */
+#define FTS_QUERY_MAX	(64 * 1024)
+
+/*
+ * Each reader may cache up to 64 MiB of pages (the cache grows only as
+ * pages are read).  Reads also go through a memory map of the file: a page
+ * the cache lacks is then a memory copy from the OS page cache rather than
+ * a read(2).
+ */
+#define READER_PRAGMAS							\
+	"PRAGMA query_only = ON;"					\
+	"PRAGMA cache_size = -65536;"					\
+	"PRAGMA mmap_size = 1073741824;"				\
+	"PRAGMA temp_store = MEMORY;"
+#define WRITER_PRAGMAS							\
+	"PRAGMA synchronous = FULL;"					\
+	"PRAGMA cache_size = -32768;"					\
+	"PRAGMA temp_store = MEMORY;"
+
+/*
+ * The schema, one step per version: step i takes a file from version i to
+ * version i + 1, inside the transaction that also sets user_version.
+ * Steps are never edited once released; a change is a new step.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"PRAGMA application_id = 1768777572;"	/* CATALOG_APP_ID */
+	"CREATE TABLE images ("
+	" created_at INTEGER PRIMARY KEY,"
+	" image_id TEXT NOT NULL UNIQUE,"
+	" user_id TEXT NOT NULL,"
+	" filename TEXT NOT NULL,"
+	" s3_key TEXT NOT NULL,"
+	" content_type TEXT NOT NULL,"
+	" file_size INTEGER NOT NULL,"
+	" checksum_sha256 TEXT NOT NULL,"
+	" width INTEGER,"
+	" height INTEGER,"
+	" title TEXT,"
+	" description TEXT,"
+	" location TEXT,"
+	" tags TEXT NOT NULL DEFAULT '[]' CHECK (json_type(tags) = 'array'),"
+	" updated_at INTEGER NOT NULL,"
+	" state INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX images_user ON images (user_id, created_at, image_id);"
+	"CREATE TABLE image_tags ("
+	" tag TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" image_id TEXT NOT NULL,"
+	" PRIMARY KEY (tag, created_at, image_id)) WITHOUT ROWID;"
+	"CREATE VIRTUAL TABLE images_fts USING fts5(title, location,"
+	" content = 'images', content_rowid = 'created_at',"
+	" tokenize = 'trigram');"
+	"CREATE TABLE catalog_seq ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" last_created INTEGER NOT NULL);"
+	"INSERT INTO catalog_seq (id, last_created) VALUES (1, 0);"
+	"CREATE TRIGGER images_immutable BEFORE UPDATE OF created_at, image_id"
+	" ON images"
+	" WHEN old.created_at IS NOT new.created_at"
+	"  OR old.image_id IS NOT new.image_id"
+	" BEGIN SELECT RAISE(ABORT, 'created_at and image_id never change');"
+	" END;"
+	"CREATE TRIGGER images_ins AFTER INSERT ON images BEGIN"
+	" INSERT INTO images_fts (rowid, title, location)"
+	"  VALUES (new.created_at, new.title, new.location);"
+	" INSERT OR IGNORE INTO image_tags (tag, created_at, image_id)"
+	"  SELECT value, new.created_at, new.image_id FROM json_each(new.tags)"
+	"  WHERE type = 'text';"
+	" END;"
+	"CREATE TRIGGER images_del AFTER DELETE ON images BEGIN"
+	" INSERT INTO images_fts (images_fts, rowid, title, location)"
+	"  VALUES ('delete', old.created_at, old.title, old.location);"
+	" DELETE FROM image_tags WHERE created_at = old.created_at AND tag IN"
+	"  (SELECT value FROM json_each(old.tags) WHERE type = 'text');"
+	" END;"
+	"CREATE TRIGGER images_upd_text AFTER UPDATE OF title, location"
+	" ON images"
+	" WHEN old.title IS NOT new.title OR old.location IS NOT new.location"
+	" BEGIN"
+	" INSERT INTO images_fts (images_fts, rowid, title, location)"
+	"  VALUES ('delete', old.created_at, old.title, old.location);"
+	" INSERT INTO images_fts (rowid, title, location)"
+	"  VALUES (new.created_at, new.title, new.location);"
+	" END;"
+	"CREATE TRIGGER images_upd_tags AFTER UPDATE OF tags ON images"
+	" WHEN old.tags IS NOT new.tags BEGIN"
+	" DELETE FROM image_tags WHERE created_at = old.created_at AND tag IN"
+	"  (SELECT value FROM json_each(old.tags) WHERE type = 'text');"
+	" INSERT OR IGNORE INTO image_tags (tag, created_at, image_id)"
+	"  SELECT value, new.created_at, new.image_id FROM json_each(new.tags)"
+	"  WHERE type = 'text';"
+	" END;",
+};
+#define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+/* The statements a connection prepares once, when first used. */
+enum stmt_id {
+	S_GET,
+	S_BEGIN_READ,
+	S_BEGIN_WRITE,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_PING,
+	S_ROW,
+	/* each *_DESC is followed by its *_ASC: add the list_order */
+	S_USER_CUR_DESC,
+	S_USER_CUR_ASC,
+	S_LIST_USER_DESC,
+	S_LIST_USER_ASC,
+	S_LIST_FTS_DESC,
+	S_LIST_FTS_ASC,
+	S_LIST_SCAN_DESC,
+	S_LIST_SCAN_ASC,
+	S_INSERT,
+	S_SEQ,
+	S_UPDATE,
+	S_DELETE,
+	S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_GET] = "SELECT " CATALOG_COLS " FROM images AS i"
+	    " WHERE i.image_id = ?1 AND i.state = 0",
+	[S_BEGIN_READ] = "BEGIN",
+	[S_BEGIN_WRITE] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_PING] = "SELECT last_created FROM catalog_seq WHERE id = 1",
+	[S_ROW] = CATALOG_SQL_ROW,
+	[S_USER_CUR_DESC] = CATALOG_SQL_USER_CUR_DESC,
+	[S_USER_CUR_ASC] = CATALOG_SQL_USER_CUR_ASC,
+	[S_LIST_USER_DESC] = CATALOG_SQL_LIST_USER_DESC,
+	[S_LIST_USER_ASC] = CATALOG_SQL_LIST_USER_ASC,
+	[S_LIST_FTS_DESC] = CATALOG_SQL_LIST_FTS_DESC,
+	[S_LIST_FTS_ASC] = CATALOG_SQL_LIST_FTS_ASC,
+	[S_LIST_SCAN_DESC] = CATALOG_SQL_LIST_SCAN_DESC,
+	[S_LIST_SCAN_ASC] = CATALOG_SQL_LIST_SCAN_ASC,
+	[S_INSERT] = "INSERT INTO images (created_at, image_id, user_id,"
+	    " filename, s3_key, content_type, file_size, checksum_sha256,"
+	    " width, height, title, description, location, tags, updated_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	    " ?14, ?1)",
+	[S_SEQ] = "UPDATE catalog_seq SET last_created = ?1 WHERE id = 1",
+	/* Every field is named in SET; the triggers' WHEN clauses skip the
+	 * index work for fields whose value did not change. */
+	[S_UPDATE] = "UPDATE images SET"
+	    " title = CASE WHEN ?1 THEN ?2 ELSE title END,"
+	    " description = CASE WHEN ?3 THEN ?4 ELSE description END,"
+	    " location = CASE WHEN ?5 THEN ?6 ELSE location END,"
+	    " tags = CASE WHEN ?7 THEN ?8 ELSE tags END,"
+	    " updated_at = max(?9, updated_at + 1)"
+	    " WHERE image_id = ?10 AND state = 0",
+	[S_DELETE] = "DELETE FROM images WHERE image_id = ?1 AND state = 0"
+	    " RETURNING s3_key",
+};
+
+struct conn {
+	sqlite3		*db;
+	sqlite3_stmt	*st[S_COUNT];
+	/* one tag stream per tag of a listing, by order */
+	sqlite3_stmt	*tagcur[2][LIST_TAGS_MAX];
+};
+
+/* One caller's row waiting in the group-commit queue. */
+struct insert_req {
+	const struct image_record	*rec;
+	const struct image_meta		*meta;
+	int64_t				 created_at;
+	enum img_err			 err;
+	bool				 done;
+	struct insert_req		*next;
+};
+
+struct catalog {
+	char			*path;
+
+	pthread_mutex_t		 wlock;		/* writer, last_created */
+	struct conn		*writer;
+	int64_t			 last_created;
+
+	pthread_mutex_t		 qlock;		/* the insert queue */
+	pthread_cond_t		 qcond;
+	struct insert_req	*qhead;
+	struct insert_req	**qtail;
+	bool			 committing;	/* a leader is at work */
+
+	pthread_mutex_t		 plock;		/* the reader pool */
+	pthread_cond_t		 pcond;
+	struct conn		**idle;		/* nmax slots */
+	unsigned		 nidle, nopen, nmax;
+};
+
+static int64_t
+now_usec(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Map a SQLite result to our error, logging the cause. */
+static enum img_err
+sql_err(sqlite3 *db, int rc, const char *what)
+{
+	log_warnx("catalog: %s: %s", what,
+	    db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_NOTADB:
+	case SQLITE_READONLY:
+	case SQLITE_PROTOCOL:
+		return IMG_EUNAVAIL;
+	case SQLITE_FULL:
+		return IMG_ENOSPACE;
+	case SQLITE_NOMEM:
+		return IMG_ENOMEM;
+	default:
+		return IMG_EINTERNAL;
+	}
+}
+
+static int
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	/* The caller's strings outlive every step of the statement. */
+	if (s == NULL)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+/* Forget a statement's run and its bindings (which may point at memory
+ * of a caller that is about to return). */
+static void
+stmt_done(sqlite3_stmt *st)
+{
+	if (st != NULL) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+}
+
+/* The record of a row of CATALOG_COLS, with strings borrowed from st. */
+static void
+row_record(sqlite3_stmt *st, struct image_record *r)
+{
+	r->image_id = col_text(st, 0);
+	r->user_id = col_text(st, 1);
+	r->filename = col_text(st, 2);
+	r->s3_key = col_text(st, 3);
+	r->content_type = col_text(st, 4);
+	r->file_size = sqlite3_column_int64(st, 5);
+	r->checksum_sha256 = col_text(st, 6);
+	r->width = (uint32_t)sqlite3_column_int64(st, 7);	/* NULL: 0 */
+	r->height = (uint32_t)sqlite3_column_int64(st, 8);
+	r->title = col_text(st, 9);
+	r->description = col_text(st, 10);
+	r->location = col_text(st, 11);
+	r->tags_json = col_text(st, 12);
+	if (r->tags_json == NULL)
+		r->tags_json = "[]";
+	r->created_at = sqlite3_column_int64(st, 13);
+	r->updated_at = sqlite3_column_int64(st, 14);
+}
+
+/* --- connections ------------------------------------------------------------ */
+
+static void
+conn_close(struct conn *c)
+{
+	size_t	 i, o;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(c->st[i]);
+	for (o = 0; o < 2; o++)
+		for (i = 0; i < LIST_TAGS_MAX; i++)
+			sqlite3_finalize(c->tagcur[o][i]);
+	if (sqlite3_close(c->db) != SQLITE_OK)
+		log_warnx("catalog: close: %s", sqlite3_errmsg(c->db));
+	free(c);
+}
+
+static enum img_err
+conn_open(const char *path, bool writer, struct conn **cp)
+{
+	struct conn	*c;
+	int		 rc, flags;
+	enum img_err	 e = IMG_OK;
+
+	*cp = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return IMG_ENOMEM;
+	/* Each connection is used by one thread at a time (wlock, pool). */
+	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	if (writer)
+		flags |= SQLITE_OPEN_CREATE;
+	if ((rc = sqlite3_open_v2(path, &c->db, flags, NULL)) != SQLITE_OK) {
+		log_warnx("catalog: open %s: %s", path, c->db != NULL ?
+		    sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+		e = IMG_EUNAVAIL;
+		goto done;
+	}
+	sqlite3_extended_result_codes(c->db, 1);
+	sqlite3_busy_timeout(c->db, BUSY_MS);
+	rc = sqlite3_exec(c->db, writer ? WRITER_PRAGMAS : READER_PRAGMAS,
+	    NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		e = sql_err(c->db, rc, "pragmas");
+		if (e == IMG_EINTERNAL)
+			e = IMG_EUNAVAIL;
+		goto done;
+	}
+	*cp = c;
+	c = NULL;
+done:
+	conn_close(c);
+	return e;
+}
+
+/* The connection's statement id, prepared on first use. */
+static enum img_err
+conn_stmt(struct conn *c, enum stmt_id id, sqlite3_stmt **stp)
+{
+	int	 rc;
+
+	if (c->st[id] == NULL) {
+		rc = sqlite3_prepare_v3(c->db, stmt_sql[id], -1,
+		    SQLITE_PREPARE_PERSISTENT, &c->st[id], NULL);
+		if (rc != SQLITE_OK)
+			return sql_err(c->db, rc, "prepare");
+	}
+	*stp = c->st[id];
+	return IMG_OK;
+}
+
+static enum img_err
+conn_tagcur(struct conn *c, enum list_order o, size_t i, sqlite3_stmt **stp)
+{
+	int	 rc;
+
+	if (c->tagcur[o][i] == NULL) {
+		rc = sqlite3_prepare_v3(c->db, o == LIST_DESC ?
+		    CATALOG_SQL_TAG_CUR_DESC : CATALOG_SQL_TAG_CUR_ASC, -1,
+		    SQLITE_PREPARE_PERSISTENT, &c->tagcur[o][i], NULL);
+		if (rc != SQLITE_OK)
+			return sql_err(c->db, rc, "prepare");
+	}
+	*stp = c->tagcur[o][i];
+	return IMG_OK;
+}
+
+/* Run a statement that takes no parameters and returns no rows. */
+static enum img_err
+conn_run(struct conn *c, enum stmt_id id, const char *what)
+{
+	sqlite3_stmt	*st = NULL;
+	enum img_err	 e;
+	int		 rc;
+
+	if ((e = conn_stmt(c, id, &st)) != IMG_OK)
+		return e;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE)
+		e = sql_err(c->db, rc, what);
+	sqlite3_reset(st);
+	return e;
+}
+
+/* End the connection's transaction, if one is open, undoing it. */
+static void
+conn_rollback(struct conn *c)
+{
+	if (!sqlite3_get_autocommit(c->db))
+		(void)conn_run(c, S_ROLLBACK, "rollback");
+}
+
+/* Commit, or undo everything if the commit fails. */
+static enum img_err
+conn_commit(struct conn *c)
+{
+	enum img_err	 e;
+
+	if ((e = conn_run(c, S_COMMIT, "commit")) != IMG_OK)
+		conn_rollback(c);
+	return e;
+}
+
+static enum img_err
+reader_get(struct catalog *cat, struct conn **cp)
+{
+	struct conn	*c = NULL;
+	enum img_err	 e = IMG_OK;
+
+	pthread_mutex_lock(&cat->plock);
+	while (cat->nidle == 0 && cat->nopen == cat->nmax)
+		pthread_cond_wait(&cat->pcond, &cat->plock);
+	if (cat->nidle > 0)
+		c = cat->idle[--cat->nidle];
+	else
+		cat->nopen++;	/* a slot reserved: open outside the lock */
+	pthread_mutex_unlock(&cat->plock);
+	if (c == NULL && (e = conn_open(cat->path, false, &c)) != IMG_OK) {
+		pthread_mutex_lock(&cat->plock);
+		cat->nopen--;
+		pthread_cond_signal(&cat->pcond);
+		pthread_mutex_unlock(&cat->plock);
+	}
+	*cp = c;
+	return e;
+}
+
+static void
+reader_put(struct catalog *cat, struct conn *c)
+{
+	pthread_mutex_lock(&cat->plock);
+	cat->idle[cat->nidle++] = c;
+	pthread_cond_signal(&cat->pcond);
+	pthread_mutex_unlock(&cat->plock);
+}
+
+/* --- opening ---------------------------------------------------------------- */
+
+static enum img_err
+query_int(sqlite3 *db, const char *sql, int64_t *v)
+{
+	sqlite3_stmt	*st = NULL;
+	enum img_err	 e = IMG_OK;
+	int		 rc;
+
+	*v = 0;
+	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK) {
+		e = sql_err(db, rc, sql);
+		goto done;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		e = sql_err(db, rc, sql);
+done:
+	sqlite3_finalize(st);
+	return e;
+}
+
+/*
+ * Whether the file is ours at a version we know, and its version.  A file
+ * at version 0 is ours only if it is empty: we do not adopt some other
+ * program's database.
+ */
+static enum img_err
+schema_check(sqlite3 *db, int64_t *version)
+{
+	int64_t		 app, nobj;
+	enum img_err	 e;
+
+	if ((e = query_int(db, "PRAGMA application_id", &app)) != IMG_OK ||
+	    (e = query_int(db, "PRAGMA user_version", version)) != IMG_OK ||
+	    (e = query_int(db, "SELECT count(*) FROM sqlite_schema",
+	    &nobj)) != IMG_OK)
+		return e == IMG_EINTERNAL ? IMG_EUNAVAIL : e;
+	if (*version > SCHEMA_VERSION) {
+		log_warnx("catalog: schema version %lld is newer than %d",
+		    (long long)*version, SCHEMA_VERSION);
+		return IMG_EUNAVAIL;
+	}
+	if ((app != 0 && app != CATALOG_APP_ID) ||
+	    (*version == 0 && (app != 0 || nobj != 0)) ||
+	    (*version > 0 && app != CATALOG_APP_ID)) {
+		log_warnx("catalog: not an imaged catalog");
+		return IMG_EUNAVAIL;
+	}
+	return IMG_OK;
+}
+
+/*
+ * Bring the schema to SCHEMA_VERSION: the steps from the file's version on
+ * and the new user_version, in one transaction (a failure leaves the file
+ * as it was).
+ */
+static enum img_err
+schema_migrate(struct conn *w)
+{
+	char		 sql[64];
+	int64_t		 v;
+	int		 i, rc;
+	enum img_err	 e;
+
+	if ((e = conn_run(w, S_BEGIN_WRITE, "begin")) != IMG_OK)
+		return e;
+	/* Checked again inside the transaction: another process may have
+	 * upgraded the file since. */
+	if ((e = schema_check(w->db, &v)) != IMG_OK)
+		goto done;
+	for (i = (int)v; i < SCHEMA_VERSION; i++) {
+		rc = sqlite3_exec(w->db, migrations[i], NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			e = sql_err(w->db, rc, "schema upgrade");
+			goto done;
+		}
+		log_info("catalog: schema upgraded to version %d", i + 1);
+	}
+	if (v < SCHEMA_VERSION) {
+		/* A pragma takes no parameter; the number is our constant. */
+		(void)snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+		    SCHEMA_VERSION);
+		if ((rc = sqlite3_exec(w->db, sql, NULL, NULL, NULL)) !=
+		    SQLITE_OK) {
+			e = sql_err(w->db, rc, "schema version");
+			goto done;
+		}
+	}
+	e = conn_commit(w);
+done:
+	if (e != IMG_OK)
+		conn_rollback(w);
+	return e;
+}
+
+static int
+wal_cb(void *arg, int ncol, char **vals, char **names)
+{
+	(void)names;
+	*(bool *)arg = ncol == 1 && vals[0] != NULL &&
+	    strcmp(vals[0], "wal") == 0;
+	return 0;
+}
+
+static enum img_err
+writer_open(struct catalog *cat)
+{
+	int64_t		 v;
+	bool		 wal = false;
+	int		 rc;
+	enum img_err	 e;
+
+	if ((e = conn_open(cat->path, true, &cat->writer)) != IMG_OK)
+		return e;
+	/* Before anything is written, so no foreign file is touched. */
+	if ((e = schema_check(cat->writer->db, &v)) != IMG_OK)
+		return e;
+	rc = sqlite3_exec(cat->writer->db, "PRAGMA journal_mode = WAL",
+	    wal_cb, &wal, NULL);
+	if (rc != SQLITE_OK || !wal) {
+		if (rc != SQLITE_OK)
+			(void)sql_err(cat->writer->db, rc, "journal_mode");
+		log_warnx("catalog: %s: cannot use WAL", cat->path);
+		return IMG_EUNAVAIL;
+	}
+	if ((e = schema_migrate(cat->writer)) != IMG_OK)
+		return e;
+	return query_int(cat->writer->db,
+	    "SELECT max(coalesce((SELECT max(created_at) FROM images), 0),"
+	    " (SELECT last_created FROM catalog_seq WHERE id = 1))",
+	    &cat->last_created);
+}
+
+enum img_err
+catalog_open(const char *path, unsigned nreaders, struct catalog **catp)
+{
+	struct catalog	*cat;
+	struct conn	*c;
+	enum img_err	 e = IMG_OK;
+
+	*catp = NULL;
+	if ((cat = calloc(1, sizeof(*cat))) == NULL)
+		return IMG_ENOMEM;
+	/* With default attributes these cannot fail on Linux. */
+	pthread_mutex_init(&cat->wlock, NULL);
+	pthread_mutex_init(&cat->qlock, NULL);
+	pthread_mutex_init(&cat->plock, NULL);
+	pthread_cond_init(&cat->qcond, NULL);
+	pthread_cond_init(&cat->pcond, NULL);
+	cat->qtail = &cat->qhead;
+	cat->nmax = nreaders > 0 ? nreaders : 1;
+	if ((cat->path = strdup(path)) == NULL ||
+	    (cat->idle = calloc(cat->nmax, sizeof(*cat->idle))) == NULL) {
+		e = IMG_ENOMEM;
+		goto done;
+	}
+	if ((e = writer_open(cat)) != IMG_OK)
+		goto done;
+	/* One reader now, so that a file readers cannot use fails here. */
+	if ((e = reader_get(cat, &c)) != IMG_OK)
+		goto done;
+	reader_put(cat, c);
+	*catp = cat;
+	cat = NULL;
+done:
+	catalog_close(cat);
+	return e;
+}
+
+void
+catalog_close(struct catalog *cat)
+{
+	unsigned	 i;
+
+	if (cat == NULL)
+		return;
+	/* No call is running, so every reader is idle.  The writer goes
+	 * last: the last connection checkpoints the WAL into the file. */
+	for (i = 0; i < cat->nidle; i++)
+		conn_close(cat->idle[i]);
+	conn_close(cat->writer);
+	pthread_cond_destroy(&cat->pcond);
+	pthread_cond_destroy(&cat->qcond);
+	pthread_mutex_destroy(&cat->plock);
+	pthread_mutex_destroy(&cat->qlock);
+	pthread_mutex_destroy(&cat->wlock);
+	free(cat->idle);
+	free(cat->path);
+	free(cat);
+}
+
+enum img_err
+catalog_ping(struct catalog *cat)
+{
+	struct conn	*c;
+	sqlite3_stmt	*st = NULL;
+	enum img_err	 e;
+	int		 rc;
+
+	if (reader_get(cat, &c) != IMG_OK)
+		return IMG_EUNAVAIL;
+	if ((e = conn_stmt(c, S_PING, &st)) == IMG_OK) {
+		if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+			e = sql_err(c->db, rc, "ping");
+		sqlite3_reset(st);
+	}
+	reader_put(cat, c);
+	return e == IMG_OK ? IMG_OK : IMG_EUNAVAIL;
+}
+
+/* --- writing ---------------------------------------------------------------- */
+
+static enum img_err
+insert_row(struct conn *w, const struct insert_req *r, int64_t at)
+{
+	const struct image_record	*rec = r->rec;
+	const struct image_meta		*m = r->meta;
+	sqlite3_stmt			*st = NULL;
+	enum img_err			 e;
+	int				 rc;
+
+	if ((e = conn_stmt(w, S_INSERT, &st)) != IMG_OK)
+		return e;
+	if ((rc = sqlite3_bind_int64(st, 1, at)) != SQLITE_OK ||
+	    (rc = bind_text(st, 2, rec->image_id)) != SQLITE_OK ||
+	    (rc = bind_text(st, 3, rec->user_id)) != SQLITE_OK ||
+	    (rc = bind_text(st, 4, rec->filename)) != SQLITE_OK ||
+	    (rc = bind_text(st, 5, rec->s3_key)) != SQLITE_OK ||
+	    (rc = bind_text(st, 6, rec->content_type)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 7, rec->file_size)) != SQLITE_OK ||
+	    (rc = bind_text(st, 8, rec->checksum_sha256)) != SQLITE_OK ||
+	    (rc = rec->width > 0 ? sqlite3_bind_int64(st, 9, rec->width) :
+	    sqlite3_bind_null(st, 9)) != SQLITE_OK ||
+	    (rc = rec->height > 0 ? sqlite3_bind_int64(st, 10, rec->height) :
+	    sqlite3_bind_null(st, 10)) != SQLITE_OK ||
+	    (rc = bind_text(st, 11, m ? m->title : NULL)) != SQLITE_OK ||
+	    (rc = bind_text(st, 12, m ? m->description : NULL)) != SQLITE_OK ||
+	    (rc = bind_text(st, 13, m ? m->location : NULL)) != SQLITE_OK ||
+	    (rc = bind_text(st, 14, m && m->tags_json ? m->tags_json : "[]")) !=
+	    SQLITE_OK) {
+		e = sql_err(w->db, rc, "insert");
+		goto done;
+	}
+	/*
+	 * One statement per row: its tags and text index are written by
+	 * triggers inside it.  A failing statement (a duplicate image_id,
+	 * malformed tags) is undone by SQLite's statement rollback and
+	 * leaves the transaction, and the rows already in it, standing; a
+	 * savepoint per row would add two statements and change nothing.
+	 */
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+		e = sql_err(w->db, rc, "insert");
+done:
+	stmt_done(st);
+	return e;
+}
+
+/*
+ * Write a batch of queued rows in one transaction; each request gets its
+ * own result.  Called by the leader with wlock held.
+ */
+static void
+insert_batch(struct catalog *cat, struct insert_req *batch)
+{
+	struct conn		*w = cat->writer;
+	struct insert_req	*r;
+	sqlite3_stmt		*st = NULL;
+	int64_t			 last = cat->last_created, at, now;
+	size_t			 nok = 0;
+	enum img_err		 e;
+	int			 rc;
+
+	if ((e = conn_run(w, S_BEGIN_WRITE, "begin")) != IMG_OK)
+		goto done;
+	now = now_usec();
+	for (r = batch; r != NULL; r = r->next) {
+		at = now > last ? now : last + 1;
+		if ((r->err = insert_row(w, r, at)) == IMG_OK) {
+			r->created_at = at;
+			last = at;
+			nok++;
+		} else if (sqlite3_get_autocommit(w->db)) {
+			/* An I/O error or a full disk ended the whole
+			 * transaction: the earlier rows are gone too. */
+			e = r->err;
+			goto done;
+		}
+	}
+	if (nok == 0)
+		goto done;
+	if ((e = conn_stmt(w, S_SEQ, &st)) != IMG_OK)
+		goto done;
+	if ((rc = sqlite3_bind_int64(st, 1, last)) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE)
+		e = sql_err(w->db, rc, "insert");
+	stmt_done(st);
+	if (e != IMG_OK)
+		goto done;
+	if ((e = conn_commit(w)) == IMG_OK)
+		cat->last_created = last;
+done:
+	conn_rollback(w);	/* a no-op after a commit */
+	if (e != IMG_OK)
+		for (r = batch; r != NULL; r = r->next)
+			if (r->err == IMG_OK)
+				r->err = e;
+}
+
+enum img_err
+catalog_insert(struct catalog *cat, const struct image_record *rec,
+    const struct image_meta *meta, int64_t *created_at)
+{
+	struct insert_req	 req, *batch;
+
+	memset(&req, 0, sizeof(req));
+	req.rec = rec;
+	req.meta = meta;
+	pthread_mutex_lock(&cat->qlock);
+	*cat->qtail = &req;
+	cat->qtail = &req.next;
+	while (!req.done) {
+		if (cat->committing) {
+			pthread_cond_wait(&cat->qcond, &cat->qlock);
+			continue;
+		}
+		/*
+		 * Lead: take every row queued so far (ours among them).
+		 * Rows queued while this batch commits wait for the next
+		 * leader, so a batch grows with the load by itself.
+		 */
+		cat->committing = true;
+		batch = cat->qhead;
+		cat->qhead = NULL;
+		cat->qtail = &cat->qhead;
+		pthread_mutex_unlock(&cat->qlock);
+
+		pthread_mutex_lock(&cat->wlock);
+		insert_batch(cat, batch);
+		pthread_mutex_unlock(&cat->wlock);
+
+		pthread_mutex_lock(&cat->qlock);
+		for (; batch != NULL; batch = batch->next)
+			batch->done = true;
+		cat->committing = false;
+		pthread_cond_broadcast(&cat->qcond);
+	}
+	pthread_mutex_unlock(&cat->qlock);
+	if (req.err == IMG_OK && created_at != NULL)
+		*created_at = req.created_at;
+	return req.err;
+}
+
+/* Call cb with the row image_id reads on connection c. */
+static enum img_err
+get_on(struct conn *c, const char *image_id, catalog_record_cb cb, void *arg)
+{
+	struct image_record	 rec;
+	sqlite3_stmt		*st = NULL;
+	enum img_err		 e;
+	int			 rc;
+
+	if ((e = conn_stmt(c, S_GET, &st)) != IMG_OK)
+		return e;
+	if ((rc = bind_text(st, 1, image_id)) != SQLITE_OK)
+		e = sql_err(c->db, rc, "get");
+	else if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_record(st, &rec);
+		e = cb != NULL ? cb(arg, &rec) : IMG_OK;
+	} else if (rc == SQLITE_DONE)
+		e = IMG_ENOTFOUND;
+	else
+		e = sql_err(c->db, rc, "get");
+	stmt_done(st);
+	return e;
+}
+
+enum img_err
+catalog_get(struct catalog *cat, const char *image_id, catalog_record_cb cb,
+    void *arg)
+{
+	struct conn	*c;
+	enum img_err	 e;
+
+	if ((e = reader_get(cat, &c)) != IMG_OK)
+		return e;
+	e = get_on(c, image_id, cb, arg);
+	reader_put(cat, c);
+	return e;
+}
+
+enum img_err
+catalog_update(struct catalog *cat, const char *image_id,
+    const struct image_meta *meta, unsigned mask, catalog_record_cb cb,
+    void *arg)
+{
+	static const struct image_meta	 none = { .tags_json = "[]" };
+	struct conn			*w = cat->writer;
+	sqlite3_stmt			*st = NULL;
+	enum img_err			 e;
+	int				 rc;
+
+	if (meta == NULL)
+		meta = &none;
+	pthread_mutex_lock(&cat->wlock);
+	if ((e = conn_run(w, S_BEGIN_WRITE, "begin")) != IMG_OK)
+		goto done;
+	if ((e = conn_stmt(w, S_UPDATE, &st)) != IMG_OK)
+		goto done;
+	if ((rc = sqlite3_bind_int(st, 1, (mask & META_TITLE) != 0)) !=
+	    SQLITE_OK ||
+	    (rc = bind_text(st, 2, meta->title)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(st, 3, (mask & META_DESCRIPTION) != 0)) !=
+	    SQLITE_OK ||
+	    (rc = bind_text(st, 4, meta->description)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(st, 5, (mask & META_LOCATION) != 0)) !=
+	    SQLITE_OK ||
+	    (rc = bind_text(st, 6, meta->location)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(st, 7, (mask & META_TAGS) != 0)) !=
+	    SQLITE_OK ||
+	    (rc = bind_text(st, 8, meta->tags_json ? meta->tags_json :
+	    "[]")) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 9, now_usec())) != SQLITE_OK ||
+	    (rc = bind_text(st, 10, image_id)) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sql_err(w->db, rc, "update");
+		goto done;
+	}
+	if (sqlite3_changes(w->db) == 0) {
+		e = IMG_ENOTFOUND;
+		goto done;
+	}
+	stmt_done(st);
+	st = NULL;
+	if ((e = conn_commit(w)) != IMG_OK)
+		goto done;
+	/* Read back after the commit, still under wlock: nothing else can
+	 * have changed the row, and cb runs outside any transaction. */
+	e = get_on(w, image_id, cb, arg);
+done:
+	stmt_done(st);
+	conn_rollback(w);
+	pthread_mutex_unlock(&cat->wlock);
+	return e;
+}
+
+enum img_err
+catalog_delete(struct catalog *cat, const char *image_id, char *key,
+    size_t keylen)
+{
+	struct conn	*w = cat->writer;
+	sqlite3_stmt	*st = NULL;
+	const char	*k;
+	size_t		 n;
+	bool		 found = false;
+	enum img_err	 e;
+	int		 rc;
+
+	if (key != NULL && keylen > 0)
+		key[0] = '\0';
+	pthread_mutex_lock(&cat->wlock);
+	if ((e = conn_run(w, S_BEGIN_WRITE, "begin")) != IMG_OK)
+		goto done;
+	if ((e = conn_stmt(w, S_DELETE, &st)) != IMG_OK)
+		goto done;
+	if ((rc = bind_text(st, 1, image_id)) != SQLITE_OK) {
+		e = sql_err(w->db, rc, "delete");
+		goto done;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		found = true;
+		k = col_text(st, 0);
+		n = k != NULL ? strlen(k) : 0;
+		/* The caller must learn the key of a row that is gone. */
+		if (key == NULL || n >= keylen) {
+			log_warnx("catalog: delete: key buffer too small");
+			e = IMG_EINTERNAL;
+		} else {
+			memcpy(key, k, n);
+			key[n] = '\0';
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		e = sql_err(w->db, rc, "delete");
+		goto done;
+	}
+	if (e != IMG_OK)
+		goto done;
+	if (!found) {
+		e = IMG_ENOTFOUND;
+		goto done;
+	}
+	stmt_done(st);
+	st = NULL;
+	e = conn_commit(w);
+done:
+	stmt_done(st);
+	conn_rollback(w);
+	if (e != IMG_OK && key != NULL && keylen > 0)
+		key[0] = '\0';
+	pthread_mutex_unlock(&cat->wlock);
+	return e;
+}
+
+/* --- listing ---------------------------------------------------------------- */
+
+struct list_ctx {
+	const struct list_query	*q;
+	catalog_record_cb	 cb;
+	void			*arg;
+	struct list_pos		*last;
+	bool			*more;
+	/* The cursor, copied: last may be the very struct q->after names. */
+	struct list_pos		 after;
+	bool			 has_after;
+	bool			 desc;
+	int64_t			 lo, hi;	/* bounds, cursor folded in */
+	const char		*title;		/* NULL: no filter */
+	const char		*location;
+	unsigned		 nout;		/* records given to cb */
+};
+
+/* Whether a comes before b in the listing order. */
+static bool
+before(const struct list_ctx *x, int64_t a, int64_t b)
+{
+	return x->desc ? a > b : a < b;
+}
+
+/*
+ * A row that matched every filter: hand it out, or, past the page, note
+ * that more follow.  *stop is set when the page is done.
+ */
+static enum img_err
+list_emit(struct list_ctx *x, sqlite3_stmt *st, bool *stop)
+{
+	struct image_record	 rec;
+	size_t			 n;
+	enum img_err		 e;
+
+	if (x->nout == x->q->limit) {
+		*x->more = true;
+		*stop = true;
+		return IMG_OK;
+	}
+	row_record(st, &rec);
+	if ((e = x->cb(x->arg, &rec)) != IMG_OK) {
+		*stop = true;
+		return e;
+	}
+	x->nout++;
+	x->last->created_at = rec.created_at;
+	n = rec.image_id != NULL ? strlen(rec.image_id) : 0;
+	if (n > IMAGE_ID_LEN)
+		n = IMAGE_ID_LEN;
+	if (n > 0)
+		memcpy(x->last->image_id, rec.image_id, n);
+	x->last->image_id[n] = '\0';
+	return IMG_OK;
+}
+
+/* Whether image_id comes after the cursor's, for a created_at tie. */
+static bool
+after_id(const struct list_ctx *x, const char *image_id)
+{
+	int	 cmp = strcmp(image_id, x->after.image_id);
+
+	return x->desc ? cmp < 0 : cmp > 0;
+}
+
+/* Bind what the listing statements share (CATALOG_P_*). */
+static int
+list_bind(const struct list_ctx *x, sqlite3_stmt *st)
+{
+	int	 rc;
+
+	if ((rc = sqlite3_bind_int64(st, CATALOG_P_LO, x->lo)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, CATALOG_P_HI, x->hi)) != SQLITE_OK ||
+	    (rc = bind_text(st, CATALOG_P_TITLE, x->title)) != SQLITE_OK ||
+	    (rc = bind_text(st, CATALOG_P_LOCATION, x->location)) !=
+	    SQLITE_OK)
+		return rc;
+	if (sqlite3_bind_parameter_count(st) < CATALOG_P_LIMIT)
+		return SQLITE_OK;	/* the row statement stops here */
+	if (x->has_after) {
+		if ((rc = sqlite3_bind_int64(st, CATALOG_P_AFTER_AT,
+		    x->after.created_at)) != SQLITE_OK ||
+		    (rc = sqlite3_bind_text(st, CATALOG_P_AFTER_ID,
+		    x->after.image_id, -1, SQLITE_STATIC)) != SQLITE_OK)
+			return rc;
+	} else if ((rc = sqlite3_bind_null(st, CATALOG_P_AFTER_AT)) !=
+	    SQLITE_OK)
+		return rc;
+	/* One more than the page, to learn whether more follow. */
+	return sqlite3_bind_int64(st, CATALOG_P_LIMIT,
+	    (sqlite3_int64)x->q->limit + 1);
+}
+
+/* A listing that one statement serves: by user, by text, or by date. */
+static enum img_err
+list_sql(struct list_ctx *x, struct conn *c, enum stmt_id id,
+    const char *match)
+{
+	sqlite3_stmt	*st = NULL;
+	bool		 stop = false;
+	enum img_err	 e;
+	int		 rc;
+
+	if ((e = conn_stmt(c, id, &st)) != IMG_OK)
+		return e;
+	if ((rc = list_bind(x, st)) != SQLITE_OK ||
+	    (x->q->user_id != NULL &&
+	    (rc = bind_text(st, CATALOG_P_USER, x->q->user_id)) != SQLITE_OK) ||
+	    (match != NULL &&
+	    (rc = bind_text(st, CATALOG_P_MATCH, match)) != SQLITE_OK)) {
+		e = sql_err(c->db, rc, "list");
+		goto done;
+	}
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		e = list_emit(x, st, &stop);
+	if (!stop && rc != SQLITE_DONE)
+		e = sql_err(c->db, rc, "list");
+done:
+	stmt_done(st);
+	return e;
+}
+
+/*
+ * The tag listings walk sorted streams of created_at: a leaf is one
+ * index range (one tag's rows, or one user's), a member the union of
+ * leaves (any of the tags), and the listing the intersection of members
+ * (the user and the tags, or each of all the tags).  Seeking a leaf
+ * restarts its statement at a new bound, so a join skips ahead in
+ * O(log n) rather than stepping over rows the others lack: the work is
+ * about the page size times the number of streams, plus the skips, never
+ * every row of a tag.
+ */
+struct leaf {
+	sqlite3_stmt	*st;
+	int64_t		 at;		/* current value, unless eof */
+	bool		 eof;
+};
+
+struct member {
+	struct leaf	*leaf;
+	size_t		 n;
+	int64_t		 at;
+	bool		 eof;
+};
+
+static int
+leaf_step(struct leaf *l)
+{
+	int	 rc;
+
+	if ((rc = sqlite3_step(l->st)) == SQLITE_ROW) {
+		l->at = sqlite3_column_int64(l->st, 0);
+		return SQLITE_OK;
+	}
+	l->eof = true;
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Move l to its first value at or after target.  Targets only move
+ * forward, so an exhausted leaf stays exhausted. */
+static int
+leaf_seek(const struct list_ctx *x, struct leaf *l, int64_t target)
+{
+	int	 rc;
+
+	if (l->eof || !before(x, l->at, target))
+		return SQLITE_OK;
+	/* The next row is often the one wanted, and a step is cheaper
+	 * than a new search. */
+	if ((rc = leaf_step(l)) != SQLITE_OK || l->eof ||
+	    !before(x, l->at, target))
+		return rc;
+	sqlite3_reset(l->st);
+	if ((rc = sqlite3_bind_int64(l->st, x->desc ? CATALOG_P_HI :
+	    CATALOG_P_LO, target)) != SQLITE_OK)
+		return rc;
+	return leaf_step(l);
+}
+
+static void
+member_settle(const struct list_ctx *x, struct member *m)
+{
+	size_t	 i;
+
+	m->eof = true;
+	for (i = 0; i < m->n; i++) {
+		if (m->leaf[i].eof)
+			continue;
+		if (m->eof || before(x, m->leaf[i].at, m->at))
+			m->at = m->leaf[i].at;
+		m->eof = false;
+	}
+}
+
+static int
+member_next(const struct list_ctx *x, struct member *m)
+{
+	size_t	 i;
+	int	 rc;
+
+	for (i = 0; i < m->n; i++)
+		if (!m->leaf[i].eof && m->leaf[i].at == m->at &&
+		    (rc = leaf_step(&m->leaf[i])) != SQLITE_OK)
+			return rc;
+	member_settle(x, m);
+	return SQLITE_OK;
+}
+
+static int
+member_seek(const struct list_ctx *x, struct member *m, int64_t target)
+{
+	size_t	 i;
+	int	 rc;
+
+	if (m->eof || !before(x, m->at, target))
+		return SQLITE_OK;
+	for (i = 0; i < m->n; i++)
+		if ((rc = leaf_seek(x, &m->leaf[i], target)) != SQLITE_OK)
+			return rc;
+	member_settle(x, m);
+	return SQLITE_OK;
+}
+
+/*
+ * Leapfrog: from where member 0 stands, the first value every member
+ * holds.  Each round seeks every member to the candidate; one that lands
+ * later makes its value the new candidate.  *found false: none is left.
+ */
+static int
+join_find(const struct list_ctx *x, struct member *m, size_t n,
+    bool *found, int64_t *at)
+{
+	int64_t	 target;
+	size_t	 i;
+	bool	 agree;
+	int	 rc;
+
+	*found = false;
+	if (m[0].eof)
+		return SQLITE_OK;
+	target = m[0].at;
+	do {
+		agree = true;
+		for (i = 0; i < n; i++) {
+			if ((rc = member_seek(x, &m[i], target)) != SQLITE_OK)
+				return rc;
+			if (m[i].eof)
+				return SQLITE_OK;
+			if (m[i].at != target) {
+				target = m[i].at;
+				agree = false;
+			}
+		}
+	} while (!agree);
+	*found = true;
+	*at = target;
+	return SQLITE_OK;
+}
+
+static enum img_err
+list_streams(struct list_ctx *x, struct conn *c)
+{
+	const struct list_query	*q = x->q;
+	struct leaf		 leaf[LIST_TAGS_MAX + 1];
+	struct member		 mem[LIST_TAGS_MAX + 1];
+	sqlite3_stmt		*row = NULL;
+	size_t			 nleaf = 0, nmem = 0, i;
+	int64_t			 at;
+	bool			 found, stop = false;
+	enum img_err		 e;
+	int			 rc = SQLITE_OK;
+
+	memset(leaf, 0, sizeof(leaf));
+	/* Every stream and row check reads one snapshot. */
+	if ((e = conn_run(c, S_BEGIN_READ, "begin")) != IMG_OK)
+		return e;
+	if (q->user_id != NULL) {
+		if ((e = conn_stmt(c, S_USER_CUR_DESC + q->order,
+		    &leaf[0].st)) != IMG_OK)
+			goto done;
+		if ((rc = bind_text(leaf[0].st, 1, q->user_id)) != SQLITE_OK)
+			goto done;
+		mem[nmem++] = (struct member){ .leaf = &leaf[0], .n = 1 };
+		nleaf++;
+	}
+	for (i = 0; i < q->ntags; i++) {
+		if ((e = conn_tagcur(c, q->order, i, &leaf[nleaf].st)) !=
+		    IMG_OK)
+			goto done;
+		if ((rc = bind_text(leaf[nleaf].st, 1, q->tags[i])) !=
+		    SQLITE_OK)
+			goto done;
+		if (q->tags_all || i == 0)
+			mem[nmem++] = (struct member){ .leaf = &leaf[nleaf] };
+		mem[nmem - 1].n++;
+		nleaf++;
+	}
+	for (i = 0; i < nleaf; i++)
+		if ((rc = sqlite3_bind_int64(leaf[i].st, CATALOG_P_LO,
+		    x->lo)) != SQLITE_OK ||
+		    (rc = sqlite3_bind_int64(leaf[i].st, CATALOG_P_HI,
+		    x->hi)) != SQLITE_OK ||
+		    (rc = leaf_step(&leaf[i])) != SQLITE_OK)
+			goto done;
+	for (i = 0; i < nmem; i++)
+		member_settle(x, &mem[i]);
+
+	if ((e = conn_stmt(c, S_ROW, &row)) != IMG_OK)
+		goto done;
+	if ((rc = list_bind(x, row)) != SQLITE_OK)
+		goto done;
+	while (!stop) {
+		if ((rc = join_find(x, mem, nmem, &found, &at)) != SQLITE_OK ||
+		    !found)
+			break;
+		sqlite3_reset(row);
+		if ((rc = sqlite3_bind_int64(row, CATALOG_P_LO, at)) !=
+		    SQLITE_OK)
+			break;
+		if ((rc = sqlite3_step(row)) == SQLITE_ROW) {
+			/* The cursor's own created_at: compare the pair. */
+			if (!x->has_after || at != x->after.created_at ||
+			    after_id(x, col_text(row, 0)))
+				e = list_emit(x, row, &stop);
+		} else if (rc != SQLITE_DONE)
+			break;
+		rc = SQLITE_OK;
+		if (!stop && (rc = member_next(x, &mem[0])) != SQLITE_OK)
+			break;
+	}
+done:
+	if (rc != SQLITE_OK && e == IMG_OK)
+		e = sql_err(c->db, rc, "list");
+	for (i = 0; i < nleaf; i++)
+		stmt_done(leaf[i].st);
+	stmt_done(row);
+	if (e == IMG_OK)
+		e = conn_commit(c);
+	conn_rollback(c);
+	return e;
+}
+
+/* Unicode characters in s (UTF-8): trigrams need three. */
+static size_t
+utf8_chars(const char *s)
+{
+	size_t	 n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* Add `col : "s"` to an FTS5 query: a string, its quotes doubled, so it
+ * is a phrase of trigrams and never FTS5 syntax. */
+static enum img_err
+fts_add(struct buf *b, const char *col, const char *s)
+{
+	enum img_err	 e;
+
+	if (b->len > 0 && (e = buf_adds(b, " AND ")) != IMG_OK)
+		return e;
+	if ((e = buf_adds(b, col)) != IMG_OK ||
+	    (e = buf_adds(b, " : \"")) != IMG_OK)
+		return e;
+	for (; *s != '\0'; s++)
+		if ((*s == '"' && (e = buf_addc(b, '"')) != IMG_OK) ||
+		    (e = buf_addc(b, *s)) != IMG_OK)
+			return e;
+	return buf_addc(b, '"');
+}
+
+/*
+ * How each listing is served (every plan reads only rows up to the page
+ * and one more, plus the rows a filter rejects on the way):
+ * - tags given: the sorted streams above, one per tag over image_tags
+ *   (merged for any-of, intersected for all-of), intersected with the
+ *   user's stream over images_user when user_id is given; each candidate
+ *   is then read by rowid and checked for title, location and state.
+ *   The join follows whichever stream is sparser, so user + tag costs
+ *   about the smaller of the two, not the larger.
+ * - user_id without tags: one range scan of images_user; title and
+ *   location are checked on the user's rows (bounded by that user).
+ * - title or location of 3+ characters, no user, no tags: the trigram
+ *   index yields candidates in created_at order within the bounds.
+ * - otherwise (no filter, dates, or substrings of 1-2 characters, which
+ *   trigrams cannot find): the table in created_at order within the date
+ *   bounds, checking instr(lower(col), lower(?)) on each row.  This is
+ *   the one plan that may read far more rows than it returns: a short,
+ *   rare substring over all users.
+ * created_after/created_before and q->after become bounds on created_at
+ * (the cursor's own created_at stays in, and its image_id breaks the tie:
+ * created_at is unique, but the pair is the position).
+ */
+enum img_err
+catalog_list(struct catalog *cat, const struct list_query *q,
+    catalog_record_cb cb, void *arg, struct list_pos *last, bool *more)
+{
+	struct list_ctx	 x;
+	struct conn	*c = NULL;
+	struct buf	 match;
+	bool		 ft, fl;
+	enum img_err	 e = IMG_OK;
+
+	*more = false;
+	buf_init(&match, FTS_QUERY_MAX);
+	if (q->limit < 1 || q->limit > LIST_LIMIT_MAX ||
+	    q->ntags > LIST_TAGS_MAX || (q->ntags > 0 && q->tags == NULL) ||
+	    (q->order != LIST_DESC && q->order != LIST_ASC) || cb == NULL)
+		return IMG_EINVAL;
+	memset(&x, 0, sizeof(x));
+	x.q = q;
+	x.cb = cb;
+	x.arg = arg;
+	x.last = last;
+	x.more = more;
+	x.desc = q->order == LIST_DESC;
+	x.lo = q->created_after;
+	x.hi = q->created_before;
+	if (q->after != NULL) {
+		x.after = *q->after;
+		x.after.image_id[IMAGE_ID_LEN] = '\0';
+		x.has_after = true;
+		if (x.desc && x.after.created_at < x.hi)
+			x.hi = x.after.created_at;
+		if (!x.desc && x.after.created_at > x.lo)
+			x.lo = x.after.created_at;
+	}
+	if (x.lo > x.hi)
+		return IMG_OK;
+	/* An empty substring filters nothing. */
+	x.title = q->title != NULL && q->title[0] != '\0' ? q->title : NULL;
+	x.location = q->location != NULL && q->location[0] != '\0' ?
+	    q->location : NULL;
+
+	if ((e = reader_get(cat, &c)) != IMG_OK)
+		return e;
+	if (q->ntags > 0)
+		e = list_streams(&x, c);
+	else if (q->user_id != NULL)
+		e = list_sql(&x, c, S_LIST_USER_DESC + q->order, NULL);
+	else {
+		ft = x.title != NULL && utf8_chars(x.title) >= 3;
+		fl = x.location != NULL && utf8_chars(x.location) >= 3;
+		if ((ft && (e = fts_add(&match, "title", x.title)) !=
+		    IMG_OK) ||
+		    (fl && (e = fts_add(&match, "location", x.location)) !=
+		    IMG_OK))
+			e = e == IMG_ETOOBIG ? IMG_EINVAL : e;
+		else if (ft || fl)
+			e = list_sql(&x, c, S_LIST_FTS_DESC + q->order,
+			    match.data);
+		else
+			e = list_sql(&x, c, S_LIST_SCAN_DESC + q->order, NULL);
+	}
+	reader_put(cat, c);
+	buf_free(&match);
+	return e;
+}

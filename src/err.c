@@ -1,0 +1,51 @@
+/*
+ * err.c: the table behind enum img_err.  Adding an error means adding a
+ * row here; nothing else maps errors to statuses.
+ */
+#include "imaged/err.h"
+
+static const struct {
+	int		 status;
+	const char	*code;
+	const char	*message;
+} err_table[IMG_ERR_COUNT] = {
+	[IMG_OK] =		{ 200, "OK", "ok" },
+	[IMG_EJSON] =		{ 400, "INVALID_JSON", "request body is not valid JSON" },
+	[IMG_EINVAL] =		{ 400, "VALIDATION_ERROR", "invalid request" },
+	[IMG_EUNAUTH] =		{ 401, "UNAUTHORIZED", "a valid token is required" },
+	[IMG_EFORBIDDEN] =	{ 403, "FORBIDDEN", "access denied" },
+	[IMG_EEXPIRED] =	{ 403, "EXPIRED", "the signed URL has expired" },
+	[IMG_ENOTFOUND] =	{ 404, "NOT_FOUND", "not found" },
+	[IMG_EMETHOD] =		{ 405, "METHOD_NOT_ALLOWED", "method not allowed" },
+	[IMG_ETOOBIG] =		{ 413, "PAYLOAD_TOO_LARGE", "the image is larger than the size limit" },
+	[IMG_EMEDIA] =		{ 415, "UNSUPPORTED_MEDIA_TYPE", "unsupported media type" },
+	[IMG_ERANGE] =		{ 416, "RANGE_NOT_SATISFIABLE", "requested range not satisfiable" },
+	[IMG_EINTERNAL] =	{ 500, "INTERNAL_ERROR", "internal error" },
+	[IMG_ENOMEM] =		{ 500, "INTERNAL_ERROR", "internal error" },
+	[IMG_EUNAVAIL] =	{ 503, "SERVICE_UNAVAILABLE", "service unavailable" },
+	[IMG_ENOSPACE] =	{ 507, "INSUFFICIENT_STORAGE", "not enough storage to keep the image" },
+};
+
+static unsigned
+err_index(enum img_err e)
+{
+	return (unsigned)e < IMG_ERR_COUNT ? (unsigned)e : IMG_EINTERNAL;
+}
+
+int
+img_err_status(enum img_err e)
+{
+	return err_table[err_index(e)].status;
+}
+
+const char *
+img_err_code(enum img_err e)
+{
+	return err_table[err_index(e)].code;
+}
+
+const char *
+img_err_message(enum img_err e)
+{
+	return err_table[err_index(e)].message;
+}

@@ -1,0 +1,570 @@
+/*
+ * httpd.c: libmicrohttpd in, struct request/response out.
+ *
+ * libmicrohttpd calls on_request() several times for one request: once
+ * when the headers are in, once for each piece of the body, and once
+ * when the body is complete.  The first call allocates a struct exchange
+ * (the request's state; freed in on_completed, whatever happened), routes
+ * the request and either answers at once (404, 405, preflight, a request
+ * refused on its headers) or prepares the body's destination.  An error
+ * found while the body streams in stops the work at once, but the answer
+ * waits until the rest of the body has been read and dropped (for at most
+ * DRAIN_MAX_BYTES or DRAIN_MAX_MS, a lingering close): a client that is
+ * still sending then reads the error instead of a reset.  The connection
+ * closes after it.
+ *
+ * Thread-safety: the server's fields are read-only once started, except
+ * the counters, which are atomic.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "imaged/buf.h"
+#include "imaged/http.h"
+#include "imaged/httpd.h"
+#include "imaged/httputil.h"
+#include "imaged/log.h"
+#include "imaged/signer.h"
+
+#define REQUEST_ID_MAX		200
+#define IDLE_TIMEOUT_S		30
+#define DRAIN_MAX_BYTES		((uint64_t)64 << 20)
+#define DRAIN_MAX_MS		10000
+#define CORS_ALLOW_HEADERS	"Content-Type, Authorization, X-Api-Key, X-Request-Id"
+#define CORS_EXPOSE_HEADERS	"ETag, Location, X-Request-Id, Content-Disposition"
+
+struct httpd {
+	struct MHD_Daemon	*mhd;
+	const struct config	*cfg;
+	const struct route	*routes;
+	size_t			 nroutes;
+	struct imaged		*ctx;
+	unsigned		 port;
+	char			 listen_url[128];
+	char			 id_prefix[9];
+	atomic_uint_fast64_t	 next_id;
+	atomic_int		 in_flight;
+};
+
+/* One request's state, from its first callback to on_completed. */
+struct exchange {
+	struct httpd		*httpd;
+	struct MHD_Connection	*conn;
+	struct request		 req;
+	struct response		 resp;
+	struct route_match	 match;
+	struct query_param	 query[QUERY_PARAMS_MAX];
+	size_t			 nquery;
+	bool			 too_many_params;
+	struct buf		 body;
+	void			*sink_state;
+	bool			 sink_open;
+	bool			 answered;	/* a response is queued */
+	enum img_err		 failed;	/* an error found on the way */
+	char			 method[12];
+	char			*path;
+	char			 request_id[REQUEST_ID_MAX + 1];
+	char			 base_url[sizeof(((struct config *)0)->public_url) + 8];
+	uint64_t		 bytes;		/* body bytes answered, for the log */
+	uint64_t		 drained;	/* body bytes dropped after an error */
+	struct timespec		 start;
+	struct timespec		 failed_at;
+};
+
+static const char *
+conn_header(const struct request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+static enum MHD_Result
+collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct exchange	*ex = cls;
+
+	(void)kind;
+	if (ex->nquery == QUERY_PARAMS_MAX) {
+		ex->too_many_params = true;
+		return MHD_NO;
+	}
+	ex->query[ex->nquery].key = key;
+	ex->query[ex->nquery].value = value != NULL ? value : "";
+	ex->nquery++;
+	return MHD_YES;
+}
+
+/* A Host header fit to build URLs on: host[:port] characters only. */
+static bool
+host_ok(const char *h)
+{
+	size_t	 n = strlen(h);
+
+	return n > 0 && n < 256 && strspn(h, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:[]") == n;
+}
+
+static void
+set_base_url(struct exchange *ex)
+{
+	const struct config	*cfg = ex->httpd->cfg;
+	const char		*host;
+
+	if (cfg->public_url[0] != '\0')
+		snprintf(ex->base_url, sizeof(ex->base_url), "%s", cfg->public_url);
+	else if ((host = conn_header(&ex->req, "Host")) != NULL && host_ok(host))
+		snprintf(ex->base_url, sizeof(ex->base_url), "http://%s", host);
+	else
+		snprintf(ex->base_url, sizeof(ex->base_url), "%s",
+		    ex->httpd->listen_url);
+}
+
+static void
+set_request_id(struct exchange *ex)
+{
+	const char	*id = conn_header(&ex->req, "X-Request-Id");
+	uint_fast64_t	 n;
+
+	if (id != NULL && http_request_id_ok(id)) {
+		snprintf(ex->request_id, sizeof(ex->request_id), "%s", id);
+		return;
+	}
+	n = atomic_fetch_add(&ex->httpd->next_id, 1);
+	snprintf(ex->request_id, sizeof(ex->request_id), "%s-%08" PRIxFAST64,
+	    ex->httpd->id_prefix, n);
+}
+
+/* The CORS headers of a response to a request from origin (may be NULL). */
+static void
+add_cors(struct exchange *ex, struct MHD_Response *r)
+{
+	const struct config	*cfg = ex->httpd->cfg;
+	const char		*origin = conn_header(&ex->req, "Origin");
+	size_t			 i;
+
+	if (cfg->cors_any) {
+		MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+	} else {
+		MHD_add_response_header(r, "Vary", "Origin");
+		for (i = 0; origin != NULL && i < cfg->ncors_origins; i++)
+			if (strcmp(origin, cfg->cors_origins[i]) == 0) {
+				MHD_add_response_header(r,
+				    "Access-Control-Allow-Origin", origin);
+				break;
+			}
+	}
+	MHD_add_response_header(r, "Access-Control-Expose-Headers",
+	    CORS_EXPOSE_HEADERS);
+}
+
+static long long
+ms_since(const struct timespec *t)
+{
+	struct timespec	 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)(now.tv_sec - t->tv_sec) * 1000 +
+	    (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+static void
+access_log(struct exchange *ex)
+{
+	struct timespec	 now;
+	long long	 us;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	us = (long long)(now.tv_sec - ex->start.tv_sec) * 1000000 +
+	    (now.tv_nsec - ex->start.tv_nsec) / 1000;
+	log_info("%s %s %d %" PRIu64 " %lldus %s", ex->method,
+	    ex->path != NULL ? ex->path : "-", ex->resp.status, ex->bytes, us,
+	    ex->request_id);
+}
+
+/* Send ex->resp.  Ownership of its body and fd passes to libmicrohttpd. */
+static enum MHD_Result
+answer(struct exchange *ex)
+{
+	struct response		*resp = &ex->resp;
+	struct MHD_Response	*r;
+	enum MHD_Result		 ret;
+	size_t			 len, i;
+	char			*body;
+
+	if (ex->failed != IMG_OK)
+		response_error(resp, ex->failed);
+	if (resp->fd != -1) {
+		r = MHD_create_response_from_fd_at_offset64(resp->length,
+		    resp->fd, resp->offset);
+		if (r != NULL)
+			resp->fd = -1;	/* libmicrohttpd closes it */
+		ex->bytes = resp->length;
+	} else {
+		len = resp->body.len;
+		body = buf_steal(&resp->body, NULL);
+		r = MHD_create_response_from_buffer(len, body,
+		    MHD_RESPMEM_MUST_FREE);
+		if (r == NULL)
+			free(body);
+		ex->bytes = len;
+	}
+	if (r == NULL)
+		return MHD_NO;
+	if (resp->content_type != NULL)
+		MHD_add_response_header(r, "Content-Type", resp->content_type);
+	for (i = 0; i < resp->nheaders; i++)
+		MHD_add_response_header(r, resp->headers[i].name,
+		    resp->headers[i].value);
+	MHD_add_response_header(r, "X-Request-Id", ex->request_id);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (response_get_header(resp, "Cache-Control") == NULL)
+		MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (resp->close)
+		MHD_add_response_header(r, "Connection", "close");
+	add_cors(ex, r);
+	ret = MHD_queue_response(ex->conn, (unsigned)resp->status, r);
+	MHD_destroy_response(r);
+	ex->answered = true;
+	return ret;
+}
+
+static enum MHD_Result
+answer_error(struct exchange *ex, enum img_err e)
+{
+	ex->failed = e;
+	return answer(ex);
+}
+
+/* OPTIONS on a known path: the CORS preflight, with or without Origin. */
+static enum MHD_Result
+answer_preflight(struct exchange *ex)
+{
+	const char	*want = conn_header(&ex->req, "Access-Control-Request-Headers");
+	char		 allow[128];
+
+	router_allow(ex->match.allow, allow, sizeof(allow));
+	ex->resp.status = 204;
+	if (response_header(&ex->resp, "Allow", "%s", allow) != IMG_OK ||
+	    response_header(&ex->resp, "Access-Control-Allow-Methods", "%s",
+	    allow) != IMG_OK ||
+	    response_header(&ex->resp, "Access-Control-Allow-Headers", "%s",
+	    want != NULL && *want != '\0' ? want : CORS_ALLOW_HEADERS) != IMG_OK ||
+	    response_header(&ex->resp, "Access-Control-Max-Age", "600") != IMG_OK)
+		return answer_error(ex, IMG_ENOMEM);
+	return answer(ex);
+}
+
+static bool
+has_body(const struct request *req)
+{
+	return req->content_length != 0;
+}
+
+/* The first call: the request line and headers are in. */
+static enum MHD_Result
+begin(struct exchange *ex, const char *url, const char *method)
+{
+	struct httpd		*h = ex->httpd;
+	struct request		*req = &ex->req;
+	const struct route	*route;
+	const char		*cl, *te;
+	char			 allow[128];
+	enum http_method	 m = router_method(method);
+	enum img_err		 e;
+
+	snprintf(ex->method, sizeof(ex->method), "%s", method);
+	if ((ex->path = strdup(url)) == NULL)
+		return MHD_NO;
+	req->conn = ex->conn;
+	req->header = conn_header;
+	req->method = m;
+	set_request_id(ex);
+	req->request_id = ex->request_id;
+	set_base_url(ex);
+	req->base_url = ex->base_url;
+	cl = conn_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	te = conn_header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	req->content_length = 0;
+	if (te != NULL && strcasecmp(te, "identity") != 0)
+		req->content_length = UINT64_MAX;
+	else if (cl != NULL)
+		req->content_length = strtoull(cl, NULL, 10);
+
+	router_match(h->routes, h->nroutes, h->cfg->stage, m, ex->path,
+	    &ex->match);
+	if (ex->match.status == 404)
+		return answer_error(ex, IMG_ENOTFOUND);
+	req->path = ex->match.path;
+	req->param = ex->match.has_param ? ex->match.param : NULL;
+	if (m == HTTP_OPTIONS)
+		return answer_preflight(ex);
+	if (ex->match.status == 405) {
+		router_allow(ex->match.allow, allow, sizeof(allow));
+		if (response_header(&ex->resp, "Allow", "%s", allow) != IMG_OK)
+			return answer_error(ex, IMG_ENOMEM);
+		return answer_error(ex, api_fail(&ex->resp, IMG_EMETHOD, NULL,
+		    "%s is not allowed here; allowed: %s", ex->method, allow));
+	}
+	MHD_get_connection_values(ex->conn, MHD_GET_ARGUMENT_KIND,
+	    collect_query, ex);
+	if (ex->too_many_params)
+		return answer_error(ex, api_fail(&ex->resp, IMG_EINVAL, NULL,
+		    "more than %d query parameters", QUERY_PARAMS_MAX));
+	req->query = ex->query;
+	req->nquery = ex->nquery;
+
+	route = ex->match.route;
+	buf_init(&ex->body, route->body_max);
+	if (route->sink != NULL) {
+		e = route->sink->open(h->ctx, req, &ex->resp, &ex->sink_state);
+		if (e != IMG_OK) {
+			/* Refused on its headers: the body will not be read. */
+			ex->resp.close = has_body(req);
+			return answer_error(ex, e);
+		}
+		ex->sink_open = true;
+		req->sink = ex->sink_state;
+	} else if (has_body(req) && req->content_length != UINT64_MAX &&
+	    req->content_length > route->body_max) {
+		ex->resp.close = true;
+		return answer_error(ex, api_fail(&ex->resp, IMG_ETOOBIG, NULL,
+		    "request body larger than %zu bytes", route->body_max));
+	}
+	return MHD_YES;
+}
+
+/* A piece of the body. */
+static enum img_err
+consume(struct exchange *ex, const char *data, size_t len)
+{
+	const struct route	*route = ex->match.route;
+
+	if (route->sink != NULL)
+		return route->sink->write(ex->sink_state, data, len, &ex->resp);
+	if (route->body_max == 0)
+		return IMG_OK;	/* a body where none is expected is ignored */
+	if (buf_add(&ex->body, data, len) != IMG_OK)
+		return api_fail(&ex->resp, IMG_ETOOBIG, NULL,
+		    "request body larger than %zu bytes", route->body_max);
+	return IMG_OK;
+}
+
+static enum MHD_Result
+finish(struct exchange *ex)
+{
+	enum img_err	 e;
+
+	ex->req.body = &ex->body;
+	e = ex->match.route->handler(ex->httpd->ctx, &ex->req, &ex->resp);
+	if (e != IMG_OK)
+		return answer_error(ex, e);
+	return answer(ex);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct httpd	*h = cls;
+	struct exchange	*ex = *con_cls;
+	enum img_err	 e;
+
+	(void)version;
+	if (ex == NULL) {
+		if ((ex = calloc(1, sizeof(*ex))) == NULL)
+			return MHD_NO;
+		clock_gettime(CLOCK_MONOTONIC, &ex->start);
+		ex->httpd = h;
+		ex->conn = conn;
+		response_init(&ex->resp);
+		buf_init(&ex->body, 0);
+		*con_cls = ex;
+		atomic_fetch_add(&h->in_flight, 1);
+		if (begin(ex, url, method) == MHD_NO)
+			return MHD_NO;
+		if (ex->answered || has_body(&ex->req))
+			return MHD_YES;
+		return finish(ex);
+	}
+	if (ex->answered) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		size_t n = *upload_data_size;
+
+		*upload_data_size = 0;
+		if (ex->failed == IMG_OK) {
+			if ((e = consume(ex, upload_data, n)) != IMG_OK) {
+				ex->failed = e;
+				ex->resp.close = true;
+				clock_gettime(CLOCK_MONOTONIC, &ex->failed_at);
+			}
+			return MHD_YES;
+		}
+		ex->drained += n;
+		if (ex->drained > DRAIN_MAX_BYTES ||
+		    ms_since(&ex->failed_at) > DRAIN_MAX_MS)
+			return answer(ex);
+		return MHD_YES;
+	}
+	if (ex->failed != IMG_OK)
+		return answer(ex);
+	return finish(ex);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct httpd	*h = cls;
+	struct exchange	*ex = *con_cls;
+
+	(void)conn;
+	if (ex == NULL)
+		return;
+	if (!ex->answered)
+		ex->resp.status = 499;	/* the client went away first */
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && ex->answered)
+		log_debug("%s: response cut short (%d)", ex->request_id, (int)toe);
+	access_log(ex);
+	if (ex->sink_open)
+		ex->match.route->sink->close(ex->sink_state);
+	buf_free(&ex->body);
+	response_free(&ex->resp);
+	free(ex->path);
+	free(ex);
+	*con_cls = NULL;
+	atomic_fetch_sub(&h->in_flight, 1);
+}
+
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char	 line[512];
+	size_t	 n;
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	log_debug("http: %s", line);
+}
+
+static int
+listen_addr(const char *addr, unsigned port, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		*len = sizeof(*sin);
+		return AF_INET;
+	}
+	if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*sin6);
+		return AF_INET6;
+	}
+	return -1;
+}
+
+enum img_err
+httpd_start(const struct config *cfg, const struct route *routes,
+    size_t nroutes, struct imaged *ctx, struct httpd **hp)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	const union MHD_DaemonInfo *info;
+	struct httpd		*h;
+	unsigned char		 rnd[4];
+	unsigned		 flags;
+	int			 family;
+
+	if ((family = listen_addr(cfg->listen, cfg->port, &ss, &sslen)) == -1) {
+		log_warnx("listen: \"%s\" is not an IP address", cfg->listen);
+		return IMG_EUNAVAIL;
+	}
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return IMG_ENOMEM;
+	h->cfg = cfg;
+	h->routes = routes;
+	h->nroutes = nroutes;
+	h->ctx = ctx;
+	random_bytes(rnd, sizeof(rnd));
+	snprintf(h->id_prefix, sizeof(h->id_prefix), "%02x%02x%02x%02x",
+	    rnd[0], rnd[1], rnd[2], rnd[3]);
+	atomic_init(&h->next_id, 1);
+	atomic_init(&h->in_flight, 0);
+
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+	    MHD_USE_ERROR_LOG;
+	if (family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	h->mhd = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL,
+	    on_request, h,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_THREAD_POOL_SIZE, cfg->workers,
+	    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_client,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
+	    MHD_OPTION_END);
+	if (h->mhd == NULL) {
+		log_warnx("cannot listen on %s port %u (in use, or not an "
+		    "address of this host)", cfg->listen, cfg->port);
+		free(h);
+		return IMG_EUNAVAIL;
+	}
+	info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	h->port = info != NULL ? info->port : cfg->port;
+	snprintf(h->listen_url, sizeof(h->listen_url), family == AF_INET6 ?
+	    "http://[%s]:%u" : "http://%s:%u", cfg->listen, h->port);
+	*hp = h;
+	return IMG_OK;
+}
+
+unsigned
+httpd_port(const struct httpd *h)
+{
+	return h->port;
+}
+
+void
+httpd_stop(struct httpd *h, unsigned grace_ms)
+{
+	unsigned	 waited = 0;
+	MHD_socket	 fd;
+
+	if (h == NULL)
+		return;
+	fd = MHD_quiesce_daemon(h->mhd);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	while (atomic_load(&h->in_flight) > 0 && waited < grace_ms) {
+		usleep(10000);
+		waited += 10;
+	}
+	MHD_stop_daemon(h->mhd);
+	free(h);
+}

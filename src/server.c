@@ -1,0 +1,125 @@
+/*
+ * server.c: imaged_start() and imaged_stop(): the stores opened in order
+ * and closed in reverse, one cleanup path for both.
+ */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "imaged/api.h"
+#include "imaged/blobstore.h"
+#include "imaged/catalog.h"
+#include "imaged/httpd.h"
+#include "imaged/imaged.h"
+#include "imaged/log.h"
+#include "imaged/signer.h"
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+static enum img_err
+make_data_dir(struct imaged *d)
+{
+	const char	*tmp;
+	char		*p;
+
+	if (d->cfg.ephemeral) {
+		tmp = getenv("TMPDIR");
+		snprintf(d->data_dir, sizeof(d->data_dir), "%s/imaged-XXXXXX",
+		    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+		if (mkdtemp(d->data_dir) == NULL) {
+			log_warn("%s", d->data_dir);
+			return IMG_EUNAVAIL;
+		}
+		d->remove_data_dir = true;
+		return IMG_OK;
+	}
+	snprintf(d->data_dir, sizeof(d->data_dir), "%s", d->cfg.data_dir);
+	/* mkdir -p, so a fresh checkout's ./imaged-data just appears. */
+	for (p = d->data_dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(d->data_dir, 0755) == -1 && errno != EEXIST) {
+			log_warn("%s", d->data_dir);
+			*p = '/';
+			return IMG_EUNAVAIL;
+		}
+		*p = '/';
+	}
+	if (mkdir(d->data_dir, 0755) == -1 && errno != EEXIST) {
+		log_warn("%s", d->data_dir);
+		return IMG_EUNAVAIL;
+	}
+	return IMG_OK;
+}
+
+enum img_err
+imaged_start(const struct config *cfg, struct imaged **dp)
+{
+	struct imaged	*d;
+	char		 path[PATH_MAX + 32];
+	enum img_err	 e;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return IMG_ENOMEM;
+	d->cfg = *cfg;
+	if ((e = make_data_dir(d)) != IMG_OK)
+		goto fail;
+	if (d->cfg.signing_key_file[0] != '\0')
+		snprintf(path, sizeof(path), "%s", d->cfg.signing_key_file);
+	else
+		snprintf(path, sizeof(path), "%s/signing.key", d->data_dir);
+	if ((e = signer_open(path, &d->signer)) != IMG_OK)
+		goto fail;
+	snprintf(path, sizeof(path), "%s/imaged.db", d->data_dir);
+	if ((e = catalog_open(path, d->cfg.workers, &d->catalog)) != IMG_OK) {
+		log_warnx("%s: cannot open the catalog", path);
+		goto fail;
+	}
+	if ((e = blobstore_open(d->data_dir, d->cfg.bucket, &d->blobs)) != IMG_OK)
+		goto fail;
+	if ((e = httpd_start(&d->cfg, api_routes, api_nroutes, d,
+	    &d->httpd)) != IMG_OK)
+		goto fail;
+	snprintf(d->url, sizeof(d->url), "http://%s%s%s:%u",
+	    strchr(d->cfg.listen, ':') ? "[" : "", d->cfg.listen,
+	    strchr(d->cfg.listen, ':') ? "]" : "", httpd_port(d->httpd));
+	*dp = d;
+	return IMG_OK;
+fail:
+	imaged_stop(d, 0);
+	return e;
+}
+
+const char *
+imaged_url(const struct imaged *d)
+{
+	return d->url;
+}
+
+void
+imaged_stop(struct imaged *d, unsigned grace_ms)
+{
+	if (d == NULL)
+		return;
+	httpd_stop(d->httpd, grace_ms);
+	blobstore_close(d->blobs);
+	catalog_close(d->catalog);
+	signer_free(d->signer);
+	if (d->remove_data_dir)
+		nftw(d->data_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(d);
+}

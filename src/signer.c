@@ -1,0 +1,241 @@
+/*
+ * signer.c: HMAC-SHA256 with libsodium, the key file, random ids.
+ *
+ * From the master key two keys are derived by HMAC with fixed labels, one
+ * for URLs and one for cursors; the master key itself signs nothing.
+ * Invariant: a signer's keys never change after signer_new, so concurrent
+ * readers need no lock.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "imaged/log.h"
+#include "imaged/signer.h"
+
+struct signer {
+	unsigned char	 url_key[crypto_auth_hmacsha256_KEYBYTES];
+	unsigned char	 cursor_key[crypto_auth_hmacsha256_KEYBYTES];
+};
+
+static void
+derive(const unsigned char master[SIGNER_KEY_LEN], const char *label,
+    unsigned char out[crypto_auth_hmacsha256_BYTES])
+{
+	crypto_auth_hmacsha256(out, (const unsigned char *)label,
+	    strlen(label), master);
+}
+
+enum img_err
+signer_new(const unsigned char key[SIGNER_KEY_LEN], struct signer **sp)
+{
+	struct signer	*s;
+
+	if (sodium_init() < 0)
+		return IMG_EINTERNAL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return IMG_ENOMEM;
+	derive(key, "imaged url v1", s->url_key);
+	derive(key, "imaged cursor v1", s->cursor_key);
+	*sp = s;
+	return IMG_OK;
+}
+
+void
+signer_free(struct signer *s)
+{
+	if (s == NULL)
+		return;
+	sodium_memzero(s, sizeof(*s));
+	free(s);
+}
+
+/* Make a new key file; O_EXCL so two daemons starting at once agree on one key. */
+static enum img_err
+key_create(const char *path, unsigned char key[SIGNER_KEY_LEN])
+{
+	int	 fd;
+
+	randombytes_buf(key, SIGNER_KEY_LEN);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		log_warn("signing key %s", path);
+		return IMG_EUNAVAIL;
+	}
+	if (write(fd, key, SIGNER_KEY_LEN) != SIGNER_KEY_LEN || fsync(fd) == -1) {
+		log_warn("signing key %s", path);
+		close(fd);
+		unlink(path);
+		return IMG_EUNAVAIL;
+	}
+	close(fd);
+	log_info("made a new signing key in %s", path);
+	return IMG_OK;
+}
+
+static enum img_err
+key_load(const char *path, unsigned char key[SIGNER_KEY_LEN])
+{
+	struct stat	 st;
+	ssize_t		 n;
+	int		 fd;
+	enum img_err	 ret = IMG_EUNAVAIL;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return key_create(path, key);
+		log_warn("signing key %s", path);
+		return IMG_EUNAVAIL;
+	}
+	if (fstat(fd, &st) == -1) {
+		log_warn("signing key %s", path);
+		goto done;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO))
+		log_warnx("signing key %s is accessible to others (mode %03o); "
+		    "chmod 600 it", path, (unsigned)(st.st_mode & 0777));
+	n = read(fd, key, SIGNER_KEY_LEN);
+	if (n != SIGNER_KEY_LEN || st.st_size != SIGNER_KEY_LEN) {
+		log_warnx("signing key %s: not a key (want %d bytes)", path,
+		    SIGNER_KEY_LEN);
+		goto done;
+	}
+	ret = IMG_OK;
+done:
+	close(fd);
+	return ret;
+}
+
+enum img_err
+signer_open(const char *path, struct signer **sp)
+{
+	unsigned char	 key[SIGNER_KEY_LEN];
+	enum img_err	 e;
+
+	if (sodium_init() < 0)
+		return IMG_EINTERNAL;
+	if ((e = key_load(path, key)) == IMG_OK)
+		e = signer_new(key, sp);
+	sodium_memzero(key, sizeof(key));
+	return e;
+}
+
+static void
+url_mac(const struct signer *s, const char *path, int64_t expires,
+    unsigned char mac[crypto_auth_hmacsha256_BYTES])
+{
+	crypto_auth_hmacsha256_state	 st;
+	char				 exp[32];
+	int				 n;
+
+	n = snprintf(exp, sizeof(exp), "\n%" PRId64, expires);
+	crypto_auth_hmacsha256_init(&st, s->url_key, sizeof(s->url_key));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)"GET\n", 4);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)path,
+	    strlen(path));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)exp,
+	    (unsigned long long)n);
+	crypto_auth_hmacsha256_final(&st, mac);
+}
+
+void
+signer_sign_url(const struct signer *s, const char *path, int64_t expires,
+    char sig[SIGNER_SIG_HEX + 1])
+{
+	unsigned char	 mac[crypto_auth_hmacsha256_BYTES];
+
+	url_mac(s, path, expires, mac);
+	sodium_bin2hex(sig, SIGNER_SIG_HEX + 1, mac, sizeof(mac));
+}
+
+/* Decimal seconds, digits only, no overflow. */
+static int
+parse_expires(const char *s, int64_t *out)
+{
+	int64_t	 v = 0;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 18)
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+enum img_err
+signer_verify_url(const struct signer *s, const char *path,
+    const char *expires, const char *sig, int64_t now)
+{
+	unsigned char	 want[crypto_auth_hmacsha256_BYTES];
+	unsigned char	 got[crypto_auth_hmacsha256_BYTES];
+	size_t		 gotlen;
+	int64_t		 exp;
+
+	if (sig == NULL || strlen(sig) != SIGNER_SIG_HEX ||
+	    parse_expires(expires, &exp) == -1)
+		return IMG_EFORBIDDEN;
+	if (sodium_hex2bin(got, sizeof(got), sig, SIGNER_SIG_HEX, NULL,
+	    &gotlen, NULL) != 0 || gotlen != sizeof(got))
+		return IMG_EFORBIDDEN;
+	url_mac(s, path, exp, want);
+	if (sodium_memcmp(want, got, sizeof(want)) != 0)
+		return IMG_EFORBIDDEN;
+	return now > exp ? IMG_EEXPIRED : IMG_OK;
+}
+
+void
+signer_mac(const struct signer *s, const void *data, size_t len,
+    unsigned char mac[SIGNER_MAC_LEN])
+{
+	unsigned char	 full[crypto_auth_hmacsha256_BYTES];
+
+	crypto_auth_hmacsha256(full, data, len, s->cursor_key);
+	memcpy(mac, full, SIGNER_MAC_LEN);
+}
+
+enum img_err
+signer_mac_verify(const struct signer *s, const void *data, size_t len,
+    const unsigned char mac[SIGNER_MAC_LEN])
+{
+	unsigned char	 want[SIGNER_MAC_LEN];
+
+	signer_mac(s, data, len, want);
+	return sodium_memcmp(want, mac, SIGNER_MAC_LEN) == 0 ? IMG_OK :
+	    IMG_EFORBIDDEN;
+}
+
+void
+random_bytes(void *buf, size_t n)
+{
+	randombytes_buf(buf, n);
+}
+
+void
+random_uuid(char out[37])
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 b[16];
+	size_t			 i, o = 0;
+
+	randombytes_buf(b, sizeof(b));
+	b[6] = (b[6] & 0x0f) | 0x40;	/* version 4 */
+	b[8] = (b[8] & 0x3f) | 0x80;	/* RFC 4122 variant */
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 0xf];
+	}
+	out[o] = '\0';
+}

@@ -1,0 +1,79 @@
+#!/bin/sh
+# The binary as a user meets it: flags, settings and their precedence,
+# the data folder it makes, restarts, signals.
+. "$(dirname "$0")/lib.sh"
+
+# One line on stderr, naming the setting, and a failed exit.
+refused() {
+	want=$1
+	shift
+	if "$IMAGED" "$@" > "$work/out" 2> "$work/err"; then
+		return 1
+	fi
+	[ "$(wc -l < "$work/err")" -eq 1 ] && grep -q -- "$want" "$work/err"
+}
+
+code() {
+	curl -s -o /dev/null -w '%{http_code}' "$@"
+}
+
+check "--help lists settings" sh -c "'$IMAGED' --help | grep -q -- --max-file-size"
+check "--version" sh -c "'$IMAGED' --version | grep -q '^imaged [0-9]'"
+check "bad port refused" refused port --port 70000
+check "unknown flag refused" refused --frobnicate --frobnicate
+check "bad env names it" sh -c "IMAGED_MAX_FILE_SIZE=ten '$IMAGED' 2>&1 | grep -q IMAGED_MAX_FILE_SIZE"
+printf 'port = 0\nprot = 1\n' > "$work/bad.conf"
+check "bad config key names file and line" refused "bad.conf:2" -c "$work/bad.conf"
+
+# Precedence: default < file < environment < flag.
+printf '# test\nstage = fromfile\n' > "$work/imaged.conf"
+start_daemon --ephemeral -c "$work/imaged.conf"
+check "stage from file" [ "$(code "$BASE/fromfile/healthz")" = 200 ]
+stop_daemon
+IMAGED_STAGE=fromenv start_daemon --ephemeral -c "$work/imaged.conf"
+check "environment beats file" [ "$(code "$BASE/fromenv/healthz")" = 200 ]
+stop_daemon
+IMAGED_STAGE=fromenv start_daemon --ephemeral -c "$work/imaged.conf" --stage fromflag
+check "flag beats environment" [ "$(code "$BASE/fromflag/healthz")" = 200 ]
+check "stopped with SIGTERM exits 0" stop_daemon
+
+# The data folder, made at first start.
+data="$work/data"
+mkdir -p "$data/tmp"
+: > "$data/tmp/up-0123.part"
+start_daemon --data-dir "$data"
+check "database made" [ -f "$data/imaged.db" ]
+check "bucket made" [ -d "$data/image-storage-bucket" ]
+check "signing key mode 0600" [ "$(stat -c %a "$data/signing.key")" = 600 ]
+check "signing key 32 bytes" [ "$(stat -c %s "$data/signing.key")" = 32 ]
+check "crash leftovers swept" [ ! -e "$data/tmp/up-0123.part" ]
+rec=$(curl -s -X POST "$BASE/images?user_id=u1&filename=pic.gif" \
+    -H 'Content-Type: image/gif' --data-binary @data/sample.gif)
+id=$(echo "$rec" | sed -n 's/.*"image_id": "\([0-9a-f-]*\)".*/\1/p')
+url=$(echo "$rec" | sed -n 's/.*"download_url": "\([^"]*\)".*/\1/p')
+check "uploaded" [ -n "$id" ]
+check "file under its S3 key" [ -f "$data/image-storage-bucket/images/u1/$id.gif" ]
+check "stops with 0" stop_daemon
+
+# Everything survives a restart, signed URLs included.
+start_daemon --data-dir "$data"
+check "listed after restart" sh -c "curl -s '$BASE/images?user_id=u1' | grep -q '$id'"
+path=${url#http://*/}
+check "signed URL valid after restart" [ "$(code "$BASE/$path")" = 200 ]
+curl -s "$BASE/$path" > "$work/got"
+check "same bytes after restart" cmp -s "$work/got" data/sample.gif
+stop_daemon
+
+# --ephemeral removes its folder at exit.
+start_daemon --ephemeral
+eph=$(sed -n 's/.*data in \(.*\)$/\1/p' "$work/log" | tail -n 1)
+check "ephemeral dir exists while running" [ -d "$eph" ]
+stop_daemon
+check "ephemeral dir removed at exit" [ ! -e "$eph" ]
+
+# A port in use is one clear line.
+start_daemon --ephemeral
+port=${BASE##*:}
+check "port in use refused" sh -c "'$IMAGED' --ephemeral --port $port 2>&1 | grep -q 'cannot listen'"
+stop_daemon
+finish

@@ -1,0 +1,1443 @@
+/*
+ * check_catalog.c: the catalog against what a user of it sees.  Each test
+ * gets a fresh temporary directory holding its database.  Listings are
+ * checked against a brute-force filter over a model of the records; query
+ * plans are checked by running EXPLAIN QUERY PLAN on the catalog's own SQL
+ * text (catalog_sql.h).
+ */
+#include <check.h>
+#include <dirent.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "imaged/catalog.h"
+#include "imaged/catalog_sql.h"
+
+Suite	*catalog_suite(void);
+
+static char	 tmpdir[64];
+static char	 dbpath[128];
+
+static void
+setup(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/check-catalog-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	snprintf(dbpath, sizeof(dbpath), "%s/imaged.db", tmpdir);
+}
+
+static void
+teardown(void)
+{
+	char		 p[512];
+	DIR		*d;
+	struct dirent	*de;
+
+	if ((d = opendir(tmpdir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", tmpdir, de->d_name);
+			unlink(p);
+		}
+		closedir(d);
+	}
+	rmdir(tmpdir);
+}
+
+static struct catalog *
+open_cat(void)
+{
+	struct catalog	*cat = NULL;
+
+	ck_assert_int_eq(catalog_open(dbpath, 4, &cat), IMG_OK);
+	ck_assert_ptr_nonnull(cat);
+	return cat;
+}
+
+/* Run SQL on the database file with a connection of our own. */
+static void
+exec_sql(const char *sql)
+{
+	sqlite3	*db;
+
+	ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK,
+	    "%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
+static int64_t
+query_int(const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	int64_t		 v = -1;
+
+	ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void
+make_id(unsigned n, char id[IMAGE_ID_LEN + 1])
+{
+	snprintf(id, IMAGE_ID_LEN + 1, "%08x-0000-4000-8000-%012x",
+	    n * 2654435761u, n);
+}
+
+/* --- a deep copy of the record a callback saw -------------------------------- */
+
+struct got {
+	int		 calls;
+	char		 image_id[64], user_id[80], filename[300], s3_key[300];
+	char		 content_type[64], checksum[80], tags[600];
+	char		 title[300], description[300], location[300];
+	bool		 title_null, description_null, location_null;
+	int64_t		 file_size, created_at, updated_at;
+	uint32_t	 width, height;
+};
+
+static void
+copy_str(char *dst, size_t size, const char *src, bool *isnull)
+{
+	if (isnull != NULL)
+		*isnull = src == NULL;
+	snprintf(dst, size, "%s", src != NULL ? src : "");
+}
+
+static enum img_err
+got_cb(void *arg, const struct image_record *r)
+{
+	struct got	*g = arg;
+
+	g->calls++;
+	copy_str(g->image_id, sizeof(g->image_id), r->image_id, NULL);
+	copy_str(g->user_id, sizeof(g->user_id), r->user_id, NULL);
+	copy_str(g->filename, sizeof(g->filename), r->filename, NULL);
+	copy_str(g->s3_key, sizeof(g->s3_key), r->s3_key, NULL);
+	copy_str(g->content_type, sizeof(g->content_type), r->content_type,
+	    NULL);
+	copy_str(g->checksum, sizeof(g->checksum), r->checksum_sha256, NULL);
+	copy_str(g->tags, sizeof(g->tags), r->tags_json, NULL);
+	copy_str(g->title, sizeof(g->title), r->title, &g->title_null);
+	copy_str(g->description, sizeof(g->description), r->description,
+	    &g->description_null);
+	copy_str(g->location, sizeof(g->location), r->location,
+	    &g->location_null);
+	g->file_size = r->file_size;
+	g->created_at = r->created_at;
+	g->updated_at = r->updated_at;
+	g->width = r->width;
+	g->height = r->height;
+	return IMG_OK;
+}
+
+static void
+get_rec(struct catalog *cat, const char *id, struct got *g)
+{
+	memset(g, 0, sizeof(*g));
+	ck_assert_int_eq(catalog_get(cat, id, got_cb, g), IMG_OK);
+	ck_assert_int_eq(g->calls, 1);
+}
+
+/* --- a model of stored records, for brute-force listing checks ------------- */
+
+static const char *const vocab[] = {
+	"red", "green", "blue", "sky", "sea", "cat", "dog", "tree", "car",
+	"sun", "moon", "x%y",
+};
+#define NVOCAB	(sizeof(vocab) / sizeof(vocab[0]))
+
+static const char *const words[] = {
+	"Sunset", "sunrise", "BEACH", "Mountain", "river", "100%", "snake_case",
+	"a_b", "Ca", "x", "Quote\"d", "city", "NIGHT", "sky%line", "Caf\xc3\xa9",
+};
+#define NWORDS	(sizeof(words) / sizeof(words[0]))
+
+static const char *const places[] = {
+	"Goa", "GOA beach", "Delhi", "new delhi", "Paris", "paris_fr", "Lyon%",
+};
+#define NPLACES	(sizeof(places) / sizeof(places[0]))
+
+struct mrec {
+	char		 id[IMAGE_ID_LEN + 1];
+	char		 user[16];
+	char		 title[80];
+	char		 location[32];
+	bool		 has_title, has_location;
+	unsigned	 tagmask;
+	int64_t		 created_at;
+	bool		 deleted;
+};
+
+static uint64_t
+rnd(uint64_t *s)
+{
+	/* xorshift64*: seeded, so every run checks the same records */
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ull;
+}
+
+static void
+model_fill(struct mrec *m, size_t n, unsigned nusers, uint64_t seed)
+{
+	size_t		 i, w, nw, len;
+	uint64_t	 s = seed;
+
+	for (i = 0; i < n; i++) {
+		memset(&m[i], 0, sizeof(m[i]));
+		make_id((unsigned)(i + 1) + (unsigned)(seed << 16), m[i].id);
+		snprintf(m[i].user, sizeof(m[i].user), "u%u",
+		    (unsigned)(rnd(&s) % nusers));
+		m[i].has_title = rnd(&s) % 10 != 0;
+		if (m[i].has_title) {
+			nw = 1 + rnd(&s) % 3;
+			len = 0;
+			for (w = 0; w < nw; w++)
+				len += (size_t)snprintf(m[i].title + len,
+				    sizeof(m[i].title) - len, "%s%s",
+				    w > 0 ? " " : "",
+				    words[rnd(&s) % NWORDS]);
+		}
+		m[i].has_location = rnd(&s) % 7 != 0;
+		if (m[i].has_location)
+			snprintf(m[i].location, sizeof(m[i].location), "%s",
+			    places[rnd(&s) % NPLACES]);
+		m[i].tagmask = (unsigned)(rnd(&s) & ((1u << NVOCAB) - 1));
+		/* about 0-4 tags */
+		m[i].tagmask &= (unsigned)rnd(&s) & (unsigned)rnd(&s);
+	}
+}
+
+/* Insert one model record; returns the catalog's result. */
+static enum img_err
+model_insert(struct catalog *cat, struct mrec *m)
+{
+	struct image_record	 rec;
+	struct image_meta	 meta;
+	const char		*tags[NVOCAB];
+	char			 json[256], key[128];
+	size_t			 i, len = 0;
+
+	memset(&rec, 0, sizeof(rec));
+	memset(&meta, 0, sizeof(meta));
+	snprintf(key, sizeof(key), "images/%s/%s.jpg", m->user, m->id);
+	rec.image_id = m->id;
+	rec.user_id = m->user;
+	rec.filename = "f.jpg";
+	rec.s3_key = key;
+	rec.content_type = "image/jpeg";
+	rec.checksum_sha256 = "0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef";
+	rec.file_size = 1234;
+	rec.width = 10;
+	rec.height = 20;
+	meta.title = m->has_title ? m->title : NULL;
+	meta.location = m->has_location ? m->location : NULL;
+	len += (size_t)snprintf(json, sizeof(json), "[");
+	for (i = 0; i < NVOCAB; i++)
+		if (m->tagmask & (1u << i)) {
+			len += (size_t)snprintf(json + len, sizeof(json) - len,
+			    "%s\"%s\"", meta.ntags > 0 ? "," : "", vocab[i]);
+			tags[meta.ntags++] = vocab[i];
+		}
+	snprintf(json + len, sizeof(json) - len, "]");
+	meta.tags = tags;
+	meta.tags_json = json;
+	return catalog_insert(cat, &rec, &meta, &m->created_at);
+}
+
+struct seeder {
+	struct catalog	*cat;
+	struct mrec	*m;
+	size_t		 n, start, stride;
+	int		 failures;
+};
+
+static void *
+seed_thread(void *arg)
+{
+	struct seeder	*sd = arg;
+	size_t		 i;
+
+	for (i = sd->start; i < sd->n; i += sd->stride)
+		if (model_insert(sd->cat, &sd->m[i]) != IMG_OK)
+			sd->failures++;
+	return NULL;
+}
+
+/* Insert every model record from 8 threads (so through group commits). */
+static void
+model_seed(struct catalog *cat, struct mrec *m, size_t n)
+{
+	pthread_t	 t[8];
+	struct seeder	 sd[8];
+	size_t		 i;
+
+	for (i = 0; i < 8; i++) {
+		sd[i] = (struct seeder){ cat, m, n, i, 8, 0 };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, seed_thread,
+		    &sd[i]), 0);
+	}
+	for (i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(sd[i].failures, 0);
+	}
+}
+
+static int
+by_created(const void *a, const void *b)
+{
+	const struct mrec	*x = a, *y = b;
+
+	return x->created_at < y->created_at ? -1 :
+	    x->created_at > y->created_at;
+}
+
+/* ASCII case-insensitive, literal substring. */
+static bool
+ci_contains(const char *hay, const char *needle)
+{
+	size_t	 i, j;
+
+	for (i = 0; hay[i] != '\0' || needle[0] == '\0'; i++) {
+		for (j = 0; needle[j] != '\0'; j++) {
+			char	 a = hay[i + j], b = needle[j];
+
+			if (a >= 'A' && a <= 'Z')
+				a = (char)(a - 'A' + 'a');
+			if (b >= 'A' && b <= 'Z')
+				b = (char)(b - 'A' + 'a');
+			if (a == '\0' || a != b)
+				break;
+		}
+		if (needle[j] == '\0')
+			return true;
+	}
+	return false;
+}
+
+static unsigned
+tag_mask(const char *const *tags, size_t n)
+{
+	unsigned	 mask = 0;
+	size_t		 i, k;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < NVOCAB; k++)
+			if (strcmp(tags[i], vocab[k]) == 0)
+				mask |= 1u << k;
+	return mask;
+}
+
+static bool
+model_match(const struct mrec *m, const struct list_query *q)
+{
+	unsigned	 want;
+
+	if (m->deleted)
+		return false;
+	if (q->user_id != NULL && strcmp(m->user, q->user_id) != 0)
+		return false;
+	if (q->title != NULL && q->title[0] != '\0' &&
+	    (!m->has_title || !ci_contains(m->title, q->title)))
+		return false;
+	if (q->location != NULL && q->location[0] != '\0' &&
+	    (!m->has_location || !ci_contains(m->location, q->location)))
+		return false;
+	if (q->ntags > 0) {
+		want = tag_mask(q->tags, q->ntags);
+		if (q->tags_all ? (m->tagmask & want) != want :
+		    (m->tagmask & want) == 0)
+			return false;
+	}
+	return m->created_at >= q->created_after &&
+	    m->created_at <= q->created_before;
+}
+
+/* The records q should list, in order (m sorted by created_at). */
+static size_t
+model_expect(const struct mrec *m, size_t n, const struct list_query *q,
+    const struct mrec **out)
+{
+	size_t	 i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct mrec *r = &m[q->order == LIST_DESC ? n - 1 - i : i];
+
+		if (model_match(r, q))
+			out[k++] = r;
+	}
+	return k;
+}
+
+/* --- pages ------------------------------------------------------------------ */
+
+struct page {
+	char		 ids[LIST_LIMIT_MAX][IMAGE_ID_LEN + 1];
+	int64_t		 at[LIST_LIMIT_MAX];
+	size_t		 n;
+};
+
+static enum img_err
+page_cb(void *arg, const struct image_record *r)
+{
+	struct page	*p = arg;
+
+	ck_assert_uint_lt(p->n, LIST_LIMIT_MAX);
+	snprintf(p->ids[p->n], sizeof(p->ids[p->n]), "%s", r->image_id);
+	p->at[p->n] = r->created_at;
+	p->n++;
+	return IMG_OK;
+}
+
+static void
+query_init(struct list_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->created_after = INT64_MIN;
+	q->created_before = INT64_MAX;
+	q->order = LIST_DESC;
+	q->limit = 20;
+}
+
+/*
+ * Page through q and check the pages against exp: the same records in
+ * the same order, every page full but the last, *more false exactly on
+ * the last.  The cursor struct is also the one the catalog writes last
+ * into, as a caller paging naturally does.
+ */
+static void
+check_paging(struct catalog *cat, struct list_query *q,
+    const struct mrec *const *exp, size_t nexp, const char *what)
+{
+	struct list_pos	 pos;
+	struct page	 pg;
+	size_t		 got = 0, i;
+	bool		 more;
+
+	q->after = NULL;
+	for (;;) {
+		pg.n = 0;
+		ck_assert_msg(catalog_list(cat, q, page_cb, &pg, &pos, &more) ==
+		    IMG_OK, "%s: list failed", what);
+		for (i = 0; i < pg.n; i++, got++) {
+			ck_assert_msg(got < nexp, "%s: extra record %s", what,
+			    pg.ids[i]);
+			ck_assert_msg(strcmp(pg.ids[i], exp[got]->id) == 0,
+			    "%s limit %u: record %zu is %s, want %s", what,
+			    q->limit, got, pg.ids[i], exp[got]->id);
+		}
+		if (!more)
+			break;
+		ck_assert_msg(pg.n == q->limit, "%s: short page with more",
+		    what);
+		ck_assert_int_eq(pos.created_at, pg.at[pg.n - 1]);
+		ck_assert_str_eq(pos.image_id, pg.ids[pg.n - 1]);
+		q->after = &pos;
+	}
+	ck_assert_msg(got == nexp, "%s limit %u: %zu records, want %zu", what,
+	    q->limit, got, nexp);
+	q->after = NULL;
+}
+
+/* --- tests ------------------------------------------------------------------ */
+
+START_TEST(test_roundtrip)
+{
+	static const char *const tags[] = { "beach", "sunset" };
+	struct catalog		*cat = open_cat();
+	struct image_record	 rec;
+	struct image_meta	 meta;
+	struct got		 g;
+	char			 id[IMAGE_ID_LEN + 1], id2[IMAGE_ID_LEN + 1];
+	int64_t			 at, at2;
+
+	make_id(1, id);
+	memset(&rec, 0, sizeof(rec));
+	rec.image_id = id;
+	rec.user_id = "user123";
+	rec.filename = "sunset.jpg";
+	rec.s3_key = "images/user123/x.jpg";
+	rec.content_type = "image/jpeg";
+	rec.checksum_sha256 = "9f86d081884c7d659a2feaa0c55ad015"
+	    "a3bf4f1b2b0b822cd15d6c15b0f00a08";
+	rec.file_size = 48213;
+	rec.width = 640;
+	rec.height = 480;
+	rec.created_at = 5;	/* ignored */
+	meta = (struct image_meta){ .title = "Sunset", .description = "Warm",
+	    .location = "Goa", .tags = tags, .ntags = 2,
+	    .tags_json = "[\"beach\",\"sunset\"]" };
+	ck_assert_int_eq(catalog_insert(cat, &rec, &meta, &at), IMG_OK);
+	ck_assert_int_gt(at, 1700000000000000LL);
+	get_rec(cat, id, &g);
+	ck_assert_str_eq(g.image_id, id);
+	ck_assert_str_eq(g.user_id, "user123");
+	ck_assert_str_eq(g.filename, "sunset.jpg");
+	ck_assert_str_eq(g.s3_key, "images/user123/x.jpg");
+	ck_assert_str_eq(g.content_type, "image/jpeg");
+	ck_assert_str_eq(g.checksum, rec.checksum_sha256);
+	ck_assert_int_eq(g.file_size, 48213);
+	ck_assert_uint_eq(g.width, 640);
+	ck_assert_uint_eq(g.height, 480);
+	ck_assert_str_eq(g.title, "Sunset");
+	ck_assert_str_eq(g.description, "Warm");
+	ck_assert_str_eq(g.location, "Goa");
+	ck_assert_str_eq(g.tags, "[\"beach\",\"sunset\"]");
+	ck_assert_int_eq(g.created_at, at);
+	ck_assert_int_eq(g.updated_at, at);
+
+	/* Unset metadata and unknown dimensions come back as null. */
+	make_id(2, id2);
+	rec.image_id = id2;
+	rec.width = rec.height = 0;
+	ck_assert_int_eq(catalog_insert(cat, &rec,
+	    &(struct image_meta){ .tags_json = "[]" }, &at2), IMG_OK);
+	ck_assert_int_gt(at2, at);
+	get_rec(cat, id2, &g);
+	ck_assert(g.title_null && g.description_null && g.location_null);
+	ck_assert_uint_eq(g.width, 0);
+	ck_assert_uint_eq(g.height, 0);
+	ck_assert_str_eq(g.tags, "[]");
+	catalog_close(cat);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM images WHERE"
+	    " width IS NULL AND height IS NULL AND title IS NULL"), 1);
+}
+END_TEST
+
+START_TEST(test_created_at_increasing)
+{
+	struct catalog	*cat = open_cat();
+	struct mrec	 m;
+	int64_t		 prev = 0, future;
+	unsigned	 i;
+
+	for (i = 0; i < 1000; i++) {
+		memset(&m, 0, sizeof(m));
+		make_id(i + 1, m.id);
+		snprintf(m.user, sizeof(m.user), "u");
+		ck_assert_int_eq(model_insert(cat, &m), IMG_OK);
+		ck_assert_int_gt(m.created_at, prev);
+		prev = m.created_at;
+	}
+	catalog_close(cat);
+
+	cat = open_cat();
+	make_id(5000, m.id);
+	ck_assert_int_eq(model_insert(cat, &m), IMG_OK);
+	ck_assert_int_gt(m.created_at, prev);
+	prev = m.created_at;
+	catalog_close(cat);
+
+	/*
+	 * A created_at handed out once is never handed out again, even when
+	 * its row is gone and the clock is behind it: a row an hour ahead
+	 * (as if the clock had been stepped back since), deleted before the
+	 * restart.
+	 */
+	future = prev + 3600000000LL;
+	{
+		char	 sql[512];
+
+		snprintf(sql, sizeof(sql), "INSERT INTO images (created_at,"
+		    " image_id, user_id, filename, s3_key, content_type,"
+		    " file_size, checksum_sha256, updated_at) VALUES (%lld,"
+		    " 'future', 'u', 'f.jpg', 'k', 'image/jpeg', 1, '00', %lld);"
+		    " UPDATE catalog_seq SET last_created = %lld",
+		    (long long)future, (long long)future, (long long)future);
+		exec_sql(sql);
+	}
+	cat = open_cat();
+	ck_assert_int_eq(catalog_delete(cat, "future", (char[256]){ 0 }, 256),
+	    IMG_OK);
+	catalog_close(cat);
+	cat = open_cat();
+	make_id(5001, m.id);
+	ck_assert_int_eq(model_insert(cat, &m), IMG_OK);
+	ck_assert_int_gt(m.created_at, future);
+	catalog_close(cat);
+}
+END_TEST
+
+struct dup_arg {
+	struct catalog	*cat;
+	unsigned	 t;
+	int		 bad, dups_refused;
+};
+
+static void *
+dup_thread(void *arg)
+{
+	struct dup_arg	*d = arg;
+	struct mrec	 m;
+	unsigned	 i;
+	int64_t		 prev = 0;
+
+	for (i = 0; i < 200; i++) {
+		memset(&m, 0, sizeof(m));
+		make_id(d->t * 1000 + i + 1, m.id);
+		snprintf(m.user, sizeof(m.user), "t%u", d->t);
+		if (model_insert(d->cat, &m) != IMG_OK || m.created_at <= prev)
+			d->bad++;
+		prev = m.created_at;
+		/* Now and then the same id again, into a concurrent group. */
+		if (i % 20 == 0) {
+			if (model_insert(d->cat, &m) == IMG_EINTERNAL)
+				d->dups_refused++;
+			else
+				d->bad++;
+		}
+	}
+	return NULL;
+}
+
+START_TEST(test_concurrent_inserts)
+{
+	struct catalog		*cat = open_cat();
+	pthread_t		 t[8];
+	struct dup_arg		 d[8];
+	struct list_query	 q;
+	struct list_pos		 pos;
+	struct page		 pg;
+	char			 seen[8][200];
+	unsigned		 i, k, n = 0, th, row;
+	int64_t			 prev = INT64_MAX;
+	bool			 more = true;
+
+	for (i = 0; i < 8; i++) {
+		d[i] = (struct dup_arg){ cat, i, 0, 0 };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, dup_thread, &d[i]),
+		    0);
+	}
+	for (i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(d[i].bad, 0);
+		ck_assert_int_eq(d[i].dups_refused, 10);
+	}
+	/* Every row once, created_at strictly decreasing down the list. */
+	memset(seen, 0, sizeof(seen));
+	query_init(&q);
+	q.limit = 100;
+	while (more) {
+		pg.n = 0;
+		ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos,
+		    &more), IMG_OK);
+		for (k = 0; k < pg.n; k++, n++) {
+			ck_assert_int_lt(pg.at[k], prev);
+			prev = pg.at[k];
+			ck_assert_int_eq(sscanf(pg.ids[k] + 24, "%12x", &row), 1);
+			th = (row - 1) / 1000;
+			row = (row - 1) % 1000;
+			ck_assert_uint_lt(th, 8);
+			ck_assert_uint_lt(row, 200);
+			ck_assert(!seen[th][row]);
+			seen[th][row] = 1;
+		}
+		q.after = &pos;
+	}
+	ck_assert_uint_eq(n, 1600);
+	catalog_close(cat);
+}
+END_TEST
+
+START_TEST(test_get_unknown)
+{
+	struct catalog	*cat = open_cat();
+	struct got	 g;
+	char		 id[IMAGE_ID_LEN + 1];
+
+	make_id(77, id);
+	memset(&g, 0, sizeof(g));
+	ck_assert_int_eq(catalog_get(cat, id, got_cb, &g), IMG_ENOTFOUND);
+	ck_assert_int_eq(g.calls, 0);
+	ck_assert_int_eq(catalog_ping(cat), IMG_OK);
+	catalog_close(cat);
+}
+END_TEST
+
+START_TEST(test_delete)
+{
+	struct catalog		*cat = open_cat();
+	struct mrec		 m;
+	struct list_query	 q;
+	struct page		 pg;
+	struct list_pos		 pos;
+	char			 key[256], small[8], want[128];
+	bool			 more;
+	static const char *const red[] = { "red" };
+
+	memset(&m, 0, sizeof(m));
+	make_id(1, m.id);
+	snprintf(m.user, sizeof(m.user), "alice");
+	snprintf(m.title, sizeof(m.title), "Deleted sunset");
+	m.has_title = true;
+	m.tagmask = 1;	/* red */
+	ck_assert_int_eq(model_insert(cat, &m), IMG_OK);
+	snprintf(want, sizeof(want), "images/alice/%s.jpg", m.id);
+
+	/* A key that does not fit is an error, and the row stays. */
+	ck_assert_int_eq(catalog_delete(cat, m.id, small, sizeof(small)),
+	    IMG_EINTERNAL);
+	ck_assert_int_eq(catalog_get(cat, m.id, NULL, NULL), IMG_OK);
+
+	ck_assert_int_eq(catalog_delete(cat, m.id, key, sizeof(key)), IMG_OK);
+	ck_assert_str_eq(key, want);
+	ck_assert_int_eq(catalog_delete(cat, m.id, key, sizeof(key)),
+	    IMG_ENOTFOUND);
+	ck_assert_str_eq(key, "");
+	ck_assert_int_eq(catalog_get(cat, m.id, NULL, NULL), IMG_ENOTFOUND);
+
+	/* Gone from every index too. */
+	query_init(&q);
+	q.tags = red;
+	q.ntags = 1;
+	pg.n = 0;
+	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos, &more),
+	    IMG_OK);
+	ck_assert_uint_eq(pg.n, 0);
+	query_init(&q);
+	q.title = "sunset";
+	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos, &more),
+	    IMG_OK);
+	ck_assert_uint_eq(pg.n, 0);
+	catalog_close(cat);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM image_tags"), 0);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM images_fts"
+	    " WHERE images_fts MATCH 'sunset'"), 0);
+}
+END_TEST
+
+/* How many records q lists on its first page. */
+static size_t
+count_list(struct catalog *cat, const struct list_query *q)
+{
+	struct page	 pg;
+	struct list_pos	 pos;
+	bool		 more;
+
+	pg.n = 0;
+	ck_assert_int_eq(catalog_list(cat, q, page_cb, &pg, &pos, &more),
+	    IMG_OK);
+	return pg.n;
+}
+
+START_TEST(test_update)
+{
+	static const char *const tags_c[] = { "c" };
+	static const char *const tag_a[] = { "a" };
+	struct catalog		*cat = open_cat();
+	struct image_record	 rec;
+	struct image_meta	 meta;
+	struct list_query	 q;
+	struct got		 before, g;
+	char			 id[IMAGE_ID_LEN + 1], other[IMAGE_ID_LEN + 1];
+	int64_t			 at;
+
+	make_id(9, id);
+	memset(&rec, 0, sizeof(rec));
+	rec.image_id = id;
+	rec.user_id = "bob";
+	rec.filename = "a.png";
+	rec.s3_key = "images/bob/a.png";
+	rec.content_type = "image/png";
+	rec.checksum_sha256 = "00";
+	meta = (struct image_meta){ .title = "Old Title", .description = "d",
+	    .location = "Paris", .tags = tag_a, .ntags = 1,
+	    .tags_json = "[\"a\",\"b\"]" };
+	ck_assert_int_eq(catalog_insert(cat, &rec, &meta, &at), IMG_OK);
+	get_rec(cat, id, &before);
+
+	/* The title alone; the callback sees the new record. */
+	memset(&g, 0, sizeof(g));
+	meta = (struct image_meta){ .title = "New Title" };
+	ck_assert_int_eq(catalog_update(cat, id, &meta, META_TITLE, got_cb,
+	    &g), IMG_OK);
+	ck_assert_int_eq(g.calls, 1);
+	ck_assert_str_eq(g.title, "New Title");
+	ck_assert_str_eq(g.description, "d");
+	ck_assert_str_eq(g.location, "Paris");
+	ck_assert_str_eq(g.tags, "[\"a\",\"b\"]");
+	ck_assert_int_eq(g.created_at, at);
+	ck_assert_int_gt(g.updated_at, before.updated_at);
+	query_init(&q);
+	q.title = "old t";
+	ck_assert_uint_eq(count_list(cat, &q), 0);
+	q.title = "NEW T";
+	ck_assert_uint_eq(count_list(cat, &q), 1);
+	q.title = "ew";		/* the short-substring path */
+	ck_assert_uint_eq(count_list(cat, &q), 1);
+
+	/* Tags replaced: the tag filter follows. */
+	before = g;
+	meta = (struct image_meta){ .tags = tags_c, .ntags = 1,
+	    .tags_json = "[\"c\"]" };
+	ck_assert_int_eq(catalog_update(cat, id, &meta, META_TAGS, got_cb,
+	    &g), IMG_OK);
+	ck_assert_str_eq(g.tags, "[\"c\"]");
+	ck_assert_str_eq(g.title, "New Title");
+	ck_assert_int_gt(g.updated_at, before.updated_at);
+	query_init(&q);
+	q.tags = tag_a;
+	q.ntags = 1;
+	ck_assert_uint_eq(count_list(cat, &q), 0);
+	q.tags = tags_c;
+	ck_assert_uint_eq(count_list(cat, &q), 1);
+
+	/* null clears; the location index follows. */
+	before = g;
+	meta = (struct image_meta){ .description = NULL, .location = NULL };
+	ck_assert_int_eq(catalog_update(cat, id, &meta,
+	    META_DESCRIPTION | META_LOCATION, got_cb, &g), IMG_OK);
+	ck_assert(g.description_null && g.location_null && !g.title_null);
+	query_init(&q);
+	q.location = "paris";
+	ck_assert_uint_eq(count_list(cat, &q), 0);
+
+	/* Nothing to set still moves updated_at, and only it. */
+	before = g;
+	ck_assert_int_eq(catalog_update(cat, id, NULL, 0, got_cb, &g), IMG_OK);
+	ck_assert_int_gt(g.updated_at, before.updated_at);
+	ck_assert_int_eq(g.created_at, at);
+	ck_assert_str_eq(g.title, "New Title");
+
+	/* Title to null. */
+	meta = (struct image_meta){ .title = NULL };
+	ck_assert_int_eq(catalog_update(cat, id, &meta, META_TITLE, got_cb,
+	    &g), IMG_OK);
+	ck_assert(g.title_null);
+	get_rec(cat, id, &g);
+	ck_assert(g.title_null);
+	ck_assert_str_eq(g.user_id, "bob");
+
+	make_id(10, other);
+	ck_assert_int_eq(catalog_update(cat, other, &meta, META_TITLE, got_cb,
+	    &g), IMG_ENOTFOUND);
+	catalog_close(cat);
+}
+END_TEST
+
+#define NMODEL	2000
+
+/*
+ * Every combination of the filters (user, title, location, tags any/all,
+ * dates), both orders, limits 1, 7, 20 and 100: the pages must be
+ * exactly the brute-force list.
+ */
+START_TEST(test_list_bruteforce)
+{
+	static const char *const titles[] = {
+		"sun", "a", "%", "_", "e_c", "SKY%", "ca", "\"d", "100%", "x",
+		"caf\xc3\xa9", "ach",
+	};
+	static const char *const locs[] = {
+		"goa", "i", "DELHI", "_fr", "%", "pa",
+	};
+	static const char *const tags2[] = { "red", "sea" };
+	static const char *const tags3[] = { "x%y", "dog", "moon" };
+	static const unsigned limits[] = { 1, 7, 20, 100 };
+	struct catalog		*cat = open_cat();
+	struct mrec		*m;
+	const struct mrec	**exp;
+	struct list_query	 q;
+	unsigned		 mask, tv, ntv, li, o, combo = 0;
+	size_t			 nexp;
+	char			 what[128];
+
+	m = calloc(NMODEL, sizeof(*m));
+	exp = calloc(NMODEL, sizeof(*exp));
+	ck_assert(m != NULL && exp != NULL);
+	model_fill(m, NMODEL, 10, 42);
+	model_seed(cat, m, NMODEL);
+	qsort(m, NMODEL, sizeof(*m), by_created);
+
+	for (mask = 0; mask < 32; mask++) {
+		ntv = (mask & 8) ? 3 : 1;
+		for (tv = 0; tv < ntv; tv++, combo++) {
+			query_init(&q);
+			if (mask & 1)
+				q.user_id = combo % 2 ? "u3" : "u7";
+			if (mask & 2)
+				q.title = titles[combo % (sizeof(titles) /
+				    sizeof(titles[0]))];
+			if (mask & 4)
+				q.location = locs[combo % (sizeof(locs) /
+				    sizeof(locs[0]))];
+			if (mask & 8) {
+				q.tags = tv == 2 ? tags3 : tags2;
+				q.ntags = tv == 2 ? 3 : 2;
+				q.tags_all = tv == 1;
+			}
+			if (mask & 16) {
+				q.created_after = m[NMODEL / 5].created_at;
+				q.created_before = m[NMODEL * 4 / 5].created_at;
+			}
+			for (o = 0; o < 2; o++) {
+				q.order = o ? LIST_ASC : LIST_DESC;
+				nexp = model_expect(m, NMODEL, &q, exp);
+				for (li = 0; li < 4; li++) {
+					q.limit = limits[li];
+					snprintf(what, sizeof(what),
+					    "filters %#x/%u %s", mask, tv,
+					    o ? "asc" : "desc");
+					check_paging(cat, &q, exp, nexp, what);
+				}
+			}
+		}
+	}
+	/* Short and literal titles over every user, each path. */
+	for (li = 0; li < sizeof(titles) / sizeof(titles[0]); li++) {
+		query_init(&q);
+		q.title = titles[li];
+		q.limit = 50;
+		nexp = model_expect(m, NMODEL, &q, exp);
+		check_paging(cat, &q, exp, nexp, titles[li]);
+	}
+	free(exp);
+	free(m);
+	catalog_close(cat);
+}
+END_TEST
+
+/*
+ * While a listing is paged, rows are added and deleted: the pages hold
+ * every row that existed throughout exactly once, no row deleted before
+ * its page, and new rows only where they sort after the cursor.
+ */
+START_TEST(test_list_paging_changes)
+{
+	static const char *const tag_red[] = { "red" };
+	struct catalog		*cat = open_cat();
+	struct mrec		*m;
+	struct list_query	 q;
+	struct list_pos		 pos;
+	struct page		 pg;
+	unsigned		 variant, o, extra = 0, first_new, i, k;
+	unsigned		 seen_new;
+	size_t			 n = 300, nseen, j;
+	bool			 more;
+	char			 key[256];
+	char			(*seen)[IMAGE_ID_LEN + 1];
+
+	m = calloc(n + 200, sizeof(*m));
+	seen = calloc(n + 200, sizeof(*seen));
+	ck_assert(m != NULL && seen != NULL);
+	model_fill(m, n + 200, 2, 7);
+	for (i = 0; i < n + 200; i++) {
+		m[i].tagmask |= 1;	/* all red, so the tag path sees all */
+		if (i >= n)		/* new rows: the listed user's */
+			snprintf(m[i].user, sizeof(m[i].user), "u1");
+	}
+	model_seed(cat, m, n);
+
+	for (variant = 0; variant < 3; variant++)
+		for (o = 0; o < 2; o++) {
+			query_init(&q);
+			q.order = o ? LIST_ASC : LIST_DESC;
+			q.limit = 20;
+			if (variant == 1)
+				q.user_id = "u1";
+			if (variant == 2) {
+				q.tags = tag_red;
+				q.ntags = 1;
+			}
+			nseen = 0;
+			seen_new = 0;
+			first_new = extra;
+			more = true;
+			for (k = 0; more; k++) {
+				pg.n = 0;
+				ck_assert_int_eq(catalog_list(cat, &q, page_cb,
+				    &pg, &pos, &more), IMG_OK);
+				for (j = 0; j < pg.n; j++) {
+					for (i = 0; i < nseen; i++)
+						ck_assert_str_ne(seen[i],
+						    pg.ids[j]);
+					snprintf(seen[nseen++], IMAGE_ID_LEN + 1,
+					    "%s", pg.ids[j]);
+					for (i = n + first_new; i < n + extra;
+					    i++)
+						if (strcmp(m[i].id,
+						    pg.ids[j]) == 0)
+							seen_new++;
+				}
+				q.after = &pos;
+				/* Between pages: one new row, and a delete of
+				 * a row not yet listed (in this order). */
+				if (extra < 200 && k < 5) {
+					ck_assert_int_eq(model_insert(cat,
+					    &m[n + extra]), IMG_OK);
+					extra++;
+					for (i = 0; i < n; i++) {
+						size_t	 r = o ? n - 1 - i : i;
+
+						if (!m[r].deleted &&
+						    m[r].created_at > 0 &&
+						    (o ? m[r].created_at >
+						    pos.created_at :
+						    m[r].created_at <
+						    pos.created_at) &&
+						    (variant != 1 ||
+						    strcmp(m[r].user, "u1") ==
+						    0)) {
+							ck_assert_int_eq(
+							    catalog_delete(cat,
+							    m[r].id, key,
+							    sizeof(key)),
+							    IMG_OK);
+							m[r].deleted = true;
+							break;
+						}
+					}
+				}
+			}
+			/* Every surviving original row once; deleted ones
+			 * never. */
+			for (i = 0; i < n; i++) {
+				bool	 found = false;
+
+				if (variant == 1 && strcmp(m[i].user, "u1") != 0)
+					continue;
+				for (j = 0; j < nseen; j++)
+					if (strcmp(seen[j], m[i].id) == 0)
+						found = true;
+				ck_assert_msg(found == !m[i].deleted,
+				    "variant %u order %u: %s %s", variant, o,
+				    m[i].id, found ? "listed" : "missing");
+			}
+			/* Newest first: new rows sort before the cursor and
+			 * never show; oldest first: they follow it. */
+			if (o == 0)
+				ck_assert_uint_eq(seen_new, 0);
+			else
+				ck_assert_uint_gt(seen_new, 0);
+		}
+	free(seen);
+	free(m);
+	catalog_close(cat);
+}
+END_TEST
+
+START_TEST(test_list_literal_titles)
+{
+	static const struct {
+		const char	*title;
+	} recs[] = {
+		{ "100% pure" }, { "100 percent" }, { "snake_case" },
+		{ "snakeXcase" }, { "say \"hi\"" }, { "AbC" }, { NULL },
+		{ "it's" },
+	};
+	static const struct {
+		const char	*q;
+		const char	*expect;	/* indices of recs, oldest first */
+	} cases[] = {
+		{ "%", "0" },
+		{ "0%", "0" },
+		{ "0% p", "0" },
+		{ "_", "2" },
+		{ "e_c", "2" },
+		{ "E_CASE", "2" },
+		{ "\"", "4" },
+		{ "\"hi\"", "4" },
+		{ "y \"", "4" },
+		{ "'", "7" },
+		{ "t's", "7" },
+		{ "abc", "5" },
+		{ "B", "5" },
+		{ "bc", "5" },
+		{ "100", "01" },
+		{ "e", "0123" },
+		{ "%%", "" },
+		{ "*", "" },
+		{ "a OR b", "" },
+		{ "NEAR(", "" },
+		{ "", "012345" "67" },	/* empty: no filter */
+	};
+	struct catalog		*cat = open_cat();
+	struct mrec		 m[8];
+	struct list_query	 q;
+	struct page		 pg;
+	struct list_pos		 pos;
+	size_t			 i, k;
+	bool			 more;
+
+	for (i = 0; i < 8; i++) {
+		memset(&m[i], 0, sizeof(m[i]));
+		make_id((unsigned)i + 100, m[i].id);
+		snprintf(m[i].user, sizeof(m[i].user), "u");
+		m[i].has_title = recs[i].title != NULL;
+		if (recs[i].title != NULL)
+			snprintf(m[i].title, sizeof(m[i].title), "%s",
+			    recs[i].title);
+		ck_assert_int_eq(model_insert(cat, &m[i]), IMG_OK);
+	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (k = 0; k < 2; k++) {
+			query_init(&q);
+			q.order = LIST_ASC;
+			q.title = cases[i].q;
+			q.user_id = k ? "u" : NULL;	/* both plans */
+			pg.n = 0;
+			ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg,
+			    &pos, &more), IMG_OK);
+			ck_assert_msg(pg.n == strlen(cases[i].expect),
+			    "title %s: %zu records", cases[i].q, pg.n);
+			for (size_t j = 0; j < pg.n; j++)
+				ck_assert_str_eq(pg.ids[j],
+				    m[cases[i].expect[j] - '0'].id);
+		}
+	}
+	/* The same for location. */
+	query_init(&q);
+	q.location = "x";
+	ck_assert_uint_eq(count_list(cat, &q), 0);
+	catalog_close(cat);
+}
+END_TEST
+
+START_TEST(test_list_bounds)
+{
+	static const char *const many[LIST_TAGS_MAX + 1] = { "a" };
+	struct catalog		*cat = open_cat();
+	struct mrec		 m[3];
+	struct list_query	 q;
+	struct list_pos		 pos = { .created_at = 42, .image_id = "x" };
+	struct page		 pg;
+	bool			 more = true;
+	size_t			 i;
+
+	for (i = 0; i < 3; i++) {
+		memset(&m[i], 0, sizeof(m[i]));
+		make_id((unsigned)i + 1, m[i].id);
+		snprintf(m[i].user, sizeof(m[i].user), "u");
+		ck_assert_int_eq(model_insert(cat, &m[i]), IMG_OK);
+	}
+	/* created_after > created_before: empty, nothing follows. */
+	query_init(&q);
+	q.created_after = m[2].created_at;
+	q.created_before = m[0].created_at;
+	pg.n = 0;
+	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos, &more),
+	    IMG_OK);
+	ck_assert_uint_eq(pg.n, 0);
+	ck_assert(!more);
+	ck_assert_int_eq(pos.created_at, 42);	/* untouched */
+
+	/* Inclusive bounds. */
+	q.created_after = m[0].created_at;
+	q.created_before = m[1].created_at;
+	ck_assert_uint_eq(count_list(cat, &q), 2);
+	q.created_after = q.created_before = m[1].created_at;
+	ck_assert_uint_eq(count_list(cat, &q), 1);
+
+	/* Out-of-range arguments. */
+	query_init(&q);
+	q.limit = 0;
+	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos, &more),
+	    IMG_EINVAL);
+	q.limit = LIST_LIMIT_MAX + 1;
+	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos, &more),
+	    IMG_EINVAL);
+	q.limit = 1;
+	q.tags = many;
+	q.ntags = LIST_TAGS_MAX + 1;
+	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos, &more),
+	    IMG_EINVAL);
+	catalog_close(cat);
+}
+END_TEST
+
+static enum img_err
+stop_cb(void *arg, const struct image_record *r)
+{
+	int	*n = arg;
+
+	(void)r;
+	return ++*n == 2 ? IMG_ENOMEM : IMG_OK;
+}
+
+START_TEST(test_list_cb_error)
+{
+	static const char *const red[] = { "red" };
+	struct catalog		*cat = open_cat();
+	struct mrec		 m[5];
+	struct list_query	 q;
+	struct list_pos		 pos;
+	bool			 more;
+	size_t			 i;
+	int			 n, k;
+
+	for (i = 0; i < 5; i++) {
+		memset(&m[i], 0, sizeof(m[i]));
+		make_id((unsigned)i + 1, m[i].id);
+		snprintf(m[i].user, sizeof(m[i].user), "u");
+		m[i].tagmask = 1;
+		ck_assert_int_eq(model_insert(cat, &m[i]), IMG_OK);
+	}
+	for (k = 0; k < 3; k++) {
+		query_init(&q);
+		if (k == 1)
+			q.user_id = "u";
+		if (k == 2) {
+			q.tags = red;
+			q.ntags = 1;
+		}
+		n = 0;
+		ck_assert_int_eq(catalog_list(cat, &q, stop_cb, &n, &pos,
+		    &more), IMG_ENOMEM);
+		ck_assert_int_eq(n, 2);
+	}
+	/* The connections are fine afterwards. */
+	ck_assert_uint_eq(count_list(cat, &q), 5);
+	catalog_close(cat);
+}
+END_TEST
+
+START_TEST(test_quarantine)
+{
+	static const char *const red[] = { "red" };
+	struct catalog		*cat = open_cat();
+	struct mrec		 m[3];
+	struct list_query	 q;
+	char			 sql[256], key[256];
+	size_t			 i;
+
+	for (i = 0; i < 3; i++) {
+		memset(&m[i], 0, sizeof(m[i]));
+		make_id((unsigned)i + 1, m[i].id);
+		snprintf(m[i].user, sizeof(m[i].user), "u");
+		snprintf(m[i].title, sizeof(m[i].title), "Holiday");
+		m[i].has_title = true;
+		m[i].tagmask = 1;
+		ck_assert_int_eq(model_insert(cat, &m[i]), IMG_OK);
+	}
+	snprintf(sql, sizeof(sql), "UPDATE images SET state = 1"
+	    " WHERE image_id = '%s'", m[1].id);
+	exec_sql(sql);
+	ck_assert_int_eq(catalog_get(cat, m[1].id, NULL, NULL), IMG_ENOTFOUND);
+	ck_assert_int_eq(catalog_update(cat, m[1].id, NULL, 0, NULL, NULL),
+	    IMG_ENOTFOUND);
+	ck_assert_int_eq(catalog_delete(cat, m[1].id, key, sizeof(key)),
+	    IMG_ENOTFOUND);
+	query_init(&q);
+	ck_assert_uint_eq(count_list(cat, &q), 2);
+	q.user_id = "u";
+	ck_assert_uint_eq(count_list(cat, &q), 2);
+	q.user_id = NULL;
+	q.title = "holi";
+	ck_assert_uint_eq(count_list(cat, &q), 2);
+	q.title = NULL;
+	q.tags = red;
+	q.ntags = 1;
+	ck_assert_uint_eq(count_list(cat, &q), 2);
+	catalog_close(cat);
+}
+END_TEST
+
+START_TEST(test_schema_version)
+{
+	struct catalog	*cat = open_cat();
+	struct mrec	 m;
+
+	memset(&m, 0, sizeof(m));
+	make_id(1, m.id);
+	snprintf(m.user, sizeof(m.user), "u");
+	ck_assert_int_eq(model_insert(cat, &m), IMG_OK);
+	catalog_close(cat);
+	ck_assert_int_eq(query_int("PRAGMA user_version"), 1);
+	ck_assert_int_eq(query_int("PRAGMA application_id"), 0x696d6764);
+	{
+		sqlite3		*db;
+		sqlite3_stmt	*st;
+
+		ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA journal_mode",
+		    -1, &st, NULL), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+		ck_assert_str_eq((const char *)sqlite3_column_text(st, 0),
+		    "wal");
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+	}
+	/* Reopening keeps the rows. */
+	cat = open_cat();
+	ck_assert_int_eq(catalog_get(cat, m.id, NULL, NULL), IMG_OK);
+	catalog_close(cat);
+}
+END_TEST
+
+START_TEST(test_migrate_empty)
+{
+	struct catalog	*cat;
+	struct mrec	 m;
+
+	/* A database at version 0 with nothing in it. */
+	exec_sql("PRAGMA page_size = 4096; VACUUM;");
+	ck_assert_int_eq(query_int("PRAGMA user_version"), 0);
+	cat = open_cat();
+	ck_assert_int_eq(query_int("PRAGMA user_version"), 1);
+	memset(&m, 0, sizeof(m));
+	make_id(1, m.id);
+	snprintf(m.user, sizeof(m.user), "u");
+	ck_assert_int_eq(model_insert(cat, &m), IMG_OK);
+	catalog_close(cat);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM images"), 1);
+}
+END_TEST
+
+START_TEST(test_open_refused)
+{
+	struct catalog	*cat = NULL;
+	FILE		*fp;
+	char		 junk[8192];
+
+	/* Not a database. */
+	memset(junk, 'z', sizeof(junk));
+	ck_assert_ptr_nonnull(fp = fopen(dbpath, "w"));
+	ck_assert_uint_eq(fwrite(junk, 1, sizeof(junk), fp), sizeof(junk));
+	fclose(fp);
+	ck_assert_int_eq(catalog_open(dbpath, 2, &cat), IMG_EUNAVAIL);
+	ck_assert_ptr_null(cat);
+	unlink(dbpath);
+
+	/* Another program's database: refused, and left as it was. */
+	exec_sql("CREATE TABLE theirs (x)");
+	ck_assert_int_eq(catalog_open(dbpath, 2, &cat), IMG_EUNAVAIL);
+	ck_assert_ptr_null(cat);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM sqlite_schema"), 1);
+	ck_assert_int_eq(query_int("PRAGMA user_version"), 0);
+	unlink(dbpath);
+
+	/* Ours, from a newer version. */
+	cat = open_cat();
+	catalog_close(cat);
+	cat = NULL;
+	exec_sql("PRAGMA user_version = 99");
+	ck_assert_int_eq(catalog_open(dbpath, 2, &cat), IMG_EUNAVAIL);
+	ck_assert_ptr_null(cat);
+
+	/* A directory that does not exist. */
+	ck_assert_int_eq(catalog_open("/nonexistent/dir/imaged.db", 1, &cat),
+	    IMG_EUNAVAIL);
+}
+END_TEST
+
+/* A plan step that reads a whole table (a virtual table's own search is
+ * its business). */
+static bool
+is_table_scan(const char *detail)
+{
+	return strncmp(detail, "SCAN ", 5) == 0 &&
+	    strstr(detail, "VIRTUAL TABLE") == NULL;
+}
+
+START_TEST(test_query_plans)
+{
+	static const struct {
+		const char	*sql;
+		const char	*want;	/* a step of the plan */
+	} plans[] = {
+		{ CATALOG_SQL_LIST_USER_DESC,
+		    "SEARCH i USING INDEX images_user (user_id=?" },
+		{ CATALOG_SQL_LIST_USER_ASC,
+		    "SEARCH i USING INDEX images_user (user_id=?" },
+		{ CATALOG_SQL_USER_CUR_DESC,
+		    "SEARCH images USING COVERING INDEX images_user (user_id=?" },
+		{ CATALOG_SQL_USER_CUR_ASC,
+		    "SEARCH images USING COVERING INDEX images_user (user_id=?" },
+		{ CATALOG_SQL_TAG_CUR_DESC,
+		    "SEARCH image_tags USING PRIMARY KEY (tag=? AND created_at>?"
+		    " AND created_at<?)" },
+		{ CATALOG_SQL_TAG_CUR_ASC,
+		    "SEARCH image_tags USING PRIMARY KEY (tag=? AND created_at>?"
+		    " AND created_at<?)" },
+		{ CATALOG_SQL_ROW,
+		    "SEARCH i USING INTEGER PRIMARY KEY (rowid=?)" },
+		{ CATALOG_SQL_LIST_FTS_DESC,
+		    "SEARCH i USING INTEGER PRIMARY KEY (rowid=?)" },
+		{ CATALOG_SQL_LIST_FTS_ASC,
+		    "SEARCH i USING INTEGER PRIMARY KEY (rowid=?)" },
+		{ CATALOG_SQL_LIST_SCAN_DESC,
+		    "SEARCH i USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)" },
+		{ CATALOG_SQL_LIST_SCAN_ASC,
+		    "SEARCH i USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)" },
+	};
+	struct catalog	*cat;
+	struct mrec	 m[50];
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	char		 sql[2048];
+	size_t		 i;
+	bool		 found;
+
+	cat = open_cat();
+	model_fill(m, 50, 5, 3);
+	model_seed(cat, m, 50);
+	catalog_close(cat);
+	ck_assert_int_eq(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	for (i = 0; i < sizeof(plans) / sizeof(plans[0]); i++) {
+		snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s",
+		    plans[i].sql);
+		ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) ==
+		    SQLITE_OK, "%s: %s", plans[i].sql, sqlite3_errmsg(db));
+		found = false;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *d = (const char *)sqlite3_column_text(st, 3);
+
+			ck_assert_msg(!is_table_scan(d), "%s: %s",
+			    plans[i].sql, d);
+			ck_assert_msg(strstr(d, "TEMP B-TREE") == NULL,
+			    "%s: %s", plans[i].sql, d);
+			if (strncmp(d, plans[i].want, strlen(plans[i].want)) ==
+			    0)
+				found = true;
+		}
+		sqlite3_finalize(st);
+		ck_assert_msg(found, "%s: no step %s", plans[i].sql,
+		    plans[i].want);
+	}
+	sqlite3_close(db);
+}
+END_TEST
+
+Suite *
+catalog_suite(void)
+{
+	Suite	*s = suite_create("catalog");
+	TCase	*tc = tcase_create("catalog");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_roundtrip);
+	tcase_add_test(tc, test_created_at_increasing);
+	tcase_add_test(tc, test_concurrent_inserts);
+	tcase_add_test(tc, test_get_unknown);
+	tcase_add_test(tc, test_delete);
+	tcase_add_test(tc, test_update);
+	tcase_add_test(tc, test_list_bruteforce);
+	tcase_add_test(tc, test_list_paging_changes);
+	tcase_add_test(tc, test_list_literal_titles);
+	tcase_add_test(tc, test_list_bounds);
+	tcase_add_test(tc, test_list_cb_error);
+	tcase_add_test(tc, test_quarantine);
+	tcase_add_test(tc, test_schema_version);
+	tcase_add_test(tc, test_migrate_empty);
+	tcase_add_test(tc, test_open_refused);
+	tcase_add_test(tc, test_query_plans);
+	suite_add_tcase(s, tc);
+	return s;
+}

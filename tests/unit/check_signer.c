@@ -1,0 +1,143 @@
+/*
+ * check_signer.c: signed URLs, cursors, the key file, random ids.
+ */
+#include <sys/stat.h>
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "imaged/cursor.h"
+#include "imaged/httputil.h"
+#include "imaged/signer.h"
+
+Suite	*signer_suite(void);
+
+static const unsigned char key_a[SIGNER_KEY_LEN] = "0123456789abcdef0123456789abcde";
+static const unsigned char key_b[SIGNER_KEY_LEN] = "fedcba9876543210fedcba987654321";
+
+START_TEST(test_url_signatures)
+{
+	struct signer	*a, *b;
+	char		 sig[SIGNER_SIG_HEX + 1], bad[SIGNER_SIG_HEX + 1];
+	const char	*path = "/blobs/images/u/f47ac10b-58cc-4372-a567-0e02b2c3d479.png";
+
+	ck_assert_int_eq(signer_new(key_a, &a), IMG_OK);
+	ck_assert_int_eq(signer_new(key_b, &b), IMG_OK);
+	signer_sign_url(a, path, 2000, sig);
+	ck_assert_int_eq(strlen(sig), SIGNER_SIG_HEX);
+	ck_assert_int_eq(signer_verify_url(a, path, "2000", sig, 1999), IMG_OK);
+	ck_assert_int_eq(signer_verify_url(a, path, "2000", sig, 2000), IMG_OK);
+	ck_assert_int_eq(signer_verify_url(a, path, "2000", sig, 2001), IMG_EEXPIRED);
+	/* The signature is checked before the expiry. */
+	ck_assert_int_eq(signer_verify_url(a, path, "2001", sig, 5000), IMG_EFORBIDDEN);
+	ck_assert_int_eq(signer_verify_url(a, "/blobs/images/u/other.png", "2000",
+	    sig, 1999), IMG_EFORBIDDEN);
+	ck_assert_int_eq(signer_verify_url(b, path, "2000", sig, 1999), IMG_EFORBIDDEN);
+	ck_assert_int_eq(signer_verify_url(a, path, NULL, sig, 1), IMG_EFORBIDDEN);
+	ck_assert_int_eq(signer_verify_url(a, path, "2000", NULL, 1), IMG_EFORBIDDEN);
+	ck_assert_int_eq(signer_verify_url(a, path, "+2000", sig, 1), IMG_EFORBIDDEN);
+	ck_assert_int_eq(signer_verify_url(a, path, "2000", "abc", 1), IMG_EFORBIDDEN);
+	memcpy(bad, sig, sizeof(bad));
+	bad[10] = bad[10] == '0' ? '1' : '0';
+	ck_assert_int_eq(signer_verify_url(a, path, "2000", bad, 1), IMG_EFORBIDDEN);
+	bad[10] = 'z';
+	ck_assert_int_eq(signer_verify_url(a, path, "2000", bad, 1), IMG_EFORBIDDEN);
+	signer_free(a);
+	signer_free(b);
+}
+END_TEST
+
+START_TEST(test_cursors)
+{
+	struct signer	*a, *b;
+	struct list_pos	 pos = { 1764024025123456LL,
+	    "f47ac10b-58cc-4372-a567-0e02b2c3d479" }, got;
+	char		 text[CURSOR_TEXT_LEN + 1], bad[CURSOR_TEXT_LEN + 1];
+	size_t		 i;
+
+	ck_assert_int_eq(signer_new(key_a, &a), IMG_OK);
+	ck_assert_int_eq(signer_new(key_b, &b), IMG_OK);
+	cursor_seal(a, LIST_DESC, &pos, text);
+	ck_assert_int_eq(cursor_open(a, LIST_DESC, text, &got), IMG_OK);
+	ck_assert(got.created_at == pos.created_at);
+	ck_assert_str_eq(got.image_id, pos.image_id);
+	ck_assert_int_eq(cursor_open(a, LIST_ASC, text, &got), IMG_EINVAL);
+	ck_assert_int_eq(cursor_open(b, LIST_DESC, text, &got), IMG_EINVAL);
+	/* Any byte altered, or cut short, and it does not open. */
+	for (i = 0; i < CURSOR_TEXT_LEN; i++) {
+		memcpy(bad, text, sizeof(bad));
+		bad[i] = bad[i] == '0' ? '1' : '0';
+		ck_assert_int_eq(cursor_open(a, LIST_DESC, bad, &got), IMG_EINVAL);
+	}
+	text[CURSOR_TEXT_LEN - 1] = '\0';
+	ck_assert_int_eq(cursor_open(a, LIST_DESC, text, &got), IMG_EINVAL);
+	ck_assert_int_eq(cursor_open(a, LIST_DESC, "", &got), IMG_EINVAL);
+	ck_assert_int_eq(cursor_open(a, LIST_DESC, "%00'; DROP TABLE", &got),
+	    IMG_EINVAL);
+	signer_free(a);
+	signer_free(b);
+}
+END_TEST
+
+START_TEST(test_key_file)
+{
+	char		 dir[] = "/tmp/imaged-key.XXXXXX", path[64];
+	struct signer	*s1, *s2;
+	char		 sig1[SIGNER_SIG_HEX + 1], sig2[SIGNER_SIG_HEX + 1];
+	struct stat	 st;
+	FILE		*fp;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/signing.key", dir);
+	ck_assert_int_eq(signer_open(path, &s1), IMG_OK);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	ck_assert_int_eq(st.st_size, SIGNER_KEY_LEN);
+	/* The same key when opened again: signatures survive a restart. */
+	ck_assert_int_eq(signer_open(path, &s2), IMG_OK);
+	signer_sign_url(s1, "/blobs/k", 10, sig1);
+	signer_sign_url(s2, "/blobs/k", 10, sig2);
+	ck_assert_str_eq(sig1, sig2);
+	signer_free(s1);
+	signer_free(s2);
+	/* A file of the wrong size is not a key. */
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs("short", fp);
+	fclose(fp);
+	ck_assert_int_eq(signer_open(path, &s1), IMG_EUNAVAIL);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_uuids)
+{
+	char	 a[37], b[37], canon[37];
+
+	random_uuid(a);
+	random_uuid(b);
+	ck_assert_str_ne(a, b);
+	ck_assert(uuid_parse(a, strlen(a), canon));
+	ck_assert_str_eq(a, canon);
+	ck_assert_int_eq(a[14], '4');
+	ck_assert(strchr("89ab", a[19]) != NULL);
+}
+END_TEST
+
+Suite *
+signer_suite(void)
+{
+	Suite	*s = suite_create("signer");
+	TCase	*tc = tcase_create("signer");
+
+	tcase_add_test(tc, test_url_signatures);
+	tcase_add_test(tc, test_cursors);
+	tcase_add_test(tc, test_key_file);
+	tcase_add_test(tc, test_uuids);
+	suite_add_tcase(s, tc);
+	return s;
+}

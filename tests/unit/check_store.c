@@ -1,0 +1,218 @@
+/*
+ * check_store.c: the blob store and the upload path through it: keys
+ * laid out as S3 keys, nothing visible before commit, temp files gone on
+ * failure and at start, symlinks refused, the size limit, the checksum.
+ */
+#include <sys/stat.h>
+
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "imaged/blobstore.h"
+#include "imaged/upload.h"
+
+Suite	*store_suite(void);
+
+static char		 dir[64];
+static struct blobstore	*bs;
+
+static void
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/imaged-store.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(blobstore_open(dir, "bucket", &bs), IMG_OK);
+}
+
+static void
+teardown(void)
+{
+	char	 cmd[128];
+
+	blobstore_close(bs);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static int
+tmp_files(void)
+{
+	char	 cmd[128];
+	FILE	*fp;
+	int	 n = -1;
+
+	snprintf(cmd, sizeof(cmd), "ls -A %s/tmp | wc -l", dir);
+	fp = popen(cmd, "r");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(fscanf(fp, "%d", &n), 1);
+	pclose(fp);
+	return n;
+}
+
+static bool
+exists(const char *rel)
+{
+	char		 path[256];
+	struct stat	 st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	return lstat(path, &st) == 0;
+}
+
+START_TEST(test_commit_under_key)
+{
+	struct blob_writer	*w;
+	struct blob_info	 info;
+	char			 got[16];
+	int			 fd;
+
+	ck_assert_int_eq(blob_writer_new(bs, &w), IMG_OK);
+	ck_assert_int_eq(blob_writer_write(w, "hello ", 6), IMG_OK);
+	ck_assert_int_eq(blob_writer_write(w, "world", 5), IMG_OK);
+	ck_assert_int_eq(tmp_files(), 1);
+	ck_assert(!exists("bucket/images/u1/a.png"));
+	ck_assert_int_eq(blob_writer_commit(w, "images/u1/a.png"), IMG_OK);
+	blob_writer_free(w);
+	ck_assert_int_eq(tmp_files(), 0);
+	ck_assert(exists("bucket/images/u1/a.png"));
+
+	ck_assert_int_eq(blob_open_read(bs, "images/u1/a.png", &fd, &info), IMG_OK);
+	ck_assert_int_eq(info.size, 11);
+	ck_assert_int_eq(read(fd, got, sizeof(got)), 11);
+	ck_assert(memcmp(got, "hello world", 11) == 0);
+	close(fd);
+
+	ck_assert_int_eq(blob_remove(bs, "images/u1/a.png"), IMG_OK);
+	ck_assert(!exists("bucket/images/u1/a.png"));
+	ck_assert_int_eq(blob_remove(bs, "images/u1/a.png"), IMG_OK);
+	ck_assert_int_eq(blob_open_read(bs, "images/u1/a.png", &fd, &info),
+	    IMG_ENOTFOUND);
+}
+END_TEST
+
+START_TEST(test_abandoned_writer_leaves_nothing)
+{
+	struct blob_writer	*w;
+
+	ck_assert_int_eq(blob_writer_new(bs, &w), IMG_OK);
+	ck_assert_int_eq(blob_writer_write(w, "x", 1), IMG_OK);
+	blob_writer_free(w);
+	ck_assert_int_eq(tmp_files(), 0);
+}
+END_TEST
+
+START_TEST(test_bad_keys)
+{
+	static const char *const keys[] = { "", "/abs", "images/../x", "../x",
+	    "images//x", "images/./x", "images/u/", ".", ".." };
+	struct blob_writer	*w;
+	struct blob_info	 info;
+	size_t			 i;
+	int			 fd;
+
+	ck_assert_int_eq(blob_writer_new(bs, &w), IMG_OK);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		ck_assert_int_eq(blob_writer_commit(w, keys[i]), IMG_EINVAL);
+		ck_assert_int_eq(blob_open_read(bs, keys[i], &fd, &info), IMG_EINVAL);
+		ck_assert_int_eq(blob_remove(bs, keys[i]), IMG_EINVAL);
+	}
+	blob_writer_free(w);
+}
+END_TEST
+
+START_TEST(test_symlinks_refused)
+{
+	char			 target[128], link[128];
+	struct blob_info	 info;
+	int			 fd;
+
+	/* A file outside the bucket, reached through a planted link. */
+	snprintf(target, sizeof(target), "%s/secret", dir);
+	fd = open(target, O_WRONLY | O_CREAT, 0600);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, "secret", 6), 6);
+	close(fd);
+	snprintf(link, sizeof(link), "%s/bucket/images", dir);
+	ck_assert_int_eq(mkdir(link, 0755), 0);
+	snprintf(link, sizeof(link), "%s/bucket/images/evil.png", dir);
+	ck_assert_int_eq(symlink(target, link), 0);
+	ck_assert_int_eq(blob_open_read(bs, "images/evil.png", &fd, &info),
+	    IMG_ENOTFOUND);
+	/* A linked folder too. */
+	snprintf(link, sizeof(link), "%s/bucket/images/u", dir);
+	ck_assert_int_eq(symlink(dir, link), 0);
+	ck_assert_int_eq(blob_open_read(bs, "images/u/secret", &fd, &info),
+	    IMG_ENOTFOUND);
+}
+END_TEST
+
+START_TEST(test_start_sweeps_temp_files)
+{
+	char	 path[128];
+	int	 fd;
+
+	snprintf(path, sizeof(path), "%s/tmp/up-left-by-a-crash.part", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	ck_assert_int_ne(fd, -1);
+	close(fd);
+	blobstore_close(bs);
+	ck_assert_int_eq(blobstore_open(dir, "bucket", &bs), IMG_OK);
+	ck_assert_int_eq(tmp_files(), 0);
+}
+END_TEST
+
+START_TEST(test_upload_hash_sniff_limit)
+{
+	static const unsigned char gif[] = "GIF89a\x0a\x00\x07\x00\x80\x00\x00";
+	struct upload		*u;
+	struct upload_info	 info;
+
+	ck_assert_int_eq(upload_new(bs, 100, &u), IMG_OK);
+	ck_assert_int_eq(upload_write(u, gif, 6), IMG_OK);
+	ck_assert_int_eq(upload_write(u, gif + 6, sizeof(gif) - 1 - 6), IMG_OK);
+	upload_end(u, &info);
+	ck_assert_int_eq(info.size, sizeof(gif) - 1);
+	ck_assert_int_eq(info.kind, IMG_KIND_GIF);
+	ck_assert_int_eq(info.width, 10);
+	ck_assert_int_eq(info.height, 7);
+	ck_assert_int_eq(strlen(info.sha256), 64);
+	upload_free(u);
+	ck_assert_int_eq(tmp_files(), 0);
+
+	/* The checksum of "abc" is the known SHA-256 vector. */
+	ck_assert_int_eq(upload_new(bs, 100, &u), IMG_OK);
+	ck_assert_int_eq(upload_write(u, "abc", 3), IMG_OK);
+	upload_end(u, &info);
+	ck_assert_str_eq(info.sha256, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad");
+	upload_free(u);
+
+	/* One byte over the limit is refused as it arrives. */
+	ck_assert_int_eq(upload_new(bs, 10, &u), IMG_OK);
+	ck_assert_int_eq(upload_write(u, "0123456789", 10), IMG_OK);
+	ck_assert_int_eq(upload_write(u, "x", 1), IMG_ETOOBIG);
+	upload_free(u);
+	ck_assert_int_eq(tmp_files(), 0);
+}
+END_TEST
+
+Suite *
+store_suite(void)
+{
+	Suite	*s = suite_create("store");
+	TCase	*tc = tcase_create("blobs");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_commit_under_key);
+	tcase_add_test(tc, test_abandoned_writer_leaves_nothing);
+	tcase_add_test(tc, test_bad_keys);
+	tcase_add_test(tc, test_symlinks_refused);
+	tcase_add_test(tc, test_start_sweeps_temp_files);
+	tcase_add_test(tc, test_upload_hash_sniff_limit);
+	suite_add_tcase(s, tc);
+	return s;
+}
