@@ -47,7 +47,7 @@ SAN_UNIT_OBJS = $(UNIT_SRCS:%.c=$(BUILD)/san/%.o)
 
 DEPS_OK	 = $(BUILD)/.deps-ok
 
-.PHONY: all run check unit unit-san scripts bench lint deps clean
+.PHONY: all run check unit unit-san bench lint deps clean
 all: $(BUILD)/$(PROG)
 
 # --- dependencies -----------------------------------------------------------
@@ -119,8 +119,8 @@ RESULTS	 = $(BUILD)/results
 
 check: $(BUILD)/$(PROG) $(BUILD)/unit-tests $(BUILD)/san/unit-tests
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
-	-@IMAGED_RESULT=$(RESULTS)/unit ./$(BUILD)/unit-tests
-	-@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	-@CK_DEFAULT_TIMEOUT=120 IMAGED_RESULT=$(RESULTS)/unit ./$(BUILD)/unit-tests
+	-@CK_DEFAULT_TIMEOUT=300 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		IMAGED_RESULT=$(RESULTS)/sanitizers ./$(BUILD)/san/unit-tests
 	-@for t in tests/*.sh; do \
 		IMAGED=./$(BUILD)/$(PROG) IMAGED_RESULT=$(RESULTS)/$$(basename $$t .sh) \
@@ -155,5 +155,9 @@ lint:
 
 clean:
 	rm -rf $(BUILD)
+
+# Fuzz targets and HTTP benchmarks keep their rules beside their sources.
+-include tests/fuzz/fuzz.mk
+-include tests/bench/bench.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

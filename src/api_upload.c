@@ -19,12 +19,33 @@
 #include "imaged/httputil.h"
 #include "imaged/imaged.h"
 #include "imaged/jsonupload.h"
+#include "imaged/multipart.h"
 #include "imaged/signer.h"
 #include "imaged/upload.h"
 #include "imaged/validate.h"
 
 #define JSON_REST_MAX	(1024 * 1024)	/* a JSON body less its image_data */
 #define BODY_SLACK	(1024 * 1024)	/* room for fields around the image */
+#define FORM_FIELD_MAX	(DESCRIPTION_MAX * 4)	/* bytes of one form field */
+
+/* The fields every form yields, checked. */
+struct upload_fields {
+	const char		*user_id;
+	const char		*filename;
+	char			 ext[EXT_MAX + 1];
+	struct meta_input	 meta;
+};
+
+/* Which form field a multipart part carries. */
+enum form_part {
+	PART_IGNORED,
+	PART_FILE,
+	PART_USER_ID,
+	PART_TITLE,
+	PART_DESCRIPTION,
+	PART_LOCATION,
+	PART_TAGS
+};
 
 struct upload_state {
 	struct imaged		*ctx;
@@ -34,6 +55,16 @@ struct upload_state {
 	uint64_t		 received;
 	uint64_t		 body_max;	/* most bytes any valid body needs */
 	const char		*image_field;	/* "image_data" or "file" */
+
+	/* multipart */
+	struct multipart	*form_parser;
+	struct response		*resp;		/* for errors from the callbacks */
+	enum form_part		 part;		/* the part being read */
+	struct buf		 value;		/* its text, for a field */
+	unsigned		 nfiles;
+	struct buf		 user_id;
+	struct buf		 filename;
+	struct upload_fields	 fields;
 };
 
 static enum img_err
@@ -59,14 +90,24 @@ upload_state_close(void *arg)
 	if (st == NULL)
 		return;
 	jsonupload_free(st->json);
+	multipart_free(st->form_parser);
 	upload_free(st->up);
+	buf_free(&st->value);
+	buf_free(&st->user_id);
+	buf_free(&st->filename);
+	meta_input_free(&st->fields.meta);
 	free(st);
 }
 
-struct upload_fields;
+static enum img_err	 form_open(struct upload_state *,
+			    const struct request *, struct response *);
+static enum img_err	 form_feed(struct upload_state *, const char *, size_t,
+			    struct response *);
 static enum img_err	 query_fields(struct upload_state *,
 			    const struct request *, struct response *,
 			    struct upload_fields *);
+static enum img_err	 check_names(struct imaged *, struct upload_fields *,
+			    struct response *, const char *, const char *);
 static enum img_err	 raw_fields_ok(struct upload_state *,
 			    const struct request *, struct response *);
 
@@ -81,6 +122,10 @@ upload_state_open(struct imaged *ctx, const struct request *req,
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return IMG_ENOMEM;
 	st->ctx = ctx;
+	buf_init(&st->value, FORM_FIELD_MAX);
+	buf_init(&st->user_id, USER_ID_MAX + 1);
+	buf_init(&st->filename, FILENAME_MAX_BYTES * 2);
+	meta_input_init(&st->fields.meta);
 	st->form = http_body_form(request_header(req, "Content-Type"));
 	switch (st->form) {
 	case BODY_JSON:
@@ -94,9 +139,9 @@ upload_state_open(struct imaged *ctx, const struct request *req,
 	case BODY_MULTIPART:
 		st->image_field = "file";
 		st->body_max = max + BODY_SLACK;
-		e = api_fail(resp, IMG_EMEDIA, NULL, "multipart/form-data "
-		    "uploads are not supported yet; send JSON or a raw image body");
-		goto fail;
+		if ((e = form_open(st, req, resp)) != IMG_OK)
+			goto fail;
+		break;
 	default:
 		e = api_fail(resp, IMG_EMEDIA, NULL, "Content-Type must be "
 		    "application/json, multipart/form-data or image/*");
@@ -136,6 +181,8 @@ upload_state_write(void *arg, const char *data, size_t len,
 		return too_big(st, resp);
 	if (st->form == BODY_RAW)
 		e = upload_write(st->up, data, len);
+	else if (st->form == BODY_MULTIPART)
+		return form_feed(st, data, len, resp);
 	else
 		e = jsonupload_feed(st->json, data, len, &field);
 	if (e == IMG_ETOOBIG)
@@ -149,18 +196,180 @@ upload_state_write(void *arg, const char *data, size_t len,
 	return e;
 }
 
+/* --- multipart/form-data ------------------------------------------------ */
+
+static const struct {
+	const char	*name;
+	enum form_part	 part;
+} form_fields_table[] = {
+	{ "file", PART_FILE },
+	{ "user_id", PART_USER_ID },
+	{ "title", PART_TITLE },
+	{ "description", PART_DESCRIPTION },
+	{ "location", PART_LOCATION },
+	{ "tags", PART_TAGS },
+};
+
+static enum img_err
+form_part_begin(void *arg, const struct multipart_part *p)
+{
+	struct upload_state	*st = arg;
+	const char		*base;
+	size_t			 i;
+
+	st->part = PART_IGNORED;
+	for (i = 0; i < sizeof(form_fields_table) / sizeof(form_fields_table[0]); i++)
+		if (strcmp(p->name, form_fields_table[i].name) == 0)
+			st->part = form_fields_table[i].part;
+	buf_reset(&st->value);
+	if (st->part != PART_FILE)
+		return IMG_OK;
+	if (p->filename == NULL)
+		return api_fail(st->resp, IMG_EINVAL, "file", "the file part "
+		    "needs a filename");
+	if (++st->nfiles > 1)
+		return api_fail(st->resp, IMG_EINVAL, "file", "send one file "
+		    "part, not several");
+	/* RFC 7578 allows dropping a directory part some clients send. */
+	base = p->filename + strlen(p->filename);
+	while (base > p->filename && base[-1] != '/' && base[-1] != '\\')
+		base--;
+	if (buf_adds(&st->filename, base) != IMG_OK)
+		return api_fail(st->resp, IMG_EINVAL, "filename", "filename must "
+		    "be 1-%d bytes", FILENAME_MAX_BYTES);
+	return IMG_OK;
+}
+
+static enum img_err
+form_part_data(void *arg, const char *p, size_t n)
+{
+	struct upload_state	*st = arg;
+	enum img_err		 e;
+
+	switch (st->part) {
+	case PART_IGNORED:
+		return IMG_OK;
+	case PART_FILE:
+		if ((e = upload_write(st->up, p, n)) == IMG_ETOOBIG)
+			return too_big(st, st->resp);
+		return e;
+	default:
+		if (buf_add(&st->value, p, n) != IMG_OK)
+			return api_fail(st->resp, IMG_EINVAL,
+			    form_fields_table[st->part - PART_FILE].name,
+			    "form field too long");
+		return IMG_OK;
+	}
+}
+
+/* A field is complete: keep it (fields may come before or after the file). */
+static enum img_err
+form_part_end(void *arg)
+{
+	struct upload_state	*st = arg;
+	const char		*v = st->value.data != NULL ? st->value.data : "";
+	const char		*name;
+	char			 msg[256];
+	bool			 ok = true;
+
+	if (st->part == PART_IGNORED || st->part == PART_FILE)
+		return IMG_OK;
+	name = form_fields_table[st->part - PART_FILE].name;
+	if (strlen(v) != st->value.len)
+		return api_fail(st->resp, IMG_EINVAL, name, "%s must not "
+		    "contain NUL", name);
+	switch (st->part) {
+	case PART_USER_ID:
+		buf_reset(&st->user_id);
+		if (buf_add(&st->user_id, v, st->value.len) != IMG_OK) {
+			snprintf(msg, sizeof(msg), "user_id must be 1-64 characters");
+			ok = false;
+		}
+		break;
+	case PART_TITLE:
+		ok = meta_set_text(&st->fields.meta, META_TITLE, v,
+		    st->value.len, msg, sizeof(msg));
+		break;
+	case PART_DESCRIPTION:
+		ok = meta_set_text(&st->fields.meta, META_DESCRIPTION, v,
+		    st->value.len, msg, sizeof(msg));
+		break;
+	case PART_LOCATION:
+		ok = meta_set_text(&st->fields.meta, META_LOCATION, v,
+		    st->value.len, msg, sizeof(msg));
+		break;
+	default:
+		ok = meta_add_tags_csv(&st->fields.meta, v, msg, sizeof(msg));
+		break;
+	}
+	return ok ? IMG_OK : api_fail(st->resp, IMG_EINVAL, name, "%s", msg);
+}
+
+static const struct multipart_cb form_callbacks = {
+	.part_begin = form_part_begin,
+	.part_data = form_part_data,
+	.part_end = form_part_end,
+};
+
+static enum img_err
+form_open(struct upload_state *st, const struct request *req,
+    struct response *resp)
+{
+	char	 boundary[MULTIPART_BOUNDARY_MAX + 2];
+
+	if (!http_media_param(request_header(req, "Content-Type"), "boundary",
+	    boundary, sizeof(boundary)) || !multipart_boundary_ok(boundary))
+		return api_fail(resp, IMG_EINVAL, NULL, "multipart/form-data "
+		    "needs a valid boundary parameter");
+	if ((st->form_parser = multipart_new(boundary, &form_callbacks,
+	    st)) == NULL)
+		return IMG_ENOMEM;
+	return IMG_OK;
+}
+
+static enum img_err
+form_feed(struct upload_state *st, const char *data, size_t len,
+    struct response *resp)
+{
+	enum img_err	 e;
+
+	st->resp = resp;
+	e = multipart_feed(st->form_parser, data, len);
+	if (e == IMG_EINVAL && resp->err_message[0] == '\0')
+		return api_fail(resp, e, NULL, "the multipart body is malformed");
+	return e;
+}
+
+/* The whole form is in: what it said, checked. */
+static enum img_err
+form_fields(struct upload_state *st, struct response *resp,
+    struct upload_fields **fp)
+{
+	struct upload_fields	*f = &st->fields;
+	enum img_err		 e;
+
+	st->resp = resp;
+	if ((e = multipart_end(st->form_parser)) != IMG_OK) {
+		if (resp->err_message[0] == '\0')
+			e = api_fail(resp, e, NULL, "the multipart body is "
+			    "truncated or malformed");
+		return e;
+	}
+	if (st->user_id.data == NULL)
+		return api_fail(resp, IMG_EINVAL, "user_id", "user_id is required");
+	if (st->nfiles == 0)
+		return api_fail(resp, IMG_EINVAL, "file", "a file part named "
+		    "\"file\" is required");
+	f->user_id = st->user_id.data;
+	f->filename = st->filename.data != NULL ? st->filename.data : "";
+	*fp = f;
+	return check_names(st->ctx, f, resp, "user_id", "filename");
+}
+
 const struct body_sink api_upload_sink = {
 	.open = upload_state_open,
 	.write = upload_state_write,
 	.close = upload_state_close,
-};
-
-/* The fields every form yields, checked. */
-struct upload_fields {
-	const char		*user_id;
-	const char		*filename;
-	char			 ext[EXT_MAX + 1];
-	struct meta_input	 meta;
 };
 
 /* Take a required string field; field_name is what the client sent it as. */
@@ -346,19 +555,21 @@ enum img_err
 api_upload(struct imaged *ctx, const struct request *req, struct response *resp)
 {
 	struct upload_state	*st = req->sink;
-	struct upload_fields	 f = { 0 };
+	struct upload_fields	 own = { 0 }, *f = &own;
 	json_t			*rest = NULL;
 	enum img_err		 e;
 
 	(void)ctx;
-	meta_input_init(&f.meta);
+	meta_input_init(&own.meta);
 	if (st->form == BODY_JSON)
-		e = json_fields(st, resp, &f, &rest);
+		e = json_fields(st, resp, f, &rest);
+	else if (st->form == BODY_MULTIPART)
+		e = form_fields(st, resp, &f);
 	else
-		e = query_fields(st, req, resp, &f);
+		e = query_fields(st, req, resp, f);
 	if (e == IMG_OK)
-		e = store(st, req, resp, &f);
+		e = store(st, req, resp, f);
 	json_decref(rest);
-	meta_input_free(&f.meta);
+	meta_input_free(&own.meta);
 	return e;
 }

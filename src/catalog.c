@@ -113,7 +113,7 @@ static const char *const migrations[] = {
 	" PRIMARY KEY (tag, created_at, image_id)) WITHOUT ROWID;"
 	"CREATE VIRTUAL TABLE images_fts USING fts5(title, location,"
 	" content = 'images', content_rowid = 'created_at',"
-	" tokenize = 'trigram');"
+	" tokenize = 'trigram', detail = column);"
 	"CREATE TABLE catalog_seq ("
 	" id INTEGER PRIMARY KEY CHECK (id = 1),"
 	" last_created INTEGER NOT NULL);"
@@ -1342,35 +1342,79 @@ done:
 	return e;
 }
 
-/* Unicode characters in s (UTF-8): trigrams need three. */
+/* The start of the character after the one at s (UTF-8). */
+static const char *
+utf8_next(const char *s)
+{
+	if (*s != '\0')
+		s++;
+	while (((unsigned char)*s & 0xc0) == 0x80)
+		s++;
+	return s;
+}
+
+/* Unicode characters in s (UTF-8): a trigram takes three. */
 static size_t
 utf8_chars(const char *s)
 {
 	size_t	 n = 0;
 
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
+	for (; *s != '\0'; s = utf8_next(s))
+		n++;
 	return n;
 }
 
-/* Add `col : "s"` to an FTS5 query: a string, its quotes doubled, so it
- * is a phrase of trigrams and never FTS5 syntax. */
+/* Add one trigram, [p, end), as an FTS5 string: quotes doubled, so no
+ * input is ever FTS5 syntax. */
 static enum img_err
-fts_add(struct buf *b, const char *col, const char *s)
+fts_string(struct buf *b, const char *p, const char *end)
 {
 	enum img_err	 e;
 
-	if (b->len > 0 && (e = buf_adds(b, " AND ")) != IMG_OK)
+	if ((e = buf_addc(b, '"')) != IMG_OK)
 		return e;
-	if ((e = buf_adds(b, col)) != IMG_OK ||
-	    (e = buf_adds(b, " : \"")) != IMG_OK)
-		return e;
-	for (; *s != '\0'; s++)
-		if ((*s == '"' && (e = buf_addc(b, '"')) != IMG_OK) ||
-		    (e = buf_addc(b, *s)) != IMG_OK)
+	for (; p < end; p++)
+		if ((*p == '"' && (e = buf_addc(b, '"')) != IMG_OK) ||
+		    (e = buf_addc(b, *p)) != IMG_OK)
 			return e;
 	return buf_addc(b, '"');
+}
+
+/*
+ * Add `col : ("abc" AND "def" AND ...)` for a substring s of 3 or more
+ * characters: trigrams that together cover every character of s (every
+ * third one, and the last).  A row holding s holds them all, so the
+ * index finds a superset of the matches, which the exact check
+ * (CATALOG_SQL_RESIDUAL) narrows.  An AND of trigrams, rather than a
+ * phrase, lets the index keep no positions (detail=column).
+ */
+static enum img_err
+fts_add(struct buf *b, const char *col, const char *s)
+{
+	const char	*p = s, *end;
+	size_t		 left = utf8_chars(s), k;
+	bool		 first = true;
+	enum img_err	 e;
+
+	if ((b->len > 0 && (e = buf_adds(b, " AND ")) != IMG_OK) ||
+	    (e = buf_adds(b, col)) != IMG_OK ||
+	    (e = buf_adds(b, " : (")) != IMG_OK)
+		return e;
+	for (;;) {
+		for (end = p, k = 0; k < 3; k++)
+			end = utf8_next(end);
+		if ((!first && (e = buf_adds(b, " AND ")) != IMG_OK) ||
+		    (e = fts_string(b, p, end)) != IMG_OK)
+			return e;
+		first = false;
+		if (left == 3)
+			break;
+		/* Three on, or back to the last trigram if fewer remain. */
+		k = left >= 6 ? 3 : left - 3;
+		for (; k > 0; k--, left--)
+			p = utf8_next(p);
+	}
+	return buf_addc(b, ')');
 }
 
 /*

@@ -205,6 +205,14 @@ answer(struct exchange *ex)
 
 	if (ex->failed != IMG_OK)
 		response_error(resp, ex->failed);
+	/*
+	 * The handler is done with the body's state: release it (an upload's
+	 * temp file with it) before the client can read the answer.
+	 */
+	if (ex->sink_open) {
+		ex->match.route->sink->close(ex->sink_state);
+		ex->sink_open = false;
+	}
 	if (resp->fd != -1) {
 		r = MHD_create_response_from_fd_at_offset64(resp->length,
 		    resp->fd, resp->offset);
@@ -412,6 +420,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				ex->failed = e;
 				ex->resp.close = true;
 				clock_gettime(CLOCK_MONOTONIC, &ex->failed_at);
+				if (ex->sink_open) {
+					/* Nothing of it is kept: drop it now. */
+					ex->match.route->sink->close(ex->sink_state);
+					ex->sink_open = false;
+				}
 			}
 			return MHD_YES;
 		}

@@ -717,7 +717,7 @@ START_TEST(test_delete)
 	catalog_close(cat);
 	ck_assert_int_eq(query_int("SELECT count(*) FROM image_tags"), 0);
 	ck_assert_int_eq(query_int("SELECT count(*) FROM images_fts"
-	    " WHERE images_fts MATCH 'sunset'"), 0);
+	    " WHERE images_fts MATCH 'sun'"), 0);
 }
 END_TEST
 
