@@ -71,6 +71,18 @@ check "ephemeral dir exists while running" [ -d "$eph" ]
 stop_daemon
 check "ephemeral dir removed at exit" [ ! -e "$eph" ]
 
+# SIGTERM lets an upload in flight finish, then exits 0.
+{ cat data/sample.png; head -c 300000 /dev/zero; } > "$work/slow.png"
+start_daemon --ephemeral
+curl -s -o "$work/slow.out" -w '%{http_code}' --limit-rate 200K \
+    -H 'Content-Type: image/png' --data-binary @"$work/slow.png" \
+    "$BASE/images?user_id=u1&filename=slow.png" > "$work/slow.code" &
+cpid=$!
+sleep 0.5
+check "SIGTERM during an upload exits 0" stop_daemon
+wait $cpid
+check "the upload in flight finished" [ "$(cat "$work/slow.code")" = 201 ]
+
 # A port in use is one clear line.
 start_daemon --ephemeral
 port=${BASE##*:}

@@ -282,6 +282,41 @@ START_TEST(test_body_longer_than_content_length)
 }
 END_TEST
 
+/* A client that goes away mid-upload leaves nothing behind. */
+START_TEST(test_disconnect_mid_upload)
+{
+	struct sockaddr_in	 sin = { 0 };
+	struct reply		 r;
+	char			 head[256];
+	const char		*url = imaged_url(test_daemon);
+	int			 fd, len, i;
+
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)atoi(strrchr(url, ':') + 1));
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	len = snprintf(head, sizeof(head), "POST /images?user_id=u1&filename=a.png "
+	    "HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
+	    "Content-Length: 1000000\r\n\r\n");
+	ck_assert_int_eq(write(fd, head, (size_t)len), len);
+	ck_assert_int_eq(write(fd, png, png_len), (ssize_t)png_len);
+	/* Wait until the daemon holds the partial upload, then vanish. */
+	for (i = 0; i < 200 && temp_files() == 0; i++)
+		usleep(10000);
+	ck_assert_int_eq(temp_files(), 1);
+	close(fd);
+	for (i = 0; i < 200 && temp_files() != 0; i++)
+		usleep(10000);
+	ck_assert_int_eq(temp_files(), 0);
+	ck_assert_int_eq(images_stored(), 0);
+	http_get(&r, "/images");
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "count")), 0);
+	reply_free(&r);
+}
+END_TEST
+
 static void
 small_setup(void)
 {
@@ -331,6 +366,7 @@ forms_suite(void)
 	tcase_add_test(tc, test_bad_multipart);
 	tcase_add_test(tc, test_unreadable_headers_stored_without_dims);
 	tcase_add_test(tc, test_body_longer_than_content_length);
+	tcase_add_test(tc, test_disconnect_mid_upload);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(small, small_setup, harness_stop);
 	tcase_set_timeout(small, 60);
