@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "imaged/api.h"
@@ -17,6 +18,7 @@
 #include "imaged/httputil.h"
 #include "imaged/imaged.h"
 #include "imaged/signer.h"
+#include "imaged/tokens.h"
 
 #define UPLOAD_RAW_BODY_MAX	0	/* streamed: the sink enforces the limits */
 
@@ -29,8 +31,11 @@ const struct route api_routes[] = {
 	  .handler = api_patch, .body_max = JSON_BODY_MAX },
 	{ .method = HTTP_DELETE, .pattern = "/images/{image_id}",
 	  .handler = api_delete },
-	{ .method = HTTP_GET, .pattern = "/blobs/{s3_key...}", .handler = api_blob },
-	{ .method = HTTP_GET, .pattern = "/healthz", .handler = api_health },
+	/* A signed URL is a bearer capability of its own: no token needed. */
+	{ .method = HTTP_GET, .pattern = "/blobs/{s3_key...}", .handler = api_blob,
+	  .open = true },
+	{ .method = HTTP_GET, .pattern = "/healthz", .handler = api_health,
+	  .open = true },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 
@@ -112,6 +117,24 @@ api_record_json(struct imaged *ctx, const struct request *req, struct buf *b,
 	    (e = put_key(b, "download_url", url)) != IMG_OK ||
 	    (e = buf_printf(b, ", \"url_expires_in\": %u}", lifetime)) != IMG_OK)
 		return e;
+	return IMG_OK;
+}
+
+enum img_err
+api_authenticate(struct imaged *ctx, const struct request *req,
+    struct response *resp, struct principal *who)
+{
+	const char	*token = request_header(req, "x-api-key");
+	const char	*auth = request_header(req, "Authorization");
+
+	if (token == NULL && auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0)
+		for (token = auth + 7; *token == ' '; token++)
+			;
+	if (token == NULL || *token == '\0')
+		return api_fail(resp, IMG_EUNAUTH, NULL, "send a token: "
+		    "Authorization: Bearer <token> or x-api-key: <token>");
+	if (!tokens_lookup(ctx->tokens, token, strlen(token), who))
+		return api_fail(resp, IMG_EUNAUTH, NULL, "unknown or revoked token");
 	return IMG_OK;
 }
 

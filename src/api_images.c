@@ -124,8 +124,12 @@ list_params(struct imaged *ctx, const struct request *req, struct response *resp
 	if ((v = request_query(req, "user_id")) != NULL) {
 		if (!valid_user_id(v, strlen(v), msg, sizeof(msg)))
 			return api_fail(resp, IMG_EINVAL, "user_id", "%s", msg);
+		if (!request_may_act_for(req, v))
+			return api_fail(resp, IMG_EFORBIDDEN, "user_id", "a token "
+			    "of %s lists only its own images", req->principal->user_id);
 		q->user_id = v;
-	}
+	} else if (req->principal != NULL && !req->principal->admin)
+		q->user_id = req->principal->user_id;
 	key = request_has(req, "last_evaluated_key") ? "last_evaluated_key" :
 	    "last_key";
 	if ((v = request_query(req, key)) != NULL) {
@@ -258,6 +262,8 @@ get_found(void *arg, const struct image_record *r)
 {
 	struct get_one	*g = arg;
 
+	if (!request_may_act_for(g->req, r->user_id))
+		return IMG_ENOTFOUND;	/* another's image is as good as absent */
 	if (g->download) {
 		if (http_accept_image(request_header(g->req, "Accept")))
 			return api_serve_blob(g->ctx, g->req, g->resp, r);
@@ -289,6 +295,35 @@ api_get(struct imaged *ctx, const struct request *req, struct response *resp)
 	if (e == IMG_OK)
 		buf_addc(&resp->body, '\n');
 	return e;
+}
+
+/* --- ownership, for auth = token ----------------------------------------------- */
+
+struct owner_query {
+	const struct request	*req;
+};
+
+static enum img_err
+owned_by_caller(void *arg, const struct image_record *r)
+{
+	struct owner_query	*q = arg;
+
+	return request_may_act_for(q->req, r->user_id) ? IMG_OK : IMG_ENOTFOUND;
+}
+
+/*
+ * With a user's token, another user's image does not exist for it: 404,
+ * not 403, so ids cannot be probed.  Owners never change, so checking
+ * before the write is enough.
+ */
+static enum img_err
+check_owner(struct imaged *ctx, const struct request *req, const char *id)
+{
+	struct owner_query	 q = { req };
+
+	if (req->principal == NULL || req->principal->admin)
+		return IMG_OK;
+	return catalog_get(ctx->catalog, id, owned_by_caller, &q);
 }
 
 /* --- PATCH /images/{image_id} ------------------------------------------------- */
@@ -344,7 +379,8 @@ api_patch(struct imaged *ctx, const struct request *req, struct response *resp)
 		e = IMG_ENOMEM;
 		goto done;
 	}
-	e = catalog_update(ctx->catalog, id, &view, m.set, patch_done, &p);
+	if ((e = check_owner(ctx, req, id)) == IMG_OK)
+		e = catalog_update(ctx->catalog, id, &view, m.set, patch_done, &p);
 	if (e == IMG_ENOTFOUND)
 		e = api_fail(resp, e, NULL, "no image %s", id);
 	else if (e == IMG_OK)
@@ -369,7 +405,8 @@ api_delete(struct imaged *ctx, const struct request *req, struct response *resp)
 
 	if ((e = api_image_id(req, resp, id)) != IMG_OK)
 		return e;
-	e = catalog_delete(ctx->catalog, id, key, sizeof(key));
+	if ((e = check_owner(ctx, req, id)) == IMG_OK)
+		e = catalog_delete(ctx->catalog, id, key, sizeof(key));
 	if (e == IMG_ENOTFOUND)
 		return api_fail(resp, e, NULL, "no image %s", id);
 	if (e != IMG_OK)

@@ -49,6 +49,7 @@ enum form_part {
 
 struct upload_state {
 	struct imaged		*ctx;
+	const struct request	*req;		/* the server's, alive as long as we are */
 	enum body_form		 form;
 	struct upload		*up;
 	struct jsonupload	*json;
@@ -106,8 +107,8 @@ static enum img_err	 form_feed(struct upload_state *, const char *, size_t,
 static enum img_err	 query_fields(struct upload_state *,
 			    const struct request *, struct response *,
 			    struct upload_fields *);
-static enum img_err	 check_names(struct imaged *, struct upload_fields *,
-			    struct response *, const char *, const char *);
+static enum img_err	 check_names(struct upload_state *, struct upload_fields *,
+			    struct response *);
 static enum img_err	 raw_fields_ok(struct upload_state *,
 			    const struct request *, struct response *);
 
@@ -122,6 +123,7 @@ upload_state_open(struct imaged *ctx, const struct request *req,
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return IMG_ENOMEM;
 	st->ctx = ctx;
+	st->req = req;
 	buf_init(&st->value, FORM_FIELD_MAX);
 	buf_init(&st->user_id, USER_ID_MAX + 1);
 	buf_init(&st->filename, FILENAME_MAX_BYTES * 2);
@@ -355,6 +357,8 @@ form_fields(struct upload_state *st, struct response *resp,
 			    "truncated or malformed");
 		return e;
 	}
+	if (st->user_id.data == NULL && st->req->principal != NULL)
+		buf_adds(&st->user_id, st->req->principal->user_id);
 	if (st->user_id.data == NULL)
 		return api_fail(resp, IMG_EINVAL, "user_id", "user_id is required");
 	if (st->nfiles == 0)
@@ -363,7 +367,7 @@ form_fields(struct upload_state *st, struct response *resp,
 	f->user_id = st->user_id.data;
 	f->filename = st->filename.data != NULL ? st->filename.data : "";
 	*fp = f;
-	return check_names(st->ctx, f, resp, "user_id", "filename");
+	return check_names(st, f, resp);
 }
 
 const struct body_sink api_upload_sink = {
@@ -391,14 +395,20 @@ required_string(const json_t *obj, const char *key, struct response *resp,
 }
 
 static enum img_err
-check_names(struct imaged *ctx, struct upload_fields *f, struct response *resp,
-    const char *user_field, const char *name_field)
+check_names(struct upload_state *st, struct upload_fields *f,
+    struct response *resp)
 {
+	const struct request	*req = st->req;
+	const char		*user_field = "user_id", *name_field = "filename";
 	char	 msg[256];
 
 	if (!valid_user_id(f->user_id, strlen(f->user_id), msg, sizeof(msg)))
 		return api_fail(resp, IMG_EINVAL, user_field, "%s", msg);
-	if (!valid_filename(&ctx->cfg, f->filename, strlen(f->filename), f->ext,
+	if (!request_may_act_for(req, f->user_id))
+		return api_fail(resp, IMG_EFORBIDDEN, user_field, "a token of %s "
+		    "uploads only as %s", req->principal->user_id,
+		    req->principal->user_id);
+	if (!valid_filename(&st->ctx->cfg, f->filename, strlen(f->filename), f->ext,
 	    msg, sizeof(msg)))
 		return api_fail(resp, IMG_EINVAL, name_field, "%s", msg);
 	return IMG_OK;
@@ -428,9 +438,14 @@ json_fields(struct upload_state *st, struct response *resp,
 	if (!json_is_object(*restp))
 		return api_fail(resp, IMG_EINVAL, NULL, "the body must be a JSON "
 		    "object");
-	if ((e = required_string(*restp, "user_id", resp, &f->user_id)) != IMG_OK ||
-	    (e = required_string(*restp, "filename", resp, &f->filename)) != IMG_OK ||
-	    (e = check_names(st->ctx, f, resp, "user_id", "filename")) != IMG_OK)
+	if (st->req->principal != NULL &&
+	    json_object_get(*restp, "user_id") == NULL)
+		f->user_id = st->req->principal->user_id;	/* the token's */
+	else if ((e = required_string(*restp, "user_id", resp, &f->user_id)) !=
+	    IMG_OK)
+		return e;
+	if ((e = required_string(*restp, "filename", resp, &f->filename)) !=
+	    IMG_OK || (e = check_names(st, f, resp)) != IMG_OK)
 		return e;
 	if (!had_image) {
 		if (json_object_get(*restp, "image_data") != NULL &&
@@ -463,12 +478,15 @@ query_fields(struct upload_state *st, const struct request *req,
 	size_t			 i;
 	enum img_err		 e;
 
-	if ((f->user_id = request_query(req, "user_id")) == NULL)
+	if ((f->user_id = request_query(req, "user_id")) == NULL &&
+	    req->principal != NULL)
+		f->user_id = req->principal->user_id;	/* the token's */
+	if (f->user_id == NULL)
 		return api_fail(resp, IMG_EINVAL, "user_id", "user_id is required");
 	if ((f->filename = request_query(req, "filename")) == NULL)
 		return api_fail(resp, IMG_EINVAL, "filename",
 		    "filename is required");
-	if ((e = check_names(st->ctx, f, resp, "user_id", "filename")) != IMG_OK)
+	if ((e = check_names(st, f, resp)) != IMG_OK)
 		return e;
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		const char *name = meta_field_name(texts[i]);

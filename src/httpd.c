@@ -50,6 +50,7 @@ struct httpd {
 	const struct config	*cfg;
 	const struct route	*routes;
 	size_t			 nroutes;
+	route_auth		 auth;
 	struct imaged		*ctx;
 	unsigned		 port;
 	char			 listen_url[128];
@@ -65,6 +66,7 @@ struct exchange {
 	struct request		 req;
 	struct response		 resp;
 	struct route_match	 match;
+	struct principal	 who;
 	struct query_param	 query[QUERY_PARAMS_MAX];
 	size_t			 nquery;
 	bool			 too_many_params;
@@ -334,6 +336,13 @@ begin(struct exchange *ex, const char *url, const char *method)
 	req->nquery = ex->nquery;
 
 	route = ex->match.route;
+	if (h->auth != NULL && !route->open) {
+		if ((e = h->auth(h->ctx, req, &ex->resp, &ex->who)) != IMG_OK) {
+			ex->resp.close = has_body(req);
+			return answer_error(ex, e);
+		}
+		req->principal = &ex->who;
+	}
 	buf_init(&ex->body, route->body_max);
 	if (route->sink != NULL) {
 		e = route->sink->open(h->ctx, req, &ex->resp, &ex->sink_state);
@@ -503,7 +512,7 @@ listen_addr(const char *addr, unsigned port, struct sockaddr_storage *ss,
 
 enum img_err
 httpd_start(const struct config *cfg, const struct route *routes,
-    size_t nroutes, struct imaged *ctx, struct httpd **hp)
+    size_t nroutes, route_auth auth, struct imaged *ctx, struct httpd **hp)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
@@ -522,6 +531,7 @@ httpd_start(const struct config *cfg, const struct route *routes,
 	h->cfg = cfg;
 	h->routes = routes;
 	h->nroutes = nroutes;
+	h->auth = auth;
 	h->ctx = ctx;
 	random_bytes(rnd, sizeof(rnd));
 	snprintf(h->id_prefix, sizeof(h->id_prefix), "%02x%02x%02x%02x",

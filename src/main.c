@@ -6,6 +6,8 @@
  * the mask and only sigwait() here sees them.  After the first, the
  * default action is restored: a second signal ends the process at once.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -13,10 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <limits.h>
 
 #include "imaged/config.h"
 #include "imaged/imaged.h"
 #include "imaged/log.h"
+#include "imaged/tokens.h"
 
 #define SHUTDOWN_GRACE_MS	10000
 
@@ -32,11 +36,35 @@ write_url_file(const char *path, const char *url)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if ((fp = fopen(tmp, "w")) == NULL)
 		return -1;
-	if (fprintf(fp, "%s\n", url) < 0 || fclose(fp) == EOF) {
+	if (fputs(url, fp) == EOF || fclose(fp) == EOF) {
 		unlink(tmp);
 		return -1;
 	}
 	return rename(tmp, path);
+}
+
+/* `imaged token ...`: the tokens file of the data dir. */
+static int
+token_command(const struct config *cfg, int argc, char *argv[])
+{
+	char	 path[PATH_MAX + 16];
+
+	if (mkdir(cfg->data_dir, 0755) == -1 && errno != EEXIST) {
+		log_warn("%s", cfg->data_dir);
+		return EXIT_FAILURE;
+	}
+	snprintf(path, sizeof(path), "%s/%s", cfg->data_dir, TOKENS_FILE);
+	return tokens_command(path, argc, argv, stdout, stderr);
+}
+
+static int
+command(const struct config *cfg, int argc, char *argv[])
+{
+	if (strcmp(argv[0], "token") == 0)
+		return token_command(cfg, argc, argv);
+	fprintf(stderr, "imaged: unknown command \"%s\" (commands: token)\n",
+	    argv[0]);
+	return 2;
 }
 
 int
@@ -58,11 +86,9 @@ main(int argc, char *argv[])
 	case CONFIG_OK:
 		break;
 	}
-	if (first < argc) {
-		fprintf(stderr, "imaged: unknown command \"%s\"\n", argv[first]);
-		return EXIT_FAILURE;
-	}
 	log_init(cfg.verbose);
+	if (first < argc)
+		return command(&cfg, argc - first, argv + first);
 
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&sigs);

@@ -30,6 +30,13 @@ request_has(const struct request *req, const char *key)
 	return request_query(req, key) != NULL;
 }
 
+bool
+request_may_act_for(const struct request *req, const char *user_id)
+{
+	return req->principal == NULL || req->principal->admin ||
+	    strcmp(req->principal->user_id, user_id) == 0;
+}
+
 const char *
 request_header(const struct request *req, const char *name)
 {

@@ -19,6 +19,7 @@
 #include "imaged/imaged.h"
 #include "imaged/log.h"
 #include "imaged/signer.h"
+#include "imaged/tokens.h"
 
 static int
 rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -91,8 +92,13 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 	}
 	if ((e = blobstore_open(d->data_dir, d->cfg.bucket, &d->blobs)) != IMG_OK)
 		goto fail;
-	if ((e = httpd_start(&d->cfg, api_routes, api_nroutes, d,
-	    &d->httpd)) != IMG_OK)
+	if (d->cfg.auth == AUTH_TOKEN) {
+		snprintf(path, sizeof(path), "%s/%s", d->data_dir, TOKENS_FILE);
+		if ((e = tokens_open(path, &d->tokens)) != IMG_OK)
+			goto fail;
+	}
+	if ((e = httpd_start(&d->cfg, api_routes, api_nroutes,
+	    d->tokens != NULL ? api_authenticate : NULL, d, &d->httpd)) != IMG_OK)
 		goto fail;
 	snprintf(d->url, sizeof(d->url), "http://%s%s%s:%u",
 	    strchr(d->cfg.listen, ':') ? "[" : "", d->cfg.listen,
@@ -118,6 +124,7 @@ imaged_stop(struct imaged *d, unsigned grace_ms)
 	httpd_stop(d->httpd, grace_ms);
 	blobstore_close(d->blobs);
 	catalog_close(d->catalog);
+	tokens_close(d->tokens);
 	signer_free(d->signer);
 	if (d->remove_data_dir)
 		nftw(d->data_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);

@@ -22,6 +22,7 @@
 
 #include "imaged/buf.h"
 #include "imaged/err.h"
+#include "imaged/tokens.h"
 
 enum http_method {
 	HTTP_GET = 0x01,
@@ -58,7 +59,15 @@ struct request {
 	const struct buf	*body;		/* a buffered body, or NULL */
 	void			*sink;		/* a streaming route's body state */
 	uint64_t		 content_length;/* UINT64_MAX: unknown (chunked) */
+	/* With auth = token, who is asking; NULL when auth is off. */
+	const struct principal	*principal;
 };
+
+/*
+ * Whether the request may act for user_id: always with auth off or for an
+ * admin, else only for the token's own user.
+ */
+bool		 request_may_act_for(const struct request *, const char *user_id);
 
 /* The last value of a query parameter; an empty value counts as absent. */
 const char	*request_query(const struct request *, const char *key);

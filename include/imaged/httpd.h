@@ -22,11 +22,14 @@ struct imaged;
 
 /*
  * Listen on cfg's address and port and serve routes with ctx passed to
- * every handler.  cfg, routes and ctx are borrowed and must outlive the
- * server.  Errors: IMG_EUNAVAIL (bad address, port in use: logged).
+ * every handler.  With auth (not NULL), every route not marked open is
+ * first put through it.  cfg, routes and ctx are borrowed and must
+ * outlive the server.  Errors: IMG_EUNAVAIL (bad address, port in use:
+ * logged).
  */
 enum img_err	 httpd_start(const struct config *cfg, const struct route *routes,
-		    size_t nroutes, struct imaged *ctx, struct httpd **);
+		    size_t nroutes, route_auth auth, struct imaged *ctx,
+		    struct httpd **);
 /* The port it listens on (useful with port 0). */
 unsigned	 httpd_port(const struct httpd *);
 /* Stop accepting, wait up to grace_ms for requests in flight, stop.  NULL: no-op. */

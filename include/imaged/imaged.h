@@ -19,6 +19,7 @@ struct catalog;
 struct blobstore;
 struct signer;
 struct httpd;
+struct tokens;
 
 struct imaged {
 	struct config		 cfg;
@@ -26,6 +27,7 @@ struct imaged {
 	struct catalog		*catalog;
 	struct blobstore	*blobs;
 	struct signer		*signer;
+	struct tokens		*tokens;	/* auth = token only */
 	struct httpd		*httpd;
 	char			 url[128];	/* http://host:port it listens on */
 	bool			 remove_data_dir;	/* --ephemeral */

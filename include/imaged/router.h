@@ -44,7 +44,15 @@ struct route {
 	route_handler		 handler;
 	const struct body_sink	*sink;		/* NULL: the body is buffered */
 	size_t			 body_max;	/* cap of a buffered body */
+	bool			 open;		/* needs no token, even with auth = token */
 };
+
+/*
+ * Who is asking: fill *who from the request's credentials.  IMG_OK, or
+ * IMG_EUNAUTH (with api_fail details) when they are missing or unknown.
+ */
+typedef enum img_err (*route_auth)(struct imaged *, const struct request *,
+    struct response *, struct principal *who);
 
 #define ROUTE_PARAM_MAX	1024
 

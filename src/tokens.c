@@ -1,0 +1,1029 @@
+/*
+ * tokens.c: the tokens file, lookups against it, and `imaged token`.
+ *
+ * A token is "imt_" and 32 random bytes in base64url without padding
+ * (47 characters).  The file keeps one line per token:
+ *
+ *	<id> <hash> <user_id> <role> <created>
+ *
+ * hash is the hex BLAKE2b-256 (crypto_generichash, no key) of the token
+ * text, id its first 8 hex digits, role "user" or "admin", created the
+ * Unix time of `token add`.  Fields are separated by blanks; lines that
+ * are blank or start with '#' are ignored.  A plain fast hash is enough:
+ * a token carries 256 random bits, so nobody can search for one from its
+ * hash, and salt or a slow hash would only defend low-entropy passwords.
+ *
+ * Invariants of a loaded table: every line parsed, ids unique (revoke
+ * works by id; `token add` draws again on the rare clash), hash[0..8)
+ * equal to id.  A file that breaks any of them is refused whole, never
+ * half used.
+ *
+ * Writes (add, revoke) hold flock(2) on the file's folder, so two
+ * commands at once do not lose each other's change, then write a new file
+ * (mkostemp: O_EXCL, mode 0600) beside the old, fsync it, rename it over,
+ * and fsync the folder.  Comments and line order survive a rewrite.
+ *
+ * The daemon notices a rewrite by (device, inode, size, mtime): each
+ * lookup stat()s the file and reloads on any difference.  A rewrite sets
+ * the new file's mtime strictly after the old one's, so two rewrites in
+ * one clock tick that reuse an inode and keep the size still differ from
+ * what the daemon holds.  A missing file is an empty set; a file that
+ * cannot be read or parsed keeps the previous table and is logged once
+ * for that state of the file.
+ *
+ * Locking: lock (a rwlock) guards the table and the stamps; lookups
+ * share it and a reload takes it exclusively only to swap tables.
+ * reload_mu lets one thread at a time read the file, so a change seen by
+ * many request threads at once is read once.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "imaged/buf.h"
+#include "imaged/log.h"
+#include "imaged/signer.h"
+#include "imaged/tokens.h"
+#include "imaged/validate.h"
+
+#define TOKEN_PREFIX		"imt_"
+#define TOKEN_PREFIX_LEN	4
+#define TOKEN_RAW_LEN		32
+#define TOKEN_B64_LEN		43	/* 32 bytes in unpadded base64url */
+#define TOKEN_LEN		(TOKEN_PREFIX_LEN + TOKEN_B64_LEN)
+#define TOKEN_SENT_MAX		256	/* longer ones are refused unhashed */
+#define HASH_LEN		crypto_generichash_BYTES	/* 32 */
+#define HASH_HEX		(2 * HASH_LEN)
+#define ID_LEN			8
+/* 9999-12-31T23:59:59Z, the last time RFC 3339 can write. */
+#define CREATED_MAX		INT64_C(253402300799)
+#define TOKENS_FILE_MAX		((size_t)8 << 20)
+#define ADD_TRIES		8
+
+#define EXIT_FAIL		1
+#define EXIT_USAGE		2
+
+static const char	 file_header[] =
+    "# imaged API tokens: <id> <hash> <user_id> <role> <created>\n"
+    "# hash is BLAKE2b-256 of the token; the tokens themselves are not kept.\n";
+
+struct token_ent {
+	unsigned char	 hash[HASH_LEN];
+	char		 id[ID_LEN + 1];
+	char		 user_id[USER_ID_MAX + 1];
+	bool		 admin;
+	int64_t		 created;
+	size_t		 off, len;	/* its line in the text, with '\n' */
+};
+
+struct table {
+	struct token_ent	*ents;
+	size_t			 n;
+};
+
+/* What the file looked like when read: err 0, ENOENT or why it failed. */
+struct stamp {
+	int		 err;
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 size;
+	struct timespec	 mtim;
+};
+
+struct tokens {
+	char			*path;
+	pthread_rwlock_t	 lock;
+	pthread_mutex_t		 reload_mu;
+	struct table		 tab;		/* under lock */
+	struct stamp		 stamp;		/* of tab's file, under lock */
+	struct stamp		 failed;	/* last failure, under lock */
+	bool			 has_failed;
+};
+
+static void
+stamp_from_stat(struct stamp *s, const struct stat *st)
+{
+	memset(s, 0, sizeof(*s));
+	s->dev = st->st_dev;
+	s->ino = st->st_ino;
+	s->size = st->st_size;
+	s->mtim = st->st_mtim;
+}
+
+static void
+stamp_of_errno(struct stamp *s, int err)
+{
+	memset(s, 0, sizeof(*s));
+	s->err = err;
+}
+
+static bool
+stamp_eq(const struct stamp *a, const struct stamp *b)
+{
+	if (a->err != 0 || b->err != 0)
+		return a->err == b->err;
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	    a->mtim.tv_sec == b->mtim.tv_sec &&
+	    a->mtim.tv_nsec == b->mtim.tv_nsec;
+}
+
+static void
+table_free(struct table *t)
+{
+	free(t->ents);
+	t->ents = NULL;
+	t->n = 0;
+}
+
+static void
+token_hash(const char *token, size_t len, unsigned char hash[HASH_LEN])
+{
+	crypto_generichash(hash, HASH_LEN, (const unsigned char *)token, len,
+	    NULL, 0);
+}
+
+static bool
+is_lower_hex(const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	const struct token_ent	*x = *(const struct token_ent *const *)a;
+	const struct token_ent	*y = *(const struct token_ent *const *)b;
+	int			 c;
+
+	if ((c = memcmp(x->id, y->id, ID_LEN)) != 0)
+		return c;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* The 1-based number of the line starting at off. */
+static size_t
+line_number(const char *text, size_t off)
+{
+	size_t	 i, n = 1;
+
+	for (i = 0; i < off; i++)
+		if (text[i] == '\n')
+			n++;
+	return n;
+}
+
+/* Refuse a table in which two tokens share an id; msg names the later. */
+static bool
+ids_unique(const char *text, const struct table *tab, char *msg,
+    size_t msglen)
+{
+	const struct token_ent	**v;
+	size_t			 i;
+	bool			 ok = true;
+
+	if (tab->n < 2)
+		return true;
+	if ((v = calloc(tab->n, sizeof(*v))) == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return false;
+	}
+	for (i = 0; i < tab->n; i++)
+		v[i] = &tab->ents[i];
+	qsort(v, tab->n, sizeof(*v), id_cmp);
+	for (i = 1; i < tab->n && ok; i++) {
+		if (memcmp(v[i - 1]->id, v[i]->id, ID_LEN) == 0) {
+			snprintf(msg, msglen, "line %zu: id %s used twice",
+			    line_number(text, v[i]->off), v[i]->id);
+			ok = false;
+		}
+	}
+	free(v);
+	return ok;
+}
+
+/*
+ * Parse one token line s[0..len) (no '\n') into e.  False with a reason
+ * in why (static text) when malformed.
+ */
+static bool
+parse_line(const char *s, size_t len, struct token_ent *e, const char **why)
+{
+	const char	*f[5];
+	size_t		 fl[5], nf = 0, i = 0, k;
+	int64_t		 created = 0;
+
+	while (i < len) {
+		while (i < len && is_blank(s[i]))
+			i++;
+		if (i == len)
+			break;
+		if (nf == 5) {
+			*why = "more than 5 fields";
+			return false;
+		}
+		f[nf] = s + i;
+		while (i < len && !is_blank(s[i]))
+			i++;
+		fl[nf] = (size_t)(s + i - f[nf]);
+		nf++;
+	}
+	if (nf != 5) {
+		*why = "want 5 fields: id hash user_id role created";
+		return false;
+	}
+	if (fl[1] != HASH_HEX || !is_lower_hex(f[1], HASH_HEX)) {
+		*why = "hash is not 64 lower-case hex digits";
+		return false;
+	}
+	if (fl[0] != ID_LEN || memcmp(f[0], f[1], ID_LEN) != 0) {
+		*why = "id is not the first 8 digits of the hash";
+		return false;
+	}
+	if (!valid_user_id(f[2], fl[2], NULL, 0)) {
+		*why = "bad user_id";
+		return false;
+	}
+	if (fl[3] == 4 && memcmp(f[3], "user", 4) == 0)
+		e->admin = false;
+	else if (fl[3] == 5 && memcmp(f[3], "admin", 5) == 0)
+		e->admin = true;
+	else {
+		*why = "role is not user or admin";
+		return false;
+	}
+	/* Digits only, bounded before multiplying, so no overflow. */
+	for (k = 0; k < fl[4]; k++) {
+		if (f[4][k] < '0' || f[4][k] > '9' || created > CREATED_MAX)
+			break;
+		created = created * 10 + (f[4][k] - '0');
+	}
+	if (fl[4] == 0 || k != fl[4] || created > CREATED_MAX) {
+		*why = "created is not a Unix time";
+		return false;
+	}
+	memcpy(e->id, f[0], ID_LEN);
+	e->id[ID_LEN] = '\0';
+	(void)sodium_hex2bin(e->hash, HASH_LEN, f[1], HASH_HEX, NULL, NULL,
+	    NULL);
+	memcpy(e->user_id, f[2], fl[2]);
+	e->user_id[fl[2]] = '\0';
+	e->created = created;
+	return true;
+}
+
+/*
+ * Parse the file's text into tab (emptied first).  On a malformed line,
+ * IMG_EUNAVAIL with msg "line N: why"; IMG_ENOMEM.
+ */
+static enum img_err
+parse_text(const char *text, size_t len, struct table *tab, char *msg,
+    size_t msglen)
+{
+	struct token_ent	*ents = NULL, *p;
+	size_t			 n = 0, size = 0, off = 0, lineno = 0, end, i;
+	const char		*why;
+	enum img_err		 ret = IMG_EUNAVAIL;
+
+	while (off < len) {
+		const char *nl = memchr(text + off, '\n', len - off);
+
+		end = nl != NULL ? (size_t)(nl - text) : len;
+		lineno++;
+		for (i = off; i < end && is_blank(text[i]); i++)
+			;
+		if (i == end || text[i] == '#')
+			goto next;
+		if (n == size) {
+			size = size ? size * 2 : 16;
+			p = reallocarray(ents, size, sizeof(*p));
+			if (p == NULL) {
+				ret = IMG_ENOMEM;
+				snprintf(msg, msglen, "out of memory");
+				goto done;
+			}
+			ents = p;
+		}
+		memset(&ents[n], 0, sizeof(ents[n]));
+		if (!parse_line(text + off, end - off, &ents[n], &why)) {
+			snprintf(msg, msglen, "line %zu: %s", lineno, why);
+			goto done;
+		}
+		ents[n].off = off;
+		ents[n].len = end - off + (nl != NULL);
+		n++;
+next:
+		off = end + 1;
+	}
+	table_free(tab);
+	tab->ents = ents;
+	tab->n = n;
+	ents = NULL;
+	if (!ids_unique(text, tab, msg, msglen)) {
+		table_free(tab);
+		goto done;
+	}
+	ret = IMG_OK;
+done:
+	free(ents);
+	return ret;
+}
+
+/*
+ * Read the file at path into text (emptied first) and say what it was in
+ * st (and stamp).  A missing file is IMG_OK with no text and a stamp of
+ * ENOENT, *exists false.  Otherwise IMG_EUNAVAIL with msg, or IMG_ENOMEM.
+ * *loose is set when group or others have any access.
+ */
+static enum img_err
+read_file(const char *path, struct buf *text, struct stamp *stamp,
+    struct stat *st, bool *exists, bool *loose, char *msg, size_t msglen)
+{
+	char		 chunk[8192];
+	ssize_t		 n;
+	int		 fd;
+	enum img_err	 ret = IMG_EUNAVAIL, e;
+
+	buf_reset(text);
+	*exists = false;
+	*loose = false;
+	/* O_NONBLOCK: a FIFO planted there must not hang the open. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1) {
+		stamp_of_errno(stamp, errno);
+		if (errno == ENOENT)
+			return IMG_OK;
+		snprintf(msg, msglen, "%s", strerror(errno));
+		return IMG_EUNAVAIL;
+	}
+	if (fstat(fd, st) == -1) {
+		stamp_of_errno(stamp, errno);
+		snprintf(msg, msglen, "%s", strerror(errno));
+		goto done;
+	}
+	stamp_from_stat(stamp, st);
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(msg, msglen, "not a regular file");
+		goto done;
+	}
+	*exists = true;
+	*loose = (st->st_mode & (S_IRWXG | S_IRWXO)) != 0;
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(msg, msglen, "%s", strerror(errno));
+			goto done;
+		}
+		if (n == 0)
+			break;
+		if ((e = buf_add(text, chunk, (size_t)n)) != IMG_OK) {
+			ret = e == IMG_ENOMEM ? IMG_ENOMEM : IMG_EUNAVAIL;
+			if (e == IMG_ENOMEM)
+				snprintf(msg, msglen, "out of memory");
+			else
+				snprintf(msg, msglen, "larger than %zu bytes",
+				    TOKENS_FILE_MAX);
+			goto done;
+		}
+	}
+	ret = IMG_OK;
+done:
+	close(fd);
+	return ret;
+}
+
+/* Read and parse the file at path: the common part of open and reload. */
+static enum img_err
+load(const char *path, struct table *tab, struct stamp *stamp, char *msg,
+    size_t msglen)
+{
+	struct buf	 text;
+	struct stat	 st;
+	bool		 exists, loose;
+	enum img_err	 ret;
+
+	buf_init(&text, TOKENS_FILE_MAX);
+	ret = read_file(path, &text, stamp, &st, &exists, &loose, msg, msglen);
+	if (ret != IMG_OK)
+		goto done;
+	if (loose)
+		log_warnx("tokens file %s is accessible to others (mode %03o); "
+		    "chmod 600 it", path, (unsigned)(st.st_mode & 0777));
+	ret = parse_text(text.data != NULL ? text.data : "", text.len, tab,
+	    msg, msglen);
+done:
+	buf_free(&text);
+	return ret;
+}
+
+enum img_err
+tokens_open(const char *path, struct tokens **tp)
+{
+	struct tokens	*t = NULL;
+	char		 msg[256];
+	bool		 rw = false, mu = false;
+	enum img_err	 ret = IMG_ENOMEM;
+
+	*tp = NULL;
+	if (sodium_init() < 0) {
+		log_warnx("tokens: libsodium failed to start");
+		ret = IMG_EUNAVAIL;
+		goto done;
+	}
+	if ((t = calloc(1, sizeof(*t))) == NULL ||
+	    (t->path = strdup(path)) == NULL ||
+	    !(rw = pthread_rwlock_init(&t->lock, NULL) == 0) ||
+	    !(mu = pthread_mutex_init(&t->reload_mu, NULL) == 0))
+		goto done;
+	ret = load(path, &t->tab, &t->stamp, msg, sizeof(msg));
+	if (ret != IMG_OK) {
+		log_warnx("tokens file %s: %s", path, msg);
+		goto done;
+	}
+	*tp = t;
+	t = NULL;
+done:
+	if (t != NULL) {
+		if (mu)
+			pthread_mutex_destroy(&t->reload_mu);
+		if (rw)
+			pthread_rwlock_destroy(&t->lock);
+		table_free(&t->tab);
+		free(t->path);
+		free(t);
+	}
+	return ret;
+}
+
+void
+tokens_close(struct tokens *t)
+{
+	if (t == NULL)
+		return;
+	pthread_mutex_destroy(&t->reload_mu);
+	pthread_rwlock_destroy(&t->lock);
+	table_free(&t->tab);
+	free(t->path);
+	free(t);
+}
+
+static void
+stat_stamp(const char *path, struct stamp *s)
+{
+	struct stat	 st;
+
+	if (stat(path, &st) == -1)
+		stamp_of_errno(s, errno);
+	else
+		stamp_from_stat(s, &st);
+}
+
+/* Whether the file at cur differs from the table and from the last failure. */
+static bool
+is_stale(struct tokens *t, const struct stamp *cur)
+{
+	bool	 stale;
+
+	pthread_rwlock_rdlock(&t->lock);
+	stale = !stamp_eq(cur, &t->stamp) &&
+	    !(t->has_failed && stamp_eq(cur, &t->failed));
+	pthread_rwlock_unlock(&t->lock);
+	return stale;
+}
+
+/* Bring the table up to date with the file, if it changed. */
+static void
+refresh(struct tokens *t)
+{
+	struct table	 tab = { NULL, 0 }, old;
+	struct stamp	 cur, got;
+	char		 msg[256];
+	enum img_err	 e;
+
+	stat_stamp(t->path, &cur);
+	if (!is_stale(t, &cur))
+		return;
+	pthread_mutex_lock(&t->reload_mu);
+	/* Another thread may have reloaded while this one waited. */
+	stat_stamp(t->path, &cur);
+	if (!is_stale(t, &cur))
+		goto done;
+	e = load(t->path, &tab, &got, msg, sizeof(msg));
+	pthread_rwlock_wrlock(&t->lock);
+	if (e != IMG_OK) {
+		/*
+		 * Remembered by what stat() saw, which is what later lookups
+		 * compare (the file may be unreadable, with no fstat), and
+		 * logged once per state of the file.
+		 */
+		if (!t->has_failed || !stamp_eq(&cur, &t->failed))
+			log_warnx("tokens file %s: %s; keeping the %zu tokens "
+			    "loaded before", t->path, msg, t->tab.n);
+		t->failed = cur;
+		t->has_failed = true;
+		pthread_rwlock_unlock(&t->lock);
+		table_free(&tab);
+		goto done;
+	}
+	old = t->tab;
+	t->tab = tab;
+	t->stamp = got;	/* what was read, which stat() may have missed */
+	t->has_failed = false;
+	pthread_rwlock_unlock(&t->lock);
+	log_info("tokens file %s reloaded: %zu tokens", t->path, tab.n);
+	table_free(&old);
+done:
+	pthread_mutex_unlock(&t->reload_mu);
+}
+
+bool
+tokens_lookup(struct tokens *t, const char *token, size_t len,
+    struct principal *p)
+{
+	unsigned char	 hash[HASH_LEN];
+	size_t		 i, idx = 0, mask;
+	unsigned	 found = 0, m;
+
+	memset(p, 0, sizeof(*p));
+	if (len == 0 || len > TOKEN_SENT_MAX)
+		return false;
+	token_hash(token, len, hash);
+	refresh(t);
+	pthread_rwlock_rdlock(&t->lock);
+	/*
+	 * Every entry is compared, in constant time, and the match picked
+	 * with masks rather than a branch, so the time taken does not say
+	 * whether or where the token is.
+	 */
+	for (i = 0; i < t->tab.n; i++) {
+		m = sodium_memcmp(hash, t->tab.ents[i].hash, HASH_LEN) == 0;
+		mask = (size_t)0 - (size_t)m;
+		idx = (idx & ~mask) | (i & mask);
+		found |= m;
+	}
+	if (found) {
+		p->admin = t->tab.ents[idx].admin;
+		memcpy(p->user_id, t->tab.ents[idx].user_id,
+		    sizeof(p->user_id));
+	}
+	pthread_rwlock_unlock(&t->lock);
+	return found != 0;
+}
+
+/* --- the `imaged token` command ---------------------------------------- */
+
+/* The folder holding path, as a new string (NULL: out of memory). */
+static char *
+folder_of(const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+static bool
+write_all(int fd, const char *p, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+static bool
+ts_after(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec > b->tv_sec ||
+	    (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
+}
+
+/*
+ * Make the mtime of the file fd later than old (see the opening comment).
+ * File times come from a clock that ticks every few milliseconds, so two
+ * rewrites often share one; the file's own mtime is compared, and pushed
+ * 1 ns past old, or 1 s on file systems that keep whole seconds.  False
+ * with errno on failure.
+ */
+static bool
+advance_mtime(int fd, const struct timespec *old)
+{
+	static const long	 step_ns[] = { 1, 1000000000L };
+	struct timespec		 times[2];
+	struct stat		 st;
+	size_t			 i;
+
+	for (i = 0;; i++) {
+		if (fstat(fd, &st) == -1)
+			return false;
+		if (ts_after(&st.st_mtim, old) ||
+		    i == sizeof(step_ns) / sizeof(step_ns[0]))
+			return true;
+		times[0].tv_sec = 0;
+		times[0].tv_nsec = UTIME_OMIT;
+		times[1] = *old;
+		times[1].tv_nsec += step_ns[i];
+		while (times[1].tv_nsec >= 1000000000L) {
+			times[1].tv_sec++;
+			times[1].tv_nsec -= 1000000000L;
+		}
+		if (futimens(fd, times) == -1)
+			return false;
+	}
+}
+
+/*
+ * Replace the file at path with data[0..len), atomically and durably;
+ * dfd is its folder.  old is the file replaced (NULL if none): its owner
+ * is kept when run as root, so `sudo imaged token` leaves a file the
+ * daemon's user can still read, and the new mtime is made later than its
+ * (see the opening comment).  False with msg on failure; the old file is
+ * then untouched.
+ */
+static bool
+replace_file(const char *path, int dfd, const char *data, size_t len,
+    const struct stat *old, char *msg, size_t msglen)
+{
+	struct buf	 tmp;
+	int		 fd = -1;
+	bool		 ok = false;
+
+	buf_init(&tmp, 4096);
+	if (buf_printf(&tmp, "%s.XXXXXX", path) != IMG_OK) {
+		snprintf(msg, msglen, "out of memory");
+		goto done;
+	}
+	if ((fd = mkostemp(tmp.data, O_CLOEXEC)) == -1) {
+		snprintf(msg, msglen, "%s: %s", tmp.data, strerror(errno));
+		buf_reset(&tmp);
+		goto done;
+	}
+	if (fchmod(fd, 0600) == -1)
+		goto fail;
+	if (old != NULL && geteuid() == 0 &&
+	    fchown(fd, old->st_uid, old->st_gid) == -1)
+		goto fail;
+	if (!write_all(fd, data, len))
+		goto fail;
+	if (old != NULL && !advance_mtime(fd, &old->st_mtim))
+		goto fail;
+	if (fsync(fd) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp.data, path) == -1)
+		goto fail;
+	buf_reset(&tmp);
+	if (fsync(dfd) == -1) {
+		/* Renamed but maybe not durable: say so, it is not undone. */
+		snprintf(msg, msglen, "fsync of the folder: %s",
+		    strerror(errno));
+		goto done;
+	}
+	ok = true;
+	goto done;
+fail:
+	snprintf(msg, msglen, "%s: %s", tmp.data, strerror(errno));
+done:
+	if (fd != -1)
+		close(fd);
+	if (tmp.len > 0)
+		unlink(tmp.data);
+	buf_free(&tmp);
+	return ok;
+}
+
+/* A file opened for change: its text, entries and folder lock. */
+struct edit {
+	const char	*path;
+	struct buf	 text;
+	struct table	 tab;
+	struct stat	 st;
+	bool		 exists;
+	int		 dfd;
+};
+
+static void
+edit_end(struct edit *ed)
+{
+	buf_free(&ed->text);
+	table_free(&ed->tab);
+	if (ed->dfd != -1)
+		close(ed->dfd);	/* drops the lock */
+}
+
+/*
+ * Read and parse the file at path; with lock, first take the folder's
+ * lock (held until edit_end).  False with a message on err.
+ */
+static bool
+edit_begin(struct edit *ed, const char *path, bool lock, FILE *err)
+{
+	struct stamp	 stamp;
+	char		*dir = NULL, msg[256];
+	bool		 loose, ok = false;
+
+	memset(ed, 0, sizeof(*ed));
+	ed->path = path;
+	ed->dfd = -1;
+	buf_init(&ed->text, TOKENS_FILE_MAX);
+	if (lock) {
+		if ((dir = folder_of(path)) == NULL) {
+			fprintf(err, "imaged token: out of memory\n");
+			goto done;
+		}
+		ed->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (ed->dfd == -1) {
+			fprintf(err, "imaged token: %s: %s\n", dir,
+			    strerror(errno));
+			goto done;
+		}
+		/*
+		 * Some file systems (NFS) may not lock folders; going on
+		 * unlocked then only risks a lost update between two
+		 * commands run at the same instant.
+		 */
+		while (flock(ed->dfd, LOCK_EX) == -1 && errno == EINTR)
+			;
+	}
+	if (read_file(path, &ed->text, &stamp, &ed->st, &ed->exists, &loose,
+	    msg, sizeof(msg)) != IMG_OK ||
+	    parse_text(ed->text.data != NULL ? ed->text.data : "",
+	    ed->text.len, &ed->tab, msg, sizeof(msg)) != IMG_OK) {
+		fprintf(err, "imaged token: %s: %s\n", path, msg);
+		goto done;
+	}
+	ok = true;
+done:
+	free(dir);
+	return ok;
+}
+
+static bool
+edit_commit(struct edit *ed, const char *data, size_t len, FILE *err)
+{
+	char	 msg[512];
+
+	if (!replace_file(ed->path, ed->dfd, data, len,
+	    ed->exists ? &ed->st : NULL, msg, sizeof(msg))) {
+		fprintf(err, "imaged token: %s: %s\n", ed->path, msg);
+		return false;
+	}
+	return true;
+}
+
+static const struct token_ent *
+find_id(const struct table *tab, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < tab->n; i++)
+		if (memcmp(tab->ents[i].id, id, ID_LEN) == 0)
+			return &tab->ents[i];
+	return NULL;
+}
+
+/* A new token in text (with a NUL) whose id is not in tab yet. */
+static bool
+new_token(const struct table *tab, char text[TOKEN_LEN + 1],
+    unsigned char hash[HASH_LEN], char hex[HASH_HEX + 1])
+{
+	unsigned char	 raw[TOKEN_RAW_LEN];
+	int		 tries;
+
+	for (tries = 0; tries < ADD_TRIES; tries++) {
+		random_bytes(raw, sizeof(raw));
+		memcpy(text, TOKEN_PREFIX, TOKEN_PREFIX_LEN);
+		sodium_bin2base64(text + TOKEN_PREFIX_LEN,
+		    TOKEN_B64_LEN + 1, raw, sizeof(raw),
+		    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+		token_hash(text, TOKEN_LEN, hash);
+		sodium_bin2hex(hex, HASH_HEX + 1, hash, HASH_LEN);
+		if (find_id(tab, hex) == NULL)
+			break;
+	}
+	sodium_memzero(raw, sizeof(raw));
+	return tries < ADD_TRIES;
+}
+
+static int
+cmd_add(const char *path, const char *user, bool admin, FILE *out, FILE *err)
+{
+	struct edit	 ed;
+	struct buf	 next;
+	unsigned char	 hash[HASH_LEN];
+	char		 token[TOKEN_LEN + 1], hex[HASH_HEX + 1];
+	int		 status = EXIT_FAIL;
+
+	buf_init(&next, TOKENS_FILE_MAX);
+	if (!edit_begin(&ed, path, true, err))
+		goto done;
+	if (!new_token(&ed.tab, token, hash, hex)) {
+		fprintf(err, "imaged token: no free token id; try again\n");
+		goto done;
+	}
+	if ((ed.text.len == 0 ? buf_add(&next, file_header,
+	    sizeof(file_header) - 1) : buf_add(&next, ed.text.data,
+	    ed.text.len)) != IMG_OK ||
+	    (next.len > 0 && next.data[next.len - 1] != '\n' &&
+	    buf_addc(&next, '\n') != IMG_OK) ||
+	    buf_printf(&next, "%.*s %s %s %s %" PRId64 "\n", ID_LEN, hex, hex,
+	    user, admin ? "admin" : "user", (int64_t)time(NULL)) != IMG_OK) {
+		fprintf(err, "imaged token: %s: too large or out of memory\n",
+		    path);
+		goto done;
+	}
+	if (!edit_commit(&ed, next.data, next.len, err))
+		goto done;
+	/* Only once the file holds it: a token not kept is of no use. */
+	fprintf(out, "%s\n", token);
+	fprintf(err, "%s token for %s (id %.*s): store it now, it is not "
+	    "shown again\n", admin ? "admin" : "user", user, ID_LEN, hex);
+	status = fflush(out) == 0 ? EXIT_SUCCESS : EXIT_FAIL;
+done:
+	sodium_memzero(token, sizeof(token));
+	buf_free(&next);
+	edit_end(&ed);
+	return status;
+}
+
+static int
+cmd_list(const char *path, FILE *out, FILE *err)
+{
+	struct edit	 ed;
+	struct tm	 tm;
+	time_t		 when;
+	char		 created[32];
+	size_t		 i;
+	int		 status = EXIT_FAIL;
+
+	if (!edit_begin(&ed, path, false, err))
+		goto done;
+	for (i = 0; i < ed.tab.n; i++) {
+		const struct token_ent *e = &ed.tab.ents[i];
+
+		when = (time_t)e->created;
+		if (gmtime_r(&when, &tm) == NULL ||
+		    strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ",
+		    &tm) == 0)
+			snprintf(created, sizeof(created), "%" PRId64,
+			    e->created);
+		fprintf(out, "%s %s %s %s\n", e->id, e->user_id,
+		    e->admin ? "admin" : "user", created);
+	}
+	status = fflush(out) == 0 ? EXIT_SUCCESS : EXIT_FAIL;
+done:
+	edit_end(&ed);
+	return status;
+}
+
+static int
+cmd_revoke(const char *path, const char *id, FILE *out, FILE *err)
+{
+	const struct token_ent	*e;
+	struct edit		 ed;
+	struct buf		 next;
+	int			 status = EXIT_FAIL;
+
+	(void)out;
+	buf_init(&next, TOKENS_FILE_MAX);
+	if (!edit_begin(&ed, path, true, err))
+		goto done;
+	if ((e = find_id(&ed.tab, id)) == NULL) {
+		fprintf(err, "imaged token: no token with id %s\n", id);
+		goto done;
+	}
+	if (buf_add(&next, ed.text.data, e->off) != IMG_OK ||
+	    buf_add(&next, ed.text.data + e->off + e->len,
+	    ed.text.len - e->off - e->len) != IMG_OK) {
+		fprintf(err, "imaged token: out of memory\n");
+		goto done;
+	}
+	/* next may be empty: buf_add of nothing leaves data NULL. */
+	if (!edit_commit(&ed, next.data != NULL ? next.data : "", next.len,
+	    err))
+		goto done;
+	fprintf(err, "revoked token %s (%s %s)\n", id,
+	    e->admin ? "admin" : "user", e->user_id);
+	status = EXIT_SUCCESS;
+done:
+	buf_free(&next);
+	edit_end(&ed);
+	return status;
+}
+
+static int
+usage(FILE *err)
+{
+	fprintf(err, "usage: imaged token add USER [--admin] | list | "
+	    "revoke ID\n");
+	return EXIT_USAGE;
+}
+
+int
+tokens_command(const char *path, int argc, char *const argv[], FILE *out,
+    FILE *err)
+{
+	const char	*user = NULL;
+	char		 msg[128], id[ID_LEN + 1];
+	bool		 admin = false;
+	size_t		 i, len;
+	int		 k;
+
+	if (argc < 2 || strcmp(argv[0], "token") != 0)
+		return usage(err);
+	if (sodium_init() < 0) {
+		fprintf(err, "imaged token: libsodium failed to start\n");
+		return EXIT_FAIL;
+	}
+	if (strcmp(argv[1], "add") == 0) {
+		/* --admin may come before or after USER. */
+		for (k = 2; k < argc; k++) {
+			if (strcmp(argv[k], "--admin") == 0 && !admin)
+				admin = true;
+			else if (user == NULL && argv[k][0] != '-')
+				user = argv[k];
+			else
+				return usage(err);
+		}
+		if (user == NULL) {
+			if (!admin)
+				return usage(err);
+			user = "admin";	/* an admin token needs no user */
+		}
+		if (!valid_user_id(user, strlen(user), msg, sizeof(msg))) {
+			fprintf(err, "imaged token: %s\n", msg);
+			return usage(err);
+		}
+		return cmd_add(path, user, admin, out, err);
+	}
+	if (strcmp(argv[1], "list") == 0) {
+		if (argc != 2)
+			return usage(err);
+		return cmd_list(path, out, err);
+	}
+	if (strcmp(argv[1], "revoke") == 0) {
+		if (argc != 3)
+			return usage(err);
+		len = strlen(argv[2]);
+		if (len != ID_LEN) {
+			fprintf(err, "imaged token: ID is the 8 hex digits "
+			    "shown by imaged token list\n");
+			return usage(err);
+		}
+		/* Ids are written in lower case; accept them typed in upper. */
+		for (i = 0; i < ID_LEN; i++) {
+			char c = argv[2][i];
+
+			id[i] = c >= 'A' && c <= 'F' ?
+			    (char)(c - 'A' + 'a') : c;
+		}
+		id[ID_LEN] = '\0';
+		if (!is_lower_hex(id, ID_LEN)) {
+			fprintf(err, "imaged token: ID is the 8 hex digits "
+			    "shown by imaged token list\n");
+			return usage(err);
+		}
+		return cmd_revoke(path, id, out, err);
+	}
+	return usage(err);
+}
