@@ -149,6 +149,7 @@ api_health(struct imaged *ctx, const struct request *req, struct response *resp)
 		return api_fail(resp, IMG_EUNAVAIL, NULL,
 		    "the bucket folder cannot be used");
 	api_json(resp, 200);
-	return buf_adds(&resp->body, "{\"status\": \"ok\", \"database\": \"ok\", "
-	    "\"storage\": \"ok\"}\n");
+	return buf_printf(&resp->body, "{\"status\": \"ok\", \"database\": "
+	    "\"ok\", \"storage\": \"ok\", \"sweep\": \"%s\"}\n",
+	    atomic_load(&ctx->sweep_done) ? "done" : "running");
 }

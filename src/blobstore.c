@@ -69,29 +69,6 @@ subdir(int dirfd, const char *name, bool create, bool *created)
 	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
-static void
-sweep_tmp(int tmp_fd)
-{
-	DIR		*d;
-	struct dirent	*de;
-	int		 fd, n = 0;
-
-	if ((fd = dup(tmp_fd)) == -1 || (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
-		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (unlinkat(tmp_fd, de->d_name, 0) == 0)
-			n++;
-	}
-	closedir(d);
-	if (n > 0)
-		log_info("removed %d unfinished upload%s", n, n == 1 ? "" : "s");
-}
-
 enum img_err
 blobstore_open(const char *data_dir, const char *bucket, struct blobstore **bsp)
 {
@@ -114,7 +91,6 @@ blobstore_open(const char *data_dir, const char *bucket, struct blobstore **bsp)
 		goto fail;
 	}
 	close(dfd);
-	sweep_tmp(bs->tmp_fd);
 	*bsp = bs;
 	return IMG_OK;
 fail:
@@ -332,4 +308,91 @@ blob_remove(struct blobstore *bs, const char *key)
 	}
 	close(dfd);
 	return IMG_OK;
+}
+
+/* --- maintenance -------------------------------------------------------------- */
+
+#define WALK_DEPTH_MAX	8
+
+static enum img_err
+walk_dir(int dfd, char *key, size_t len, int depth, blob_walk_cb cb, void *arg)
+{
+	struct blob_info	 info;
+	struct dirent		*de;
+	struct stat		 st;
+	enum img_err		 e = IMG_OK;
+	size_t			 nlen;
+	DIR			*d;
+	int			 fd;
+
+	if ((fd = dup(dfd)) == -1)
+		return IMG_EUNAVAIL;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return IMG_EUNAVAIL;
+	}
+	rewinddir(d);	/* a dup shares its offset with the store's descriptor */
+	while (e == IMG_OK && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		nlen = strlen(de->d_name);
+		if (len + nlen + 2 > BLOB_KEY_MAX + 1 ||
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+			continue;
+		memcpy(key + len, de->d_name, nlen + 1);
+		if (S_ISREG(st.st_mode)) {
+			info.size = (uint64_t)st.st_size;
+			info.mtime = st.st_mtime;
+			e = cb(arg, key, &info);
+		} else if (S_ISDIR(st.st_mode) && depth < WALK_DEPTH_MAX) {
+			int sub = subdir(dfd, de->d_name, false, NULL);
+
+			if (sub == -1)
+				continue;
+			key[len + nlen] = '/';
+			key[len + nlen + 1] = '\0';
+			e = walk_dir(sub, key, len + nlen + 1, depth + 1, cb, arg);
+			close(sub);
+		}
+		key[len] = '\0';
+	}
+	closedir(d);
+	return e;
+}
+
+enum img_err
+blob_walk(struct blobstore *bs, blob_walk_cb cb, void *arg)
+{
+	char	 key[BLOB_KEY_MAX + 2] = "";
+
+	return walk_dir(bs->bucket_fd, key, 0, 0, cb, arg);
+}
+
+unsigned
+blob_tmp_sweep(struct blobstore *bs, time_t before, bool remove)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	unsigned	 n = 0;
+	int		 fd;
+
+	if ((fd = dup(bs->tmp_fd)) == -1)
+		return 0;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	rewinddir(d);	/* a dup shares its offset with the store's descriptor */
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(bs->tmp_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    st.st_mtime >= before)
+			continue;
+		if (!remove || unlinkat(bs->tmp_fd, de->d_name, 0) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
 }

@@ -1508,3 +1508,124 @@ catalog_list(struct catalog *cat, const struct list_query *q,
 	buf_free(&match);
 	return e;
 }
+
+/* --- maintenance -------------------------------------------------------------- */
+
+/*
+ * These serve `imaged check`, not requests: each prepares its statement
+ * for the one call rather than keeping it on the connection.
+ */
+
+enum img_err
+catalog_scan(struct catalog *cat, catalog_record_cb cb, void *arg)
+{
+	struct image_record	 rec;
+	struct conn		*c;
+	sqlite3_stmt		*st = NULL;
+	enum img_err		 e;
+	int			 rc;
+
+	if ((e = reader_get(cat, &c)) != IMG_OK)
+		return e;
+	rc = sqlite3_prepare_v2(c->db, "SELECT " CATALOG_COLS " FROM images AS i"
+	    " WHERE i.state = 0 ORDER BY i.created_at", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		e = sql_err(c->db, rc, "scan");
+		goto done;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_record(st, &rec);
+		if ((e = cb(arg, &rec)) != IMG_OK)
+			goto done;
+	}
+	if (rc != SQLITE_DONE)
+		e = sql_err(c->db, rc, "scan");
+done:
+	sqlite3_finalize(st);
+	reader_put(cat, c);
+	return e;
+}
+
+/* Run one statement with one text parameter on the writer; *changes gets its count. */
+static enum img_err
+writer_exec1(struct catalog *cat, const char *sql, const char *param,
+    int *changes)
+{
+	struct conn	*w = cat->writer;
+	sqlite3_stmt	*st = NULL;
+	enum img_err	 e = IMG_OK;
+	int		 rc;
+
+	pthread_mutex_lock(&cat->wlock);
+	rc = sqlite3_prepare_v2(w->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = bind_text(st, 1, param);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_DONE)
+		*changes = sqlite3_changes(w->db);
+	else
+		e = sql_err(w->db, rc, "maintenance");
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&cat->wlock);
+	return e;
+}
+
+enum img_err
+catalog_quarantine(struct catalog *cat, const char *image_id)
+{
+	enum img_err	 e;
+	int		 n = 0;
+
+	e = writer_exec1(cat, "UPDATE images SET state = 1"
+	    " WHERE image_id = ?1 AND state = 0", image_id, &n);
+	return e == IMG_OK && n == 0 ? IMG_ENOTFOUND : e;
+}
+
+/* A one-row query with up to two text parameters on a reader: *found, and column 0. */
+static enum img_err
+reader_query1(struct catalog *cat, const char *sql, const char *p1,
+    const char *p2, bool *found, int64_t *value)
+{
+	struct conn	*c;
+	sqlite3_stmt	*st = NULL;
+	enum img_err	 e;
+	int		 rc;
+
+	if ((e = reader_get(cat, &c)) != IMG_OK)
+		return e;
+	rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK && p1 != NULL)
+		rc = bind_text(st, 1, p1);
+	if (rc == SQLITE_OK && p2 != NULL)
+		rc = bind_text(st, 2, p2);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW;
+	if (rc == SQLITE_ROW && value != NULL)
+		*value = sqlite3_column_int64(st, 0);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		e = sql_err(c->db, rc, "maintenance");
+	sqlite3_finalize(st);
+	reader_put(cat, c);
+	return e;
+}
+
+enum img_err
+catalog_key_known(struct catalog *cat, const char *image_id, const char *s3_key)
+{
+	enum img_err	 e;
+	bool		 found;
+
+	e = reader_query1(cat, "SELECT 1 FROM images WHERE image_id = ?1"
+	    " AND s3_key = ?2", image_id, s3_key, &found, NULL);
+	return e == IMG_OK && !found ? IMG_ENOTFOUND : e;
+}
+
+enum img_err
+catalog_quarantined(struct catalog *cat, int64_t *count)
+{
+	bool	 found;
+
+	*count = 0;
+	return reader_query1(cat, "SELECT count(*) FROM images WHERE state <> 0",
+	    NULL, NULL, &found, count);
+}

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <limits.h>
 
+#include "imaged/check.h"
 #include "imaged/config.h"
 #include "imaged/imaged.h"
 #include "imaged/log.h"
@@ -62,8 +63,10 @@ command(const struct config *cfg, int argc, char *argv[])
 {
 	if (strcmp(argv[0], "token") == 0)
 		return token_command(cfg, argc, argv);
-	fprintf(stderr, "imaged: unknown command \"%s\" (commands: token)\n",
-	    argv[0]);
+	if (strcmp(argv[0], "check") == 0)
+		return check_command(cfg, argc, argv, stdout);
+	fprintf(stderr, "imaged: unknown command \"%s\" (commands: check, "
+	    "token)\n", argv[0]);
 	return 2;
 }
 

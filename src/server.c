@@ -7,14 +7,17 @@
 
 #include <errno.h>
 #include <ftw.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "imaged/api.h"
 #include "imaged/blobstore.h"
 #include "imaged/catalog.h"
+#include "imaged/check.h"
 #include "imaged/httpd.h"
 #include "imaged/imaged.h"
 #include "imaged/log.h"
@@ -67,16 +70,39 @@ make_data_dir(struct imaged *d)
 	return IMG_OK;
 }
 
+/*
+ * Files a crash left between an upload's rename and its row, or a delete's
+ * row and its unlink, are older than this start: sweep them in the
+ * background, so that start-up never waits on a walk of the bucket.
+ */
+static void *
+sweep_orphans(void *arg)
+{
+	struct imaged	*d = arg;
+	uint64_t	 n = 0;
+
+	if (check_sweep_orphans(d->catalog, d->blobs, d->started, &d->stopping,
+	    &n) == IMG_OK && n > 0)
+		log_info("removed %" PRIu64 " orphan file%s left by a crash", n,
+		    n == 1 ? "" : "s");
+	atomic_store(&d->sweep_done, true);
+	return NULL;
+}
+
 enum img_err
 imaged_start(const struct config *cfg, struct imaged **dp)
 {
 	struct imaged	*d;
 	char		 path[PATH_MAX + 32];
+	unsigned	 n;
 	enum img_err	 e;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return IMG_ENOMEM;
 	d->cfg = *cfg;
+	d->started = time(NULL);
+	atomic_init(&d->sweep_done, false);
+	atomic_init(&d->stopping, false);
 	if ((e = make_data_dir(d)) != IMG_OK)
 		goto fail;
 	if (d->cfg.signing_key_file[0] != '\0')
@@ -92,6 +118,9 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 	}
 	if ((e = blobstore_open(d->data_dir, d->cfg.bucket, &d->blobs)) != IMG_OK)
 		goto fail;
+	/* No upload is running yet: every temp file is a crash's leftover. */
+	if ((n = blob_tmp_sweep(d->blobs, time(NULL) + 1, true)) > 0)
+		log_info("removed %u unfinished upload%s", n, n == 1 ? "" : "s");
 	if (d->cfg.auth == AUTH_TOKEN) {
 		snprintf(path, sizeof(path), "%s/%s", d->data_dir, TOKENS_FILE);
 		if ((e = tokens_open(path, &d->tokens)) != IMG_OK)
@@ -100,6 +129,10 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 	if ((e = httpd_start(&d->cfg, api_routes, api_nroutes,
 	    d->tokens != NULL ? api_authenticate : NULL, d, &d->httpd)) != IMG_OK)
 		goto fail;
+	if (pthread_create(&d->sweeper, NULL, sweep_orphans, d) == 0)
+		d->sweeper_started = true;
+	else
+		atomic_store(&d->sweep_done, true);
 	snprintf(d->url, sizeof(d->url), "http://%s%s%s:%u",
 	    strchr(d->cfg.listen, ':') ? "[" : "", d->cfg.listen,
 	    strchr(d->cfg.listen, ':') ? "]" : "", httpd_port(d->httpd));
@@ -121,6 +154,9 @@ imaged_stop(struct imaged *d, unsigned grace_ms)
 {
 	if (d == NULL)
 		return;
+	atomic_store(&d->stopping, true);
+	if (d->sweeper_started)
+		pthread_join(d->sweeper, NULL);
 	httpd_stop(d->httpd, grace_ms);
 	blobstore_close(d->blobs);
 	catalog_close(d->catalog);

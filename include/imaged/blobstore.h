@@ -13,6 +13,7 @@
 #ifndef IMAGED_BLOBSTORE_H
 #define IMAGED_BLOBSTORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -26,9 +27,7 @@ struct blob_writer;
 
 /*
  * Open the store under data_dir (which must exist), creating the bucket
- * and temp folders if need be, and remove every temp file a crash left
- * behind (they are all in one folder, so this costs nothing when there are
- * none).  Errors: IMG_EUNAVAIL.
+ * and temp folders if need be.  Errors: IMG_EUNAVAIL.
  */
 enum img_err	 blobstore_open(const char *data_dir, const char *bucket,
 		    struct blobstore **);
@@ -65,5 +64,23 @@ enum img_err	 blob_open_read(struct blobstore *, const char *key, int *fd,
 		    struct blob_info *);
 /* Remove the blob at key; a missing file is success.  Errors: IMG_EINVAL, IMG_EUNAVAIL. */
 enum img_err	 blob_remove(struct blobstore *, const char *key);
+
+/* --- maintenance ------------------------------------------------------------- */
+
+/* Called with each file under the bucket; a non-IMG_OK return stops the walk. */
+typedef enum img_err (*blob_walk_cb)(void *arg, const char *key,
+    const struct blob_info *);
+/*
+ * Walk every regular file under the bucket, depth first.  Symlinks are
+ * neither followed nor reported.
+ */
+enum img_err	 blob_walk(struct blobstore *, blob_walk_cb, void *arg);
+/*
+ * Temp files of unfinished uploads last modified before `before`: their
+ * count, and with remove, remove them.  At start-up every one is a crash's
+ * leftover (they are all in one folder, so this costs nothing when there
+ * are none); while a daemon runs, only old ones are.
+ */
+unsigned	 blob_tmp_sweep(struct blobstore *, time_t before, bool remove);
 
 #endif

@@ -150,4 +150,26 @@ struct list_query {
 enum img_err	 catalog_list(struct catalog *, const struct list_query *q,
 		    catalog_record_cb, void *arg, struct list_pos *last, bool *more);
 
+/* --- maintenance (imaged check) ------------------------------------------------ */
+
+/*
+ * Call cb with every listed row, oldest first, inside one read
+ * transaction (writers go on meanwhile; the scan sees the catalog as it
+ * was when it began).
+ */
+enum img_err	 catalog_scan(struct catalog *, catalog_record_cb, void *arg);
+/*
+ * Move a row out of the listing (it stays, for inspection, but no call
+ * sees it any more).  IMG_ENOTFOUND if there is no listed row of that id.
+ */
+enum img_err	 catalog_quarantine(struct catalog *, const char *image_id);
+/*
+ * Whether the row of image_id, listed or quarantined, holds this s3_key:
+ * IMG_OK or IMG_ENOTFOUND.
+ */
+enum img_err	 catalog_key_known(struct catalog *, const char *image_id,
+		    const char *s3_key);
+/* The number of quarantined rows. */
+enum img_err	 catalog_quarantined(struct catalog *, int64_t *count);
+
 #endif

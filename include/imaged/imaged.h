@@ -5,12 +5,17 @@
  * catalog, the blob store, the signer and the HTTP server; every handler
  * receives it.  There is no global state, so a test may start several
  * daemons in one process.  Fields are set by imaged_start() and never
- * change while the server runs, so handlers read them without locks.
+ * change while the server runs, so handlers read them without locks;
+ * only the sweep's flags change, and they are atomic.
  */
 #ifndef IMAGED_IMAGED_H
 #define IMAGED_IMAGED_H
 
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <time.h>
 
 #include "imaged/config.h"
 #include "imaged/err.h"
@@ -31,6 +36,13 @@ struct imaged {
 	struct httpd		*httpd;
 	char			 url[128];	/* http://host:port it listens on */
 	bool			 remove_data_dir;	/* --ephemeral */
+
+	/* The orphan sweep after start (the only fields that change). */
+	pthread_t		 sweeper;
+	bool			 sweeper_started;
+	time_t			 started;
+	_Atomic bool		 sweep_done;
+	_Atomic bool		 stopping;
 };
 
 /*

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "imaged/blobstore.h"
@@ -159,8 +160,13 @@ START_TEST(test_start_sweeps_temp_files)
 	fd = open(path, O_WRONLY | O_CREAT, 0600);
 	ck_assert_int_ne(fd, -1);
 	close(fd);
-	blobstore_close(bs);
-	ck_assert_int_eq(blobstore_open(dir, "bucket", &bs), IMG_OK);
+	/* Too young to be a leftover while a daemon runs... */
+	ck_assert_int_eq(blob_tmp_sweep(bs, time(NULL) - 60, true), 0);
+	ck_assert_int_eq(tmp_files(), 1);
+	/* ...but at start-up, every one is. */
+	ck_assert_int_eq(blob_tmp_sweep(bs, time(NULL) + 1, false), 1);
+	ck_assert_int_eq(tmp_files(), 1);
+	ck_assert_int_eq(blob_tmp_sweep(bs, time(NULL) + 1, true), 1);
 	ck_assert_int_eq(tmp_files(), 0);
 }
 END_TEST
@@ -200,6 +206,40 @@ START_TEST(test_upload_hash_sniff_limit)
 }
 END_TEST
 
+static enum img_err
+count_key(void *arg, const char *key, const struct blob_info *info)
+{
+	int	*n = arg;
+
+	(void)info;
+	ck_assert_ptr_null(strstr(key, "//"));
+	(*n)++;
+	return IMG_OK;
+}
+
+/* Every walk sees every file, however many walks came before. */
+START_TEST(test_walk_repeats)
+{
+	static const char *const keys[] = { "images/a/1.png", "images/a/2.png",
+	    "images/b/3.png" };
+	struct blob_writer	*w;
+	size_t			 i;
+	int			 n, round;
+
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(blob_writer_new(bs, &w), IMG_OK);
+		ck_assert_int_eq(blob_writer_commit(w, keys[i]), IMG_OK);
+		blob_writer_free(w);
+	}
+	for (round = 0; round < 3; round++) {
+		n = 0;
+		ck_assert_int_eq(blob_walk(bs, count_key, &n), IMG_OK);
+		ck_assert_int_eq(n, 3);
+		ck_assert_int_eq(blob_tmp_sweep(bs, time(NULL) + 1, false), 0);
+	}
+}
+END_TEST
+
 Suite *
 store_suite(void)
 {
@@ -213,6 +253,7 @@ store_suite(void)
 	tcase_add_test(tc, test_symlinks_refused);
 	tcase_add_test(tc, test_start_sweeps_temp_files);
 	tcase_add_test(tc, test_upload_hash_sniff_limit);
+	tcase_add_test(tc, test_walk_repeats);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,237 @@
+/*
+ * check.c: rows against files, files against rows.
+ *
+ * Rows are read in one catalog scan and each file is opened and hashed
+ * (the SHA-256 must match, not just the size); files are found by one
+ * walk of the bucket, each looked up by the image id its name carries.
+ * Both passes stream: memory does not grow with the store.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "imaged/blobstore.h"
+#include "imaged/catalog.h"
+#include "imaged/check.h"
+#include "imaged/httputil.h"
+#include "imaged/log.h"
+
+#define PROGRESS_EVERY	1000
+#define REPAIR_GRACE_S	60	/* a running daemon's in-flight window */
+
+struct checker {
+	struct catalog		*cat;
+	struct blobstore	*blobs;
+	struct check_counts	*c;
+	bool			 repair;
+	time_t			 before;
+	FILE			*progress;
+	FILE			*report;	/* one line per problem, or NULL */
+	const _Atomic bool	*stop;		/* NULL: never */
+};
+
+static void
+problem(struct checker *k, const char *what, const char *key)
+{
+	if (k->report != NULL)
+		fprintf(k->report, "%-9s %s\n", what, key);
+}
+
+/* SHA-256 of a whole file, streamed. */
+static enum img_err
+hash_fd(int fd, char hex[65])
+{
+	crypto_hash_sha256_state	 st;
+	unsigned char			 buf[64 * 1024];
+	unsigned char			 digest[crypto_hash_sha256_BYTES];
+	ssize_t				 n;
+
+	crypto_hash_sha256_init(&st);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
+	if (n < 0)
+		return IMG_EUNAVAIL;
+	crypto_hash_sha256_final(&st, digest);
+	sodium_bin2hex(hex, 65, digest, sizeof(digest));
+	return IMG_OK;
+}
+
+static enum img_err
+check_row(void *arg, const struct image_record *r)
+{
+	struct checker		*k = arg;
+	struct blob_info	 info;
+	const char		*what = NULL;
+	char			 hex[65];
+	enum img_err		 e;
+	int			 fd;
+
+	k->c->rows++;
+	e = blob_open_read(k->blobs, r->s3_key, &fd, &info);
+	if (e == IMG_ENOTFOUND || e == IMG_EINVAL) {
+		k->c->missing++;
+		what = "missing";
+	} else if (e != IMG_OK) {
+		return e;
+	} else {
+		if (info.size != (uint64_t)r->file_size) {
+			k->c->size++;
+			what = "size";
+		} else if ((e = hash_fd(fd, hex)) != IMG_OK) {
+			close(fd);
+			return e;
+		} else if (strcmp(hex, r->checksum_sha256) != 0) {
+			k->c->checksum++;
+			what = "checksum";
+		}
+		close(fd);
+	}
+	if (what != NULL) {
+		problem(k, what, r->s3_key);
+		if (k->repair && catalog_quarantine(k->cat, r->image_id) == IMG_OK)
+			k->c->repaired++;
+	}
+	if (k->progress != NULL && k->c->rows % PROGRESS_EVERY == 0)
+		fprintf(k->progress, "\rchecked %" PRIu64 " rows", k->c->rows);
+	return IMG_OK;
+}
+
+/* The image id a key's file name carries: images/<user>/<id>.<ext>. */
+static bool
+key_image_id(const char *key, char id[37])
+{
+	const char	*base = strrchr(key, '/'), *dot;
+
+	base = base != NULL ? base + 1 : key;
+	dot = strchr(base, '.');
+	return dot != NULL && uuid_parse(base, (size_t)(dot - base), id);
+}
+
+static enum img_err
+check_file(void *arg, const char *key, const struct blob_info *info)
+{
+	struct checker	*k = arg;
+	char		 id[37];
+	enum img_err	 e = IMG_ENOTFOUND;
+
+	if (k->stop != NULL && *k->stop)
+		return IMG_EUNAVAIL;
+	k->c->files++;
+	if (info->mtime >= k->before)
+		return IMG_OK;	/* maybe in flight: not ours to judge */
+	if (key_image_id(key, id))
+		e = catalog_key_known(k->cat, id, key);
+	if (e == IMG_OK)
+		return IMG_OK;
+	if (e != IMG_ENOTFOUND)
+		return e;
+	k->c->orphans++;
+	problem(k, "orphan", key);
+	if (k->repair && blob_remove(k->blobs, key) == IMG_OK)
+		k->c->repaired++;
+	return IMG_OK;
+}
+
+enum img_err
+check_sweep_orphans(struct catalog *cat, struct blobstore *blobs,
+    time_t before, const _Atomic bool *stop, uint64_t *removed)
+{
+	struct check_counts	 c = { 0 };
+	struct checker		 k = { cat, blobs, &c, true, before, NULL, NULL,
+				    stop };
+	enum img_err		 e;
+
+	e = blob_walk(blobs, check_file, &k);
+	*removed = c.repaired;
+	return e;
+}
+
+enum img_err
+check_store(struct catalog *cat, struct blobstore *blobs, bool repair,
+    time_t before, struct check_counts *c, FILE *report, FILE *progress)
+{
+	struct checker	 k = { cat, blobs, c, repair, before, progress, report,
+			    NULL };
+	enum img_err	 e;
+	uint64_t	 temp;
+
+	memset(c, 0, sizeof(*c));
+	if ((e = catalog_scan(cat, check_row, &k)) != IMG_OK)
+		return e;
+	if (progress != NULL)
+		fprintf(progress, "\rchecked %" PRIu64 " rows\n", c->rows);
+	if ((e = blob_walk(blobs, check_file, &k)) != IMG_OK)
+		return e;
+	temp = blob_tmp_sweep(blobs, before, false);
+	c->temp = temp;
+	if (repair && temp > 0)
+		c->repaired += blob_tmp_sweep(blobs, before, true);
+	return catalog_quarantined(cat, &c->quarantined);
+}
+
+int
+check_command(const struct config *cfg, int argc, char *argv[], FILE *out)
+{
+	struct catalog		*cat = NULL;
+	struct blobstore	*blobs = NULL;
+	struct check_counts	 c;
+	char			 path[PATH_MAX + 16];
+	bool			 repair = false;
+	uint64_t		 problems;
+	int			 i, ret = 2;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--repair") != 0) {
+			fprintf(stderr, "usage: imaged check [--repair]\n");
+			return 2;
+		}
+		repair = true;
+	}
+	snprintf(path, sizeof(path), "%s/imaged.db", cfg->data_dir);
+	if (access(path, F_OK) == -1) {
+		log_warn("%s", path);
+		return 2;
+	}
+	if (sodium_init() < 0 || catalog_open(path, 1, &cat) != IMG_OK ||
+	    blobstore_open(cfg->data_dir, cfg->bucket, &blobs) != IMG_OK)
+		goto done;
+	/*
+	 * A daemon may be running: what changed in the last minute may be an
+	 * upload or delete in flight, and is left alone.
+	 */
+	if (check_store(cat, blobs, repair, time(NULL) - REPAIR_GRACE_S, &c, out,
+	    isatty(STDERR_FILENO) ? stderr : NULL) != IMG_OK) {
+		log_warnx("check: cannot read the store");
+		goto done;
+	}
+	problems = c.missing + c.size + c.checksum + c.orphans + c.temp;
+	fprintf(out, "rows        %" PRIu64 " listed\n", c.rows);
+	fprintf(out, "missing     %" PRIu64 " (rows whose file is gone)\n", c.missing);
+	fprintf(out, "size        %" PRIu64 " (rows whose file has another size)\n",
+	    c.size);
+	fprintf(out, "checksum    %" PRIu64 " (rows whose file has another SHA-256)\n",
+	    c.checksum);
+	fprintf(out, "files       %" PRIu64 " in the bucket\n", c.files);
+	fprintf(out, "orphans     %" PRIu64 " (files no row points at)\n", c.orphans);
+	fprintf(out, "temp        %" PRIu64 " (unfinished uploads)\n", c.temp);
+	fprintf(out, "quarantined %" PRId64 " (rows kept out of the listing)\n",
+	    c.quarantined);
+	if (problems == 0)
+		fprintf(out, "clean\n");
+	else
+		fprintf(out, "%" PRIu64 " problem%s, %" PRIu64 " repaired\n",
+		    problems, problems == 1 ? "" : "s", c.repaired);
+	ret = problems == c.repaired && (problems == 0 || repair) ? 0 : 1;
+done:
+	blobstore_close(blobs);
+	catalog_close(cat);
+	return ret;
+}
