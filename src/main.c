@@ -94,6 +94,8 @@ main(int argc, char *argv[])
 		return command(&cfg, argc - first, argv + first);
 
 	signal(SIGPIPE, SIG_IGN);
+	/* Past a file size limit, write(2) fails with EFBIG (a 507) instead. */
+	signal(SIGXFSZ, SIG_IGN);
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);

@@ -83,6 +83,23 @@ check "SIGTERM during an upload exits 0" stop_daemon
 wait $cpid
 check "the upload in flight finished" [ "$(cat "$work/slow.code")" = 201 ]
 
+# A second SIGTERM ends it at once, whatever is in flight.
+start_daemon --ephemeral
+curl -s -o /dev/null --limit-rate 20K -H 'Content-Type: image/png' \
+    --data-binary @"$work/slow.png" "$BASE/images?user_id=u1&filename=s.png" &
+cpid=$!
+sleep 0.3
+kill -TERM "$pid"
+sleep 0.3
+check "first SIGTERM waits for the request" kill -0 "$pid"
+kill -TERM "$pid"
+i=0
+while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.01; i=$((i + 1)); done
+check "second SIGTERM exits at once" [ $i -lt 100 ]
+wait "$pid" 2>/dev/null
+pid=
+wait $cpid
+
 # A port in use is one clear line.
 start_daemon --ephemeral
 port=${BASE##*:}
