@@ -74,6 +74,7 @@ struct exchange {
 	void			*sink_state;
 	bool			 sink_open;
 	bool			 answered;	/* a response is queued */
+	bool			 preflight;	/* OPTIONS on a known path */
 	enum img_err		 failed;	/* an error found on the way */
 	char			 method[12];
 	char			*path;
@@ -282,7 +283,18 @@ has_body(const struct request *req)
 	return req->content_length != 0;
 }
 
-/* The first call: the request line and headers are in. */
+/* Decided on the headers: answered on the next call (see on_request). */
+static enum MHD_Result
+refuse(struct exchange *ex, enum img_err e)
+{
+	ex->failed = e;
+	return MHD_YES;
+}
+
+/*
+ * The first call: the request line and headers are in.  Route, check and
+ * prepare; answer nothing yet (see on_request).
+ */
 static enum MHD_Result
 begin(struct exchange *ex, const char *url, const char *method)
 {
@@ -315,50 +327,45 @@ begin(struct exchange *ex, const char *url, const char *method)
 	router_match(h->routes, h->nroutes, h->cfg->stage, m, ex->path,
 	    &ex->match);
 	if (ex->match.status == 404)
-		return answer_error(ex, IMG_ENOTFOUND);
+		return refuse(ex, IMG_ENOTFOUND);
 	req->path = ex->match.path;
 	req->param = ex->match.has_param ? ex->match.param : NULL;
-	if (m == HTTP_OPTIONS)
-		return answer_preflight(ex);
+	if (m == HTTP_OPTIONS) {
+		ex->preflight = true;
+		return MHD_YES;
+	}
 	if (ex->match.status == 405) {
 		router_allow(ex->match.allow, allow, sizeof(allow));
 		if (response_header(&ex->resp, "Allow", "%s", allow) != IMG_OK)
-			return answer_error(ex, IMG_ENOMEM);
-		return answer_error(ex, api_fail(&ex->resp, IMG_EMETHOD, NULL,
+			return refuse(ex, IMG_ENOMEM);
+		return refuse(ex, api_fail(&ex->resp, IMG_EMETHOD, NULL,
 		    "%s is not allowed here; allowed: %s", ex->method, allow));
 	}
 	MHD_get_connection_values(ex->conn, MHD_GET_ARGUMENT_KIND,
 	    collect_query, ex);
 	if (ex->too_many_params)
-		return answer_error(ex, api_fail(&ex->resp, IMG_EINVAL, NULL,
+		return refuse(ex, api_fail(&ex->resp, IMG_EINVAL, NULL,
 		    "more than %d query parameters", QUERY_PARAMS_MAX));
 	req->query = ex->query;
 	req->nquery = ex->nquery;
 
 	route = ex->match.route;
 	if (h->auth != NULL && !route->open) {
-		if ((e = h->auth(h->ctx, req, &ex->resp, &ex->who)) != IMG_OK) {
-			ex->resp.close = has_body(req);
-			return answer_error(ex, e);
-		}
+		if ((e = h->auth(h->ctx, req, &ex->resp, &ex->who)) != IMG_OK)
+			return refuse(ex, e);
 		req->principal = &ex->who;
 	}
 	buf_init(&ex->body, route->body_max);
 	if (route->sink != NULL) {
 		e = route->sink->open(h->ctx, req, &ex->resp, &ex->sink_state);
-		if (e != IMG_OK) {
-			/* Refused on its headers: the body will not be read. */
-			ex->resp.close = has_body(req);
-			return answer_error(ex, e);
-		}
+		if (e != IMG_OK)
+			return refuse(ex, e);
 		ex->sink_open = true;
 		req->sink = ex->sink_state;
 	} else if (has_body(req) && req->content_length != UINT64_MAX &&
-	    req->content_length > route->body_max) {
-		ex->resp.close = true;
-		return answer_error(ex, api_fail(&ex->resp, IMG_ETOOBIG, NULL,
+	    req->content_length > route->body_max)
+		return refuse(ex, api_fail(&ex->resp, IMG_ETOOBIG, NULL,
 		    "request body larger than %zu bytes", route->body_max));
-	}
 	return MHD_YES;
 }
 
@@ -412,9 +419,17 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		atomic_fetch_add(&h->in_flight, 1);
 		if (begin(ex, url, method) == MHD_NO)
 			return MHD_NO;
-		if (ex->answered || has_body(&ex->req))
-			return MHD_YES;
-		return finish(ex);
+		/*
+		 * An answer queued in this first call counts, for
+		 * libmicrohttpd, as sent before the request was read, and
+		 * costs the connection.  So answer on the next call, except
+		 * to refuse a body: that is not worth reading.
+		 */
+		if (ex->failed != IMG_OK && has_body(&ex->req)) {
+			ex->resp.close = true;
+			return answer(ex);
+		}
+		return MHD_YES;
 	}
 	if (ex->answered) {
 		*upload_data_size = 0;
@@ -445,6 +460,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	if (ex->failed != IMG_OK)
 		return answer(ex);
+	if (ex->preflight)
+		return answer_preflight(ex);
 	return finish(ex);
 }
 
