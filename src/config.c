@@ -164,6 +164,23 @@ static const struct setting settings[] = {
 	  .help = "key that signs download URLs",
 	  .what = "a file name (shorter than PATH_MAX)",
 	  FIELD(signing_key_file) },
+	{ .key = "previous_signing_key_file", .type = SET_STRING, .arg = "FILE",
+	  .min = 0, .max = PATH_MAX - 1, .def = "", .shown = "none",
+	  .help = "a retired key whose URLs and cursors still verify",
+	  .what = "a file name (shorter than PATH_MAX)",
+	  FIELD(previous_signing_key_file) },
+	{ .key = "header_timeout", .type = SET_UINT, .arg = "SECONDS",
+	  .min = 1, .max = 3600, .def = "30",
+	  .help = "time a client has to send a request's line and headers",
+	  .what = "a number of seconds (1-3600)", FIELD(header_timeout) },
+	{ .key = "idle_timeout", .type = SET_UINT, .arg = "SECONDS",
+	  .min = 1, .max = 3600, .def = "30",
+	  .help = "a connection silent this long is closed",
+	  .what = "a number of seconds (1-3600)", FIELD(idle_timeout) },
+	{ .key = "max_header_bytes", .type = SET_SIZE, .arg = "SIZE",
+	  .min = 4096, .max = 1048576, .def = "32K",
+	  .help = "request line and headers (414 or 431 past it)",
+	  .what = "a size from 4K to 1M", FIELD(max_header_bytes) },
 };
 
 #define NSETTINGS	(sizeof(settings) / sizeof(settings[0]))

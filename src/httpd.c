@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,11 +40,25 @@
 #include "imaged/signer.h"
 
 #define REQUEST_ID_MAX		200
-#define IDLE_TIMEOUT_S		30
 #define DRAIN_MAX_BYTES		((uint64_t)64 << 20)
 #define DRAIN_MAX_MS		10000
 #define CORS_ALLOW_HEADERS	"Content-Type, Authorization, X-Api-Key, X-Request-Id"
 #define CORS_EXPOSE_HEADERS	"ETag, Location, X-Request-Id, Content-Disposition"
+
+/*
+ * A connection's clock for the header deadline: libmicrohttpd's timeout
+ * is an idle timer, which a client trickling one byte at a time resets
+ * forever.  A watchdog thread shuts down connections that have waited
+ * longer than header_timeout for a request's headers, counted from the
+ * connection's start or its previous answer.
+ */
+struct conn_clock {
+	int			 fd;
+	struct timespec		 since;
+	bool			 waiting;	/* for a request's headers */
+	bool			 cut;
+	struct conn_clock	*prev, *next;
+};
 
 struct httpd {
 	struct MHD_Daemon	*mhd;
@@ -57,6 +72,13 @@ struct httpd {
 	char			 id_prefix[9];
 	atomic_uint_fast64_t	 next_id;
 	atomic_int		 in_flight;
+
+	pthread_mutex_t		 clock_lock;	/* the clocks, the stop flag */
+	pthread_cond_t		 clock_cond;
+	struct conn_clock	*clocks;
+	bool			 stopping;
+	pthread_t		 watchdog;
+	bool			 watchdog_started;
 };
 
 /* One request's state, from its first callback to on_completed. */
@@ -397,6 +419,100 @@ finish(struct exchange *ex)
 	return answer(ex);
 }
 
+static struct conn_clock *
+conn_clock_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo	*info;
+
+	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return info != NULL ? info->socket_context : NULL;
+}
+
+/* Headers are in (waiting false), or an answer went out (true: the next). */
+static void
+conn_clock_set(struct httpd *h, struct MHD_Connection *conn, bool waiting)
+{
+	struct conn_clock	*c = conn_clock_of(conn);
+
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&h->clock_lock);
+	c->waiting = waiting;
+	clock_gettime(CLOCK_MONOTONIC, &c->since);
+	pthread_mutex_unlock(&h->clock_lock);
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct httpd			*h = cls;
+	struct conn_clock		*c = *socket_context;
+	const union MHD_ConnectionInfo	*info;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		info = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (info == NULL || (c = calloc(1, sizeof(*c))) == NULL)
+			return;
+		c->fd = info->connect_fd;
+		c->waiting = true;
+		clock_gettime(CLOCK_MONOTONIC, &c->since);
+		pthread_mutex_lock(&h->clock_lock);
+		c->next = h->clocks;
+		if (h->clocks != NULL)
+			h->clocks->prev = c;
+		h->clocks = c;
+		pthread_mutex_unlock(&h->clock_lock);
+		*socket_context = c;
+		return;
+	}
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&h->clock_lock);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		h->clocks = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	pthread_mutex_unlock(&h->clock_lock);
+	free(c);
+	*socket_context = NULL;
+}
+
+/*
+ * Cut connections past the header deadline.  shutdown(2), not close: the
+ * descriptor stays libmicrohttpd's, which sees the end and cleans up; the
+ * lock keeps the descriptor from being closed and reused meanwhile.
+ */
+static void *
+watchdog(void *arg)
+{
+	struct httpd		*h = arg;
+	struct conn_clock	*c;
+	struct timespec		 now, wake;
+
+	pthread_mutex_lock(&h->clock_lock);
+	while (!h->stopping) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		for (c = h->clocks; c != NULL; c = c->next) {
+			if (!c->waiting || c->cut ||
+			    now.tv_sec - c->since.tv_sec < (time_t)h->cfg->header_timeout)
+				continue;
+			shutdown(c->fd, SHUT_RDWR);
+			c->cut = true;
+			log_info("connection cut: no request headers within %us",
+			    h->cfg->header_timeout);
+		}
+		clock_gettime(CLOCK_REALTIME, &wake);
+		wake.tv_sec += 1;
+		pthread_cond_timedwait(&h->clock_cond, &h->clock_lock, &wake);
+	}
+	pthread_mutex_unlock(&h->clock_lock);
+	return NULL;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -417,6 +533,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		buf_init(&ex->body, 0);
 		*con_cls = ex;
 		atomic_fetch_add(&h->in_flight, 1);
+		conn_clock_set(h, conn, false);
 		if (begin(ex, url, method) == MHD_NO)
 			return MHD_NO;
 		/*
@@ -472,7 +589,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct httpd	*h = cls;
 	struct exchange	*ex = *con_cls;
 
-	(void)conn;
+	conn_clock_set(h, conn, true);
 	if (ex == NULL)
 		return;
 	if (!ex->answered)
@@ -527,6 +644,22 @@ listen_addr(const char *addr, unsigned port, struct sockaddr_storage *ss,
 	return -1;
 }
 
+/* Stop the watchdog and free; the daemon is already stopped. */
+static void
+httpd_free(struct httpd *h)
+{
+	if (h->watchdog_started) {
+		pthread_mutex_lock(&h->clock_lock);
+		h->stopping = true;
+		pthread_cond_signal(&h->clock_cond);
+		pthread_mutex_unlock(&h->clock_lock);
+		pthread_join(h->watchdog, NULL);
+	}
+	pthread_cond_destroy(&h->clock_cond);
+	pthread_mutex_destroy(&h->clock_lock);
+	free(h);
+}
+
 enum img_err
 httpd_start(const struct config *cfg, const struct route *routes,
     size_t nroutes, route_auth auth, struct imaged *ctx, struct httpd **hp)
@@ -555,6 +688,8 @@ httpd_start(const struct config *cfg, const struct route *routes,
 	    rnd[0], rnd[1], rnd[2], rnd[3]);
 	atomic_init(&h->next_id, 1);
 	atomic_init(&h->in_flight, 0);
+	pthread_mutex_init(&h->clock_lock, NULL);
+	pthread_cond_init(&h->clock_cond, NULL);
 
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 	    MHD_USE_ERROR_LOG;
@@ -566,16 +701,20 @@ httpd_start(const struct config *cfg, const struct route *routes,
 	    MHD_OPTION_THREAD_POOL_SIZE, cfg->workers,
 	    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_client,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+	    MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->max_header_bytes,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
 	    MHD_OPTION_END);
 	if (h->mhd == NULL) {
 		log_warnx("cannot listen on %s port %u (in use, or not an "
 		    "address of this host)", cfg->listen, cfg->port);
-		free(h);
+		httpd_free(h);
 		return IMG_EUNAVAIL;
 	}
+	if (pthread_create(&h->watchdog, NULL, watchdog, h) == 0)
+		h->watchdog_started = true;
 	info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info != NULL ? info->port : cfg->port;
 	snprintf(h->listen_url, sizeof(h->listen_url), family == AF_INET6 ?
@@ -606,5 +745,5 @@ httpd_stop(struct httpd *h, unsigned grace_ms)
 		waited += 10;
 	}
 	MHD_stop_daemon(h->mhd);
-	free(h);
+	httpd_free(h);
 }

@@ -109,7 +109,8 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 		snprintf(path, sizeof(path), "%s", d->cfg.signing_key_file);
 	else
 		snprintf(path, sizeof(path), "%s/signing.key", d->data_dir);
-	if ((e = signer_open(path, &d->signer)) != IMG_OK)
+	if ((e = signer_open(path, d->cfg.previous_signing_key_file[0] != '\0' ?
+	    d->cfg.previous_signing_key_file : NULL, &d->signer)) != IMG_OK)
 		goto fail;
 	snprintf(path, sizeof(path), "%s/imaged.db", d->data_dir);
 	if ((e = catalog_open(path, d->cfg.workers, &d->catalog)) != IMG_OK) {

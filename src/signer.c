@@ -2,7 +2,9 @@
  * signer.c: HMAC-SHA256 with libsodium, the key file, random ids.
  *
  * From the master key two keys are derived by HMAC with fixed labels, one
- * for URLs and one for cursors; the master key itself signs nothing.
+ * for URLs and one for cursors; the master key itself signs nothing.  A
+ * retired (previous) key, when configured, still verifies what it signed,
+ * so keys rotate without breaking URLs and cursors already handed out.
  * Invariant: a signer's keys never change after signer_new, so concurrent
  * readers need no lock.
  */
@@ -11,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +24,15 @@
 #include "imaged/log.h"
 #include "imaged/signer.h"
 
+struct keys {
+	unsigned char	 url[crypto_auth_hmacsha256_KEYBYTES];
+	unsigned char	 cursor[crypto_auth_hmacsha256_KEYBYTES];
+};
+
 struct signer {
-	unsigned char	 url_key[crypto_auth_hmacsha256_KEYBYTES];
-	unsigned char	 cursor_key[crypto_auth_hmacsha256_KEYBYTES];
+	struct keys	 cur;		/* signs and verifies */
+	struct keys	 prev;		/* a retired key: verifies only */
+	bool		 has_prev;
 };
 
 static void
@@ -43,10 +52,18 @@ signer_new(const unsigned char key[SIGNER_KEY_LEN], struct signer **sp)
 		return IMG_EINTERNAL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return IMG_ENOMEM;
-	derive(key, "imaged url v1", s->url_key);
-	derive(key, "imaged cursor v1", s->cursor_key);
+	derive(key, "imaged url v1", s->cur.url);
+	derive(key, "imaged cursor v1", s->cur.cursor);
 	*sp = s;
 	return IMG_OK;
+}
+
+static void
+set_previous(struct signer *s, const unsigned char key[SIGNER_KEY_LEN])
+{
+	derive(key, "imaged url v1", s->prev.url);
+	derive(key, "imaged cursor v1", s->prev.cursor);
+	s->has_prev = true;
 }
 
 void
@@ -82,7 +99,7 @@ key_create(const char *path, unsigned char key[SIGNER_KEY_LEN])
 }
 
 static enum img_err
-key_load(const char *path, unsigned char key[SIGNER_KEY_LEN])
+key_load(const char *path, bool create, unsigned char key[SIGNER_KEY_LEN])
 {
 	struct stat	 st;
 	ssize_t		 n;
@@ -90,7 +107,7 @@ key_load(const char *path, unsigned char key[SIGNER_KEY_LEN])
 	enum img_err	 ret = IMG_EUNAVAIL;
 
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT)
+		if (errno == ENOENT && create)
 			return key_create(path, key);
 		log_warn("signing key %s", path);
 		return IMG_EUNAVAIL;
@@ -115,21 +132,29 @@ done:
 }
 
 enum img_err
-signer_open(const char *path, struct signer **sp)
+signer_open(const char *path, const char *previous, struct signer **sp)
 {
 	unsigned char	 key[SIGNER_KEY_LEN];
 	enum img_err	 e;
 
 	if (sodium_init() < 0)
 		return IMG_EINTERNAL;
-	if ((e = key_load(path, key)) == IMG_OK)
+	if ((e = key_load(path, true, key)) == IMG_OK)
 		e = signer_new(key, sp);
+	if (e == IMG_OK && previous != NULL) {
+		if ((e = key_load(previous, false, key)) == IMG_OK)
+			set_previous(*sp, key);
+		else {
+			signer_free(*sp);
+			*sp = NULL;
+		}
+	}
 	sodium_memzero(key, sizeof(key));
 	return e;
 }
 
 static void
-url_mac(const struct signer *s, const char *path, int64_t expires,
+url_mac(const struct keys *k, const char *path, int64_t expires,
     unsigned char mac[crypto_auth_hmacsha256_BYTES])
 {
 	crypto_auth_hmacsha256_state	 st;
@@ -137,7 +162,7 @@ url_mac(const struct signer *s, const char *path, int64_t expires,
 	int				 n;
 
 	n = snprintf(exp, sizeof(exp), "\n%" PRId64, expires);
-	crypto_auth_hmacsha256_init(&st, s->url_key, sizeof(s->url_key));
+	crypto_auth_hmacsha256_init(&st, k->url, sizeof(k->url));
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)"GET\n", 4);
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)path,
 	    strlen(path));
@@ -152,7 +177,7 @@ signer_sign_url(const struct signer *s, const char *path, int64_t expires,
 {
 	unsigned char	 mac[crypto_auth_hmacsha256_BYTES];
 
-	url_mac(s, path, expires, mac);
+	url_mac(&s->cur, path, expires, mac);
 	sodium_bin2hex(sig, SIGNER_SIG_HEX + 1, mac, sizeof(mac));
 }
 
@@ -188,20 +213,32 @@ signer_verify_url(const struct signer *s, const char *path,
 	if (sodium_hex2bin(got, sizeof(got), sig, SIGNER_SIG_HEX, NULL,
 	    &gotlen, NULL) != 0 || gotlen != sizeof(got))
 		return IMG_EFORBIDDEN;
-	url_mac(s, path, exp, want);
-	if (sodium_memcmp(want, got, sizeof(want)) != 0)
-		return IMG_EFORBIDDEN;
+	url_mac(&s->cur, path, exp, want);
+	if (sodium_memcmp(want, got, sizeof(want)) != 0) {
+		if (!s->has_prev)
+			return IMG_EFORBIDDEN;
+		url_mac(&s->prev, path, exp, want);
+		if (sodium_memcmp(want, got, sizeof(want)) != 0)
+			return IMG_EFORBIDDEN;
+	}
 	return now > exp ? IMG_EEXPIRED : IMG_OK;
+}
+
+static void
+cursor_mac(const struct keys *k, const void *data, size_t len,
+    unsigned char mac[SIGNER_MAC_LEN])
+{
+	unsigned char	 full[crypto_auth_hmacsha256_BYTES];
+
+	crypto_auth_hmacsha256(full, data, len, k->cursor);
+	memcpy(mac, full, SIGNER_MAC_LEN);
 }
 
 void
 signer_mac(const struct signer *s, const void *data, size_t len,
     unsigned char mac[SIGNER_MAC_LEN])
 {
-	unsigned char	 full[crypto_auth_hmacsha256_BYTES];
-
-	crypto_auth_hmacsha256(full, data, len, s->cursor_key);
-	memcpy(mac, full, SIGNER_MAC_LEN);
+	cursor_mac(&s->cur, data, len, mac);
 }
 
 enum img_err
@@ -210,7 +247,12 @@ signer_mac_verify(const struct signer *s, const void *data, size_t len,
 {
 	unsigned char	 want[SIGNER_MAC_LEN];
 
-	signer_mac(s, data, len, want);
+	cursor_mac(&s->cur, data, len, want);
+	if (sodium_memcmp(want, mac, SIGNER_MAC_LEN) == 0)
+		return IMG_OK;
+	if (!s->has_prev)
+		return IMG_EFORBIDDEN;
+	cursor_mac(&s->prev, data, len, want);
 	return sodium_memcmp(want, mac, SIGNER_MAC_LEN) == 0 ? IMG_OK :
 	    IMG_EFORBIDDEN;
 }

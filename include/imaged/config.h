@@ -48,6 +48,10 @@ struct config {
 	unsigned	 max_connections;
 	unsigned	 max_connections_per_client;
 	char		 signing_key_file[PATH_MAX];	/* "": <data_dir>/signing.key */
+	char		 previous_signing_key_file[PATH_MAX]; /* "": none */
+	unsigned	 header_timeout;		/* seconds */
+	unsigned	 idle_timeout;			/* seconds */
+	uint64_t	 max_header_bytes;
 
 	/* flags only */
 	char		 config_file[PATH_MAX];		/* -c */

@@ -25,11 +25,14 @@ struct signer;
 
 /*
  * Load the key from path, or make it there (mode 0600, written and fsynced
- * before use) when the file does not exist.  A key file readable by others
- * is used with a warning.  Errors: IMG_EUNAVAIL (unreadable, wrong size,
- * cannot be created), IMG_ENOMEM.
+ * before use) when the file does not exist.  previous, when not NULL, names
+ * a retired key (which must exist) that still verifies URLs and cursors
+ * but signs nothing.  A key file readable by others is used with a
+ * warning.  Errors: IMG_EUNAVAIL (unreadable, wrong size, cannot be
+ * created), IMG_ENOMEM.
  */
-enum img_err	 signer_open(const char *path, struct signer **);
+enum img_err	 signer_open(const char *path, const char *previous,
+		    struct signer **);
 /* A signer with the given key (tests, ephemeral use). */
 enum img_err	 signer_new(const unsigned char key[SIGNER_KEY_LEN], struct signer **);
 /* Wipe the key and free; NULL is a no-op. */

@@ -92,12 +92,12 @@ START_TEST(test_key_file)
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/signing.key", dir);
-	ck_assert_int_eq(signer_open(path, &s1), IMG_OK);
+	ck_assert_int_eq(signer_open(path, NULL, &s1), IMG_OK);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0600);
 	ck_assert_int_eq(st.st_size, SIGNER_KEY_LEN);
 	/* The same key when opened again: signatures survive a restart. */
-	ck_assert_int_eq(signer_open(path, &s2), IMG_OK);
+	ck_assert_int_eq(signer_open(path, NULL, &s2), IMG_OK);
 	signer_sign_url(s1, "/blobs/k", 10, sig1);
 	signer_sign_url(s2, "/blobs/k", 10, sig2);
 	ck_assert_str_eq(sig1, sig2);
@@ -108,8 +108,47 @@ START_TEST(test_key_file)
 	ck_assert_ptr_nonnull(fp);
 	fputs("short", fp);
 	fclose(fp);
-	ck_assert_int_eq(signer_open(path, &s1), IMG_EUNAVAIL);
+	ck_assert_int_eq(signer_open(path, NULL, &s1), IMG_EUNAVAIL);
 	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+/* A rotated key: the old one verifies what it signed, signs nothing new. */
+START_TEST(test_rotation)
+{
+	char		 dir[] = "/tmp/imaged-rot.XXXXXX", oldp[64], newp[64];
+	struct signer	*old, *rotated, *fresh;
+	char		 sig[SIGNER_SIG_HEX + 1], sig2[SIGNER_SIG_HEX + 1];
+	struct list_pos	 pos = { 42, "f47ac10b-58cc-4372-a567-0e02b2c3d479" }, got;
+	char		 cur[CURSOR_TEXT_LEN + 1];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(oldp, sizeof(oldp), "%s/old.key", dir);
+	snprintf(newp, sizeof(newp), "%s/new.key", dir);
+	ck_assert_int_eq(signer_open(oldp, NULL, &old), IMG_OK);
+	signer_sign_url(old, "/blobs/k", 100, sig);
+	cursor_seal(old, LIST_DESC, &pos, cur);
+	ck_assert_int_eq(signer_open(newp, oldp, &rotated), IMG_OK);
+	ck_assert_int_eq(signer_verify_url(rotated, "/blobs/k", "100", sig, 1), IMG_OK);
+	ck_assert_int_eq(cursor_open(rotated, LIST_DESC, cur, &got), IMG_OK);
+	signer_sign_url(rotated, "/blobs/k", 100, sig2);
+	ck_assert_str_ne(sig, sig2);	/* new URLs use the new key */
+	ck_assert_int_eq(signer_verify_url(old, "/blobs/k", "100", sig2, 1),
+	    IMG_EFORBIDDEN);
+	/* Without the previous key, the old URL is refused. */
+	ck_assert_int_eq(signer_open(newp, NULL, &fresh), IMG_OK);
+	ck_assert_int_eq(signer_verify_url(fresh, "/blobs/k", "100", sig, 1),
+	    IMG_EFORBIDDEN);
+	/* A previous key that does not exist is an error, not a new key. */
+	signer_free(fresh);
+	snprintf(oldp, sizeof(oldp), "%s/missing.key", dir);
+	ck_assert_int_eq(signer_open(newp, oldp, &fresh), IMG_EUNAVAIL);
+	signer_free(old);
+	signer_free(rotated);
+	snprintf(oldp, sizeof(oldp), "%s/old.key", dir);
+	unlink(oldp);
+	unlink(newp);
 	rmdir(dir);
 }
 END_TEST
@@ -138,6 +177,7 @@ signer_suite(void)
 	tcase_add_test(tc, test_cursors);
 	tcase_add_test(tc, test_key_file);
 	tcase_add_test(tc, test_uuids);
+	tcase_add_test(tc, test_rotation);
 	suite_add_tcase(s, tc);
 	return s;
 }
