@@ -110,7 +110,7 @@ $(BUILD)/san/unit-tests: $(SAN_UNIT_OBJS) $(SAN_API_OBJS) $(SAN_LIB_OBJS)
 
 # --- running ----------------------------------------------------------------
 run: $(BUILD)/$(PROG)
-	./$(BUILD)/$(PROG) --data-dir ./imaged-data
+	$(BUILD)/$(PROG) --data-dir ./imaged-data
 
 # --- tests ------------------------------------------------------------------
 # Each stage writes "N passed, M failed" to $(BUILD)/results/<stage>;
@@ -119,20 +119,20 @@ RESULTS	 = $(BUILD)/results
 
 check: $(BUILD)/$(PROG) $(BUILD)/unit-tests $(BUILD)/san/unit-tests
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
-	-@CK_DEFAULT_TIMEOUT=120 IMAGED_RESULT=$(RESULTS)/unit ./$(BUILD)/unit-tests
+	-@CK_DEFAULT_TIMEOUT=120 IMAGED_RESULT=$(RESULTS)/unit $(BUILD)/unit-tests
 	-@CK_DEFAULT_TIMEOUT=300 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		IMAGED_RESULT=$(RESULTS)/sanitizers ./$(BUILD)/san/unit-tests
+		IMAGED_RESULT=$(RESULTS)/sanitizers $(BUILD)/san/unit-tests
 	-@for t in tests/*.sh; do \
-		IMAGED=./$(BUILD)/$(PROG) IMAGED_RESULT=$(RESULTS)/$$(basename $$t .sh) \
+		IMAGED=$(BUILD)/$(PROG) IMAGED_RESULT=$(RESULTS)/$$(basename $$t .sh) \
 			sh $$t || true; \
 	done
 	@sh tests/summary.sh $(RESULTS)
 
 unit: $(BUILD)/unit-tests
-	./$(BUILD)/unit-tests
+	$(BUILD)/unit-tests
 
 unit-san: $(BUILD)/san/unit-tests
-	./$(BUILD)/san/unit-tests
+	$(BUILD)/san/unit-tests
 
 # --- benchmarks -------------------------------------------------------------
 BENCH_BINS = $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
@@ -142,7 +142,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJS) | $(DEPS_OK)
 
 bench: $(BUILD)/$(PROG) $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
-	@if [ -f tests/bench/http.sh ]; then IMAGED=./$(BUILD)/$(PROG) sh tests/bench/http.sh; fi
+	@if [ -f tests/bench/http.sh ]; then IMAGED=$(BUILD)/$(PROG) sh tests/bench/http.sh; fi
 
 # --- lint -------------------------------------------------------------------
 BANNED	 = sprintf|strcpy|strcat|strncpy|strtok|atoi|gets|vsprintf
