@@ -579,6 +579,18 @@ START_TEST(test_request_id_cors_health)
 	ck_assert_str_ne(reply_header(&r, "X-Request-Id"), "\x01oops");
 	reply_free(&r);
 
+	/* What a security review looks for, on answers and errors alike. */
+	http_get(&r, "/nowhere");
+	ck_assert_str_eq(reply_header(&r, "X-Content-Type-Options"), "nosniff");
+	ck_assert_str_eq(reply_header(&r, "Cache-Control"), "no-store");
+	ck_assert_ptr_null(reply_header(&r, "Server"));
+	reply_free(&r);
+	http_get(&r, "/images");
+	ck_assert_str_eq(reply_header(&r, "X-Content-Type-Options"), "nosniff");
+	ck_assert_str_eq(reply_header(&r, "Cache-Control"), "no-store");
+	ck_assert_ptr_null(reply_header(&r, "Server"));
+	reply_free(&r);
+
 	http_do(&r, "OPTIONS", "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479",
 	    pre, NULL, 0);
 	ck_assert_int_eq(r.status, 204);
