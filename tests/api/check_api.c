@@ -2,11 +2,16 @@
  * check_api.c: the routes of API.md over real HTTP, against a daemon
  * started in-process on port 0 with a fresh data dir for each test.
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -185,6 +190,36 @@ START_TEST(test_get_and_signed_download)
 	free(bytes);
 	reply_free(&d);
 	reply_free(&r);
+	json_decref(rec);
+}
+END_TEST
+
+/* HTTP/1.0 without Host: URLs are built on the address imaged listens on. */
+START_TEST(test_http10_without_host)
+{
+	struct sockaddr_in	 sin = { 0 };
+	json_t			*rec = store_sample(&samples[0], "old");
+	const char		*url = imaged_url(test_daemon);
+	char			 req[256], got[8192], want[160];
+	ssize_t			 n;
+	size_t			 total = 0;
+	int			 fd, len;
+
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)atoi(strrchr(url, ':') + 1));
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	len = snprintf(req, sizeof(req), "GET /images/%s HTTP/1.0\r\n\r\n",
+	    str(rec, "image_id"));
+	ck_assert_int_eq(write(fd, req, (size_t)len), len);
+	while ((n = read(fd, got + total, sizeof(got) - 1 - total)) > 0)
+		total += (size_t)n;
+	got[total] = '\0';
+	close(fd);
+	ck_assert_msg(strstr(got, " 200 ") != NULL, "%s", got);
+	snprintf(want, sizeof(want), "\"download_url\": \"%s/blobs/", url);
+	ck_assert_msg(strstr(got, want) != NULL, "%s", got);
 	json_decref(rec);
 }
 END_TEST
@@ -836,6 +871,7 @@ api_suite(void)
 	tcase_add_test(tc, test_extension_lowercased_in_key);
 	tcase_add_test(tc, test_get_and_signed_download);
 	tcase_add_test(tc, test_expires_in);
+	tcase_add_test(tc, test_http10_without_host);
 	tcase_add_test(tc, test_download_true_json_and_bytes);
 	tcase_add_test(tc, test_conditional_and_range);
 	tcase_add_test(tc, test_signed_url_checks);
