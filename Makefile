@@ -156,8 +156,10 @@ lint:
 clean:
 	rm -rf $(BUILD)
 
-# Fuzz targets and HTTP benchmarks keep their rules beside their sources.
+# Fuzz targets, benchmarks and the crash test keep their rules beside
+# their sources.
 -include tests/fuzz/fuzz.mk
 -include tests/bench/bench.mk
+-include tests/crash/crash.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -287,6 +287,7 @@ blob_open_read(struct blobstore *bs, const char *key, int *fdp,
 	}
 	info->size = (uint64_t)st.st_size;
 	info->mtime = st.st_mtime;
+	info->mtim = st.st_mtim;
 	*fdp = fd;
 	return IMG_OK;
 }
@@ -343,6 +344,7 @@ walk_dir(int dfd, char *key, size_t len, int depth, blob_walk_cb cb, void *arg)
 		if (S_ISREG(st.st_mode)) {
 			info.size = (uint64_t)st.st_size;
 			info.mtime = st.st_mtime;
+			info.mtim = st.st_mtim;
 			e = cb(arg, key, &info);
 		} else if (S_ISDIR(st.st_mode) && depth < WALK_DEPTH_MAX) {
 			int sub = subdir(dfd, de->d_name, false, NULL);

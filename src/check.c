@@ -32,7 +32,7 @@ struct checker {
 	struct blobstore	*blobs;
 	struct check_counts	*c;
 	bool			 repair;
-	time_t			 before;
+	struct timespec		 before;
 	FILE			*progress;
 	FILE			*report;	/* one line per problem, or NULL */
 	const _Atomic bool	*stop;		/* NULL: never */
@@ -125,7 +125,9 @@ check_file(void *arg, const char *key, const struct blob_info *info)
 	if (k->stop != NULL && *k->stop)
 		return IMG_EUNAVAIL;
 	k->c->files++;
-	if (info->mtime >= k->before)
+	if (info->mtim.tv_sec > k->before.tv_sec ||
+	    (info->mtim.tv_sec == k->before.tv_sec &&
+	    info->mtim.tv_nsec >= k->before.tv_nsec))
 		return IMG_OK;	/* maybe in flight: not ours to judge */
 	if (key_image_id(key, id))
 		e = catalog_key_known(k->cat, id, key);
@@ -142,7 +144,7 @@ check_file(void *arg, const char *key, const struct blob_info *info)
 
 enum img_err
 check_sweep_orphans(struct catalog *cat, struct blobstore *blobs,
-    time_t before, const _Atomic bool *stop, uint64_t *removed)
+    struct timespec before, const _Atomic bool *stop, uint64_t *removed)
 {
 	struct check_counts	 c = { 0 };
 	struct checker		 k = { cat, blobs, &c, true, before, NULL, NULL,
@@ -156,7 +158,8 @@ check_sweep_orphans(struct catalog *cat, struct blobstore *blobs,
 
 enum img_err
 check_store(struct catalog *cat, struct blobstore *blobs, bool repair,
-    time_t before, struct check_counts *c, FILE *report, FILE *progress)
+    struct timespec before, struct check_counts *c, FILE *report,
+    FILE *progress)
 {
 	struct checker	 k = { cat, blobs, c, repair, before, progress, report,
 			    NULL };
@@ -170,10 +173,10 @@ check_store(struct catalog *cat, struct blobstore *blobs, bool repair,
 		fprintf(progress, "\rchecked %" PRIu64 " rows\n", c->rows);
 	if ((e = blob_walk(blobs, check_file, &k)) != IMG_OK)
 		return e;
-	temp = blob_tmp_sweep(blobs, before, false);
+	temp = blob_tmp_sweep(blobs, before.tv_sec, false);
 	c->temp = temp;
 	if (repair && temp > 0)
-		c->repaired += blob_tmp_sweep(blobs, before, true);
+		c->repaired += blob_tmp_sweep(blobs, before.tv_sec, true);
 	return catalog_quarantined(cat, &c->quarantined);
 }
 
@@ -183,6 +186,7 @@ check_command(const struct config *cfg, int argc, char *argv[], FILE *out)
 	struct catalog		*cat = NULL;
 	struct blobstore	*blobs = NULL;
 	struct check_counts	 c;
+	struct timespec		 before;
 	char			 path[PATH_MAX + 16];
 	bool			 repair = false;
 	uint64_t		 problems;
@@ -207,7 +211,9 @@ check_command(const struct config *cfg, int argc, char *argv[], FILE *out)
 	 * A daemon may be running: what changed in the last minute may be an
 	 * upload or delete in flight, and is left alone.
 	 */
-	if (check_store(cat, blobs, repair, time(NULL) - REPAIR_GRACE_S, &c, out,
+	clock_gettime(CLOCK_REALTIME, &before);
+	before.tv_sec -= REPAIR_GRACE_S;
+	if (check_store(cat, blobs, repair, before, &c, out,
 	    isatty(STDERR_FILENO) ? stderr : NULL) != IMG_OK) {
 		log_warnx("check: cannot read the store");
 		goto done;

@@ -100,7 +100,15 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return IMG_ENOMEM;
 	d->cfg = *cfg;
-	d->started = time(NULL);
+	/*
+	 * File times come from the kernel's coarse clock: a file written
+	 * after this reading cannot carry an earlier time, and a crash's
+	 * leftover (written before this process existed) cannot carry a
+	 * later one.  The nanosecond past it takes in a leftover of the same
+	 * tick.
+	 */
+	clock_gettime(CLOCK_REALTIME_COARSE, &d->started);
+	d->started.tv_nsec++;
 	atomic_init(&d->sweep_done, false);
 	atomic_init(&d->stopping, false);
 	if ((e = make_data_dir(d)) != IMG_OK)

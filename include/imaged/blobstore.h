@@ -53,6 +53,7 @@ void		 blob_writer_free(struct blob_writer *);
 struct blob_info {
 	uint64_t	 size;
 	time_t		 mtime;
+	struct timespec	 mtim;		/* to the nanosecond, for sweeps */
 };
 
 /*

@@ -10,8 +10,9 @@
  * a crash left between a delete's row and its file, or an upload's file
  * and its row.
  *
- * Files modified after `before` are never touched: they may belong to an
- * upload or delete still in flight in a running daemon.
+ * Files modified at or after `before` (to the nanosecond) are never
+ * touched: they may belong to an upload or delete still in flight in a
+ * running daemon.
  */
 #ifndef IMAGED_CHECK_H
 #define IMAGED_CHECK_H
@@ -46,7 +47,8 @@ struct check_counts {
  * early (IMG_EUNAVAIL) once *stop becomes true.
  */
 enum img_err	 check_sweep_orphans(struct catalog *, struct blobstore *,
-		    time_t before, const _Atomic bool *stop, uint64_t *removed);
+		    struct timespec before, const _Atomic bool *stop,
+		    uint64_t *removed);
 
 /*
  * Check everything (and with repair, mend it); counts in *c, one line per
@@ -54,7 +56,7 @@ enum img_err	 check_sweep_orphans(struct catalog *, struct blobstore *,
  * place as rows go by (a terminal).
  */
 enum img_err	 check_store(struct catalog *, struct blobstore *, bool repair,
-		    time_t before, struct check_counts *c, FILE *report,
+		    struct timespec before, struct check_counts *c, FILE *report,
 		    FILE *progress);
 
 /* `imaged check [--repair]`: the exit status (0 only when clean). */

@@ -40,7 +40,7 @@ struct imaged {
 	/* The orphan sweep after start (the only fields that change). */
 	pthread_t		 sweeper;
 	bool			 sweeper_started;
-	time_t			 started;
+	struct timespec		 started;	/* the file system's clock */
 	_Atomic bool		 sweep_done;
 	_Atomic bool		 stopping;
 };
