@@ -116,13 +116,14 @@ run: $(BUILD)/$(PROG)
 # Each stage writes "N passed, M failed" to $(BUILD)/results/<stage>;
 # tests/summary.sh adds them up into the last line of `make check`.
 RESULTS	 = $(BUILD)/results
+SHELL_TESTS = $(filter-out tests/lib.sh tests/summary.sh,$(sort $(wildcard tests/*.sh)))
 
 check: $(BUILD)/$(PROG) $(BUILD)/unit-tests $(BUILD)/san/unit-tests
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	-@CK_DEFAULT_TIMEOUT=120 IMAGED_RESULT=$(RESULTS)/unit $(BUILD)/unit-tests
 	-@CK_DEFAULT_TIMEOUT=300 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		IMAGED_RESULT=$(RESULTS)/sanitizers $(BUILD)/san/unit-tests
-	-@for t in tests/*.sh; do \
+	-@for t in $(SHELL_TESTS); do \
 		IMAGED=$(BUILD)/$(PROG) IMAGED_RESULT=$(RESULTS)/$$(basename $$t .sh) \
 			sh $$t || true; \
 	done
