@@ -16,7 +16,8 @@ BUILD	?= build
 PKGS	 = libmicrohttpd sqlite3 jansson libsodium
 TPKGS	 = check libcurl
 DEBS	 = build-essential pkg-config libmicrohttpd-dev libsqlite3-dev \
-	   libjansson-dev libsodium-dev check libcurl4-openssl-dev curl
+	   libjansson-dev libsodium-dev check libcurl4-openssl-dev curl \
+	   clang libclang-rt-14-dev mandoc
 
 CC	?= cc
 WARN	 = -Wall -Wextra -Wpedantic -Werror -Wstrict-prototypes \
@@ -57,8 +58,12 @@ $(DEPS_OK):
 	for p in $(PKGS) $(TPKGS); do \
 		pkg-config --exists $$p 2>/dev/null || missing=1; \
 	done; \
-	command -v curl >/dev/null || missing=1; \
-	command -v $(CC) >/dev/null || missing=1; \
+	for c in curl clang mandoc $(CC); do \
+		command -v $$c >/dev/null || missing=1; \
+	done; \
+	[ -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ] || \
+	    ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a \
+	    >/dev/null 2>&1 || missing=1; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "installing build dependencies: $(DEBS)"; \
