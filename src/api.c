@@ -57,24 +57,37 @@ api_image_id(const struct request *req, struct response *resp, char id[37])
 	return IMG_OK;
 }
 
-static enum img_err
-put_key(struct buf *b, const char *key, const char *value)
-{
-	enum img_err	 e;
+/* A literal's bytes, without its NUL. */
+#define PUT_LIT(b, lit)	buf_add((b), (lit), sizeof(lit) - 1)
 
-	if ((e = buf_printf(b, "\"%s\": ", key)) != IMG_OK)
-		return e;
-	return json_put_str(b, value);
+/* Decimal digits of v, no printf: a page formats hundreds of numbers. */
+static enum img_err
+put_int(struct buf *b, int64_t v)
+{
+	char		 tmp[24];
+	size_t		 i = sizeof(tmp);
+	uint64_t	 u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		tmp[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		tmp[--i] = '-';
+	return buf_add(b, tmp + i, sizeof(tmp) - i);
 }
 
 static enum img_err
-put_dim(struct buf *b, const char *key, uint32_t v)
+put_dim(struct buf *b, uint32_t v)
 {
-	if (v == 0)
-		return buf_printf(b, ", \"%s\": null", key);
-	return buf_printf(b, ", \"%s\": %" PRIu32, key, v);
+	return v == 0 ? PUT_LIT(b, "null") : put_int(b, v);
 }
 
+/*
+ * The record, written field by field with no format strings; the order
+ * is the API's.  Every string that came from a client goes through
+ * json_put_str.
+ */
 enum img_err
 api_record_json(struct imaged *ctx, const struct request *req, struct buf *b,
     const struct image_record *r, unsigned lifetime)
@@ -91,33 +104,43 @@ api_record_json(struct imaged *ctx, const struct request *req, struct buf *b,
 	snprintf(url, sizeof(url), "%s%s?expires=%" PRId64 "&signature=%s",
 	    req->base_url, path, expires, sig);
 
-	if ((e = buf_addc(b, '{')) != IMG_OK ||
-	    (e = put_key(b, "image_id", r->image_id)) != IMG_OK ||
-	    (e = buf_adds(b, ", ")) != IMG_OK ||
-	    (e = put_key(b, "user_id", r->user_id)) != IMG_OK ||
-	    (e = buf_adds(b, ", ")) != IMG_OK ||
-	    (e = put_key(b, "filename", r->filename)) != IMG_OK ||
-	    (e = buf_adds(b, ", ")) != IMG_OK ||
-	    (e = put_key(b, "s3_key", r->s3_key)) != IMG_OK ||
-	    (e = buf_adds(b, ", ")) != IMG_OK ||
-	    (e = put_key(b, "content_type", r->content_type)) != IMG_OK ||
-	    (e = buf_printf(b, ", \"file_size\": %" PRId64 ", ",
-	    r->file_size)) != IMG_OK ||
-	    (e = put_key(b, "checksum_sha256", r->checksum_sha256)) != IMG_OK ||
-	    (e = put_dim(b, "width", r->width)) != IMG_OK ||
-	    (e = put_dim(b, "height", r->height)) != IMG_OK ||
-	    (e = buf_adds(b, ", ")) != IMG_OK ||
-	    (e = put_key(b, "title", r->title)) != IMG_OK ||
-	    (e = buf_adds(b, ", ")) != IMG_OK ||
-	    (e = put_key(b, "description", r->description)) != IMG_OK ||
-	    (e = buf_printf(b, ", \"tags\": %s, ", r->tags_json)) != IMG_OK ||
-	    (e = put_key(b, "location", r->location)) != IMG_OK ||
-	    (e = buf_printf(b, ", \"created_at\": \"%s\", \"updated_at\": \"%s\", ",
-	    created, updated)) != IMG_OK ||
-	    (e = put_key(b, "download_url", url)) != IMG_OK ||
-	    (e = buf_printf(b, ", \"url_expires_in\": %u}", lifetime)) != IMG_OK)
+	if ((e = buf_reserve(b, 1024)) != IMG_OK ||
+	    (e = PUT_LIT(b, "{\"image_id\": ")) != IMG_OK ||
+	    (e = json_put_str(b, r->image_id)) != IMG_OK ||
+	    (e = PUT_LIT(b, ", \"user_id\": ")) != IMG_OK ||
+	    (e = json_put_str(b, r->user_id)) != IMG_OK ||
+	    (e = PUT_LIT(b, ", \"filename\": ")) != IMG_OK ||
+	    (e = json_put_str(b, r->filename)) != IMG_OK ||
+	    (e = PUT_LIT(b, ", \"s3_key\": ")) != IMG_OK ||
+	    (e = json_put_str(b, r->s3_key)) != IMG_OK ||
+	    (e = PUT_LIT(b, ", \"content_type\": ")) != IMG_OK ||
+	    (e = json_put_str(b, r->content_type)) != IMG_OK ||
+	    (e = PUT_LIT(b, ", \"file_size\": ")) != IMG_OK ||
+	    (e = put_int(b, r->file_size)) != IMG_OK ||
+	    (e = PUT_LIT(b, ", \"checksum_sha256\": ")) != IMG_OK ||
+	    (e = json_put_str(b, r->checksum_sha256)) != IMG_OK ||
+	    (e = PUT_LIT(b, ", \"width\": ")) != IMG_OK ||
+	    (e = put_dim(b, r->width)) != IMG_OK ||
+	    (e = PUT_LIT(b, ", \"height\": ")) != IMG_OK ||
+	    (e = put_dim(b, r->height)) != IMG_OK ||
+	    (e = PUT_LIT(b, ", \"title\": ")) != IMG_OK ||
+	    (e = json_put_str(b, r->title)) != IMG_OK ||
+	    (e = PUT_LIT(b, ", \"description\": ")) != IMG_OK ||
+	    (e = json_put_str(b, r->description)) != IMG_OK ||
+	    (e = PUT_LIT(b, ", \"tags\": ")) != IMG_OK ||
+	    (e = buf_adds(b, r->tags_json)) != IMG_OK ||
+	    (e = PUT_LIT(b, ", \"location\": ")) != IMG_OK ||
+	    (e = json_put_str(b, r->location)) != IMG_OK ||
+	    (e = PUT_LIT(b, ", \"created_at\": \"")) != IMG_OK ||
+	    (e = buf_adds(b, created)) != IMG_OK ||
+	    (e = PUT_LIT(b, "\", \"updated_at\": \"")) != IMG_OK ||
+	    (e = buf_adds(b, updated)) != IMG_OK ||
+	    (e = PUT_LIT(b, "\", \"download_url\": ")) != IMG_OK ||
+	    (e = json_put_str(b, url)) != IMG_OK ||
+	    (e = PUT_LIT(b, ", \"url_expires_in\": ")) != IMG_OK ||
+	    (e = put_int(b, lifetime)) != IMG_OK)
 		return e;
-	return IMG_OK;
+	return buf_addc(b, '}');
 }
 
 enum img_err

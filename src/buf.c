@@ -86,17 +86,31 @@ enum img_err
 buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list		 aq;
+	size_t		 room;
 	int		 n;
 	enum img_err	 e;
 
-	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
-	va_end(aq);
-	if (n < 0)
-		return IMG_EINTERNAL;
-	if ((e = buf_reserve(b, (size_t)n)) != IMG_OK)
+	/* Format into the room there is: only a text that does not fit is
+	 * formatted twice. */
+	if ((e = buf_reserve(b, 64)) != IMG_OK && e != IMG_ETOOBIG)
 		return e;
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	room = b->size > b->len ? b->size - b->len : 0;
+	va_copy(aq, ap);
+	n = vsnprintf(room > 0 ? b->data + b->len : NULL, room, fmt, aq);
+	va_end(aq);
+	if (n < 0 || (size_t)n > b->cap || b->len > b->cap - (size_t)n) {
+		if (b->data != NULL)
+			b->data[b->len] = '\0';
+		return n < 0 ? IMG_EINTERNAL : IMG_ETOOBIG;
+	}
+	if ((size_t)n >= room) {
+		if ((e = buf_reserve(b, (size_t)n)) != IMG_OK) {
+			if (b->data != NULL)
+				b->data[b->len] = '\0';
+			return e;
+		}
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	}
 	b->len += (size_t)n;
 	return IMG_OK;
 }

@@ -654,6 +654,100 @@ START_TEST(test_concurrent_inserts)
 }
 END_TEST
 
+struct mixed_arg {
+	struct catalog	*cat;
+	struct mrec	*m;
+	unsigned	 t;
+	int		 bad;
+};
+
+/* Readers: get, list by user, by tag and by title, many times. */
+static void *
+mixed_reader(void *arg)
+{
+	static const char *const red[] = { "red" };
+	struct mixed_arg	*a = arg;
+	struct list_query	 q;
+	struct list_pos		 pos;
+	struct page		 pg;
+	bool			 more;
+	unsigned		 i;
+
+	for (i = 0; i < 100; i++) {
+		if (catalog_get(a->cat, a->m[(i * 7 + a->t) % 100].id, NULL,
+		    NULL) != IMG_OK)
+			a->bad++;
+		query_init(&q);
+		switch (i % 3) {
+		case 0:
+			q.user_id = a->m[i % 100].user;
+			break;
+		case 1:
+			q.tags = red;
+			q.ntags = 1;
+			break;
+		default:
+			q.title = "sun";
+			break;
+		}
+		pg.n = 0;
+		if (catalog_list(a->cat, &q, page_cb, &pg, &pos, &more) !=
+		    IMG_OK)
+			a->bad++;
+		if (i % 10 == 0 && catalog_ping(a->cat) != IMG_OK)
+			a->bad++;
+	}
+	return NULL;
+}
+
+/* Writers: inserts of new rows, updates of old ones. */
+static void *
+mixed_writer(void *arg)
+{
+	struct mixed_arg	*a = arg;
+	struct image_meta	 meta = { .title = "Sunny", .tags_json = "[]" };
+	unsigned		 i;
+
+	for (i = 0; i < 30; i++) {
+		if (model_insert(a->cat, &a->m[100 + a->t * 30 + i]) != IMG_OK)
+			a->bad++;
+		if (catalog_update(a->cat, a->m[(i + a->t) % 100].id, &meta,
+		    META_TITLE, NULL, NULL) != IMG_OK)
+			a->bad++;
+	}
+	return NULL;
+}
+
+/* More threads than reader connections, while rows are written. */
+START_TEST(test_concurrent_mixed)
+{
+	struct catalog		*cat = NULL;
+	struct mrec		*m;
+	struct mixed_arg	 a[8];
+	pthread_t		 t[8];
+	unsigned		 i;
+
+	ck_assert_int_eq(catalog_open(dbpath, 2, &cat), IMG_OK);
+	m = calloc(160, sizeof(*m));
+	ck_assert_ptr_nonnull(m);
+	model_fill(m, 160, 5, 11);
+	model_seed(cat, m, 100);
+	for (i = 0; i < 8; i++) {
+		a[i] = (struct mixed_arg){ cat, m, i < 6 ? i : i - 6, 0 };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, i < 6 ?
+		    mixed_reader : mixed_writer, &a[i]), 0);
+	}
+	for (i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(a[i].bad, 0);
+	}
+	for (i = 100; i < 160; i++)
+		ck_assert_int_eq(catalog_get(cat, m[i].id, NULL, NULL), IMG_OK);
+	free(m);
+	catalog_close(cat);
+}
+END_TEST
+
 START_TEST(test_get_unknown)
 {
 	struct catalog	*cat = open_cat();
@@ -1078,32 +1172,35 @@ START_TEST(test_list_literal_titles)
 		memset(&m[i], 0, sizeof(m[i]));
 		make_id((unsigned)i + 100, m[i].id);
 		snprintf(m[i].user, sizeof(m[i].user), "u");
-		m[i].has_title = recs[i].title != NULL;
-		if (recs[i].title != NULL)
+		/* The same text as title and as location. */
+		m[i].has_title = m[i].has_location = recs[i].title != NULL;
+		if (recs[i].title != NULL) {
 			snprintf(m[i].title, sizeof(m[i].title), "%s",
 			    recs[i].title);
+			snprintf(m[i].location, sizeof(m[i].location), "%s",
+			    recs[i].title);
+		}
 		ck_assert_int_eq(model_insert(cat, &m[i]), IMG_OK);
 	}
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		for (k = 0; k < 2; k++) {
+		for (k = 0; k < 4; k++) {
 			query_init(&q);
 			q.order = LIST_ASC;
-			q.title = cases[i].q;
-			q.user_id = k ? "u" : NULL;	/* both plans */
+			if (k & 1)
+				q.title = cases[i].q;
+			else
+				q.location = cases[i].q;
+			q.user_id = k & 2 ? "u" : NULL;	/* both plans */
 			pg.n = 0;
 			ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg,
 			    &pos, &more), IMG_OK);
 			ck_assert_msg(pg.n == strlen(cases[i].expect),
-			    "title %s: %zu records", cases[i].q, pg.n);
+			    "case %s (%zu): %zu records", cases[i].q, k, pg.n);
 			for (size_t j = 0; j < pg.n; j++)
 				ck_assert_str_eq(pg.ids[j],
 				    m[cases[i].expect[j] - '0'].id);
 		}
 	}
-	/* The same for location. */
-	query_init(&q);
-	q.location = "x";
-	ck_assert_uint_eq(count_list(cat, &q), 0);
 	catalog_close(cat);
 }
 END_TEST
@@ -1243,6 +1340,69 @@ START_TEST(test_quarantine)
 	q.tags = red;
 	q.ntags = 1;
 	ck_assert_uint_eq(count_list(cat, &q), 2);
+	catalog_close(cat);
+}
+END_TEST
+
+struct scan_seen {
+	char	 ids[8][IMAGE_ID_LEN + 1];
+	int64_t	 at[8];
+	size_t	 n;
+};
+
+static enum img_err
+scan_cb(void *arg, const struct image_record *r)
+{
+	struct scan_seen	*s = arg;
+
+	ck_assert_uint_lt(s->n, 8);
+	snprintf(s->ids[s->n], sizeof(s->ids[s->n]), "%s", r->image_id);
+	s->at[s->n++] = r->created_at;
+	return IMG_OK;
+}
+
+/* What `imaged check` uses: scan, quarantine, key_known, quarantined. */
+START_TEST(test_maintenance)
+{
+	struct catalog		*cat = open_cat();
+	struct mrec		 m[3];
+	struct scan_seen	 seen;
+	char			 key[128];
+	int64_t			 n = -1;
+	size_t			 i;
+
+	for (i = 0; i < 3; i++) {
+		memset(&m[i], 0, sizeof(m[i]));
+		make_id((unsigned)i + 1, m[i].id);
+		snprintf(m[i].user, sizeof(m[i].user), "u");
+		ck_assert_int_eq(model_insert(cat, &m[i]), IMG_OK);
+	}
+	memset(&seen, 0, sizeof(seen));
+	ck_assert_int_eq(catalog_scan(cat, scan_cb, &seen), IMG_OK);
+	ck_assert_uint_eq(seen.n, 3);
+	for (i = 0; i < 3; i++)
+		ck_assert_str_eq(seen.ids[i], m[i].id);	/* oldest first */
+
+	ck_assert_int_eq(catalog_quarantined(cat, &n), IMG_OK);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(catalog_quarantine(cat, m[1].id), IMG_OK);
+	ck_assert_int_eq(catalog_quarantine(cat, m[1].id), IMG_ENOTFOUND);
+	ck_assert_int_eq(catalog_quarantined(cat, &n), IMG_OK);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(catalog_get(cat, m[1].id, NULL, NULL), IMG_ENOTFOUND);
+
+	/* A quarantined row still owns its key. */
+	snprintf(key, sizeof(key), "images/u/%s.jpg", m[1].id);
+	ck_assert_int_eq(catalog_key_known(cat, m[1].id, key), IMG_OK);
+	ck_assert_int_eq(catalog_key_known(cat, m[1].id, "images/u/x.jpg"),
+	    IMG_ENOTFOUND);
+	ck_assert_int_eq(catalog_key_known(cat, "nope", key), IMG_ENOTFOUND);
+
+	memset(&seen, 0, sizeof(seen));
+	ck_assert_int_eq(catalog_scan(cat, scan_cb, &seen), IMG_OK);
+	ck_assert_uint_eq(seen.n, 2);
+	ck_assert_str_eq(seen.ids[0], m[0].id);
+	ck_assert_str_eq(seen.ids[1], m[2].id);
 	catalog_close(cat);
 }
 END_TEST
@@ -1425,6 +1585,7 @@ catalog_suite(void)
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_created_at_increasing);
 	tcase_add_test(tc, test_concurrent_inserts);
+	tcase_add_test(tc, test_concurrent_mixed);
 	tcase_add_test(tc, test_get_unknown);
 	tcase_add_test(tc, test_delete);
 	tcase_add_test(tc, test_update);
@@ -1434,6 +1595,7 @@ catalog_suite(void)
 	tcase_add_test(tc, test_list_bounds);
 	tcase_add_test(tc, test_list_cb_error);
 	tcase_add_test(tc, test_quarantine);
+	tcase_add_test(tc, test_maintenance);
 	tcase_add_test(tc, test_schema_version);
 	tcase_add_test(tc, test_migrate_empty);
 	tcase_add_test(tc, test_open_refused);
