@@ -54,10 +54,10 @@
  */
 struct conn_clock {
 	int			 fd;
-	struct timespec		 since;
-	bool			 waiting;	/* for a request's headers */
-	bool			 cut;
-	struct conn_clock	*prev, *next;
+	_Atomic int64_t		 since;		/* monotonic seconds */
+	_Atomic bool		 waiting;	/* for a request's headers */
+	bool			 cut;		/* under clock_lock */
+	struct conn_clock	*prev, *next;	/* under clock_lock */
 };
 
 struct httpd {
@@ -428,18 +428,28 @@ conn_clock_of(struct MHD_Connection *conn)
 	return info != NULL ? info->socket_context : NULL;
 }
 
-/* Headers are in (waiting false), or an answer went out (true: the next). */
+static int64_t
+coarse_seconds(void)
+{
+	struct timespec	 now;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	return (int64_t)now.tv_sec;
+}
+
+/*
+ * Headers are in (waiting false), or an answer went out (true: the next
+ * request's).  Atomics, not the list lock: this runs twice per request.
+ */
 static void
-conn_clock_set(struct httpd *h, struct MHD_Connection *conn, bool waiting)
+conn_clock_set(struct MHD_Connection *conn, bool waiting)
 {
 	struct conn_clock	*c = conn_clock_of(conn);
 
 	if (c == NULL)
 		return;
-	pthread_mutex_lock(&h->clock_lock);
-	c->waiting = waiting;
-	clock_gettime(CLOCK_MONOTONIC, &c->since);
-	pthread_mutex_unlock(&h->clock_lock);
+	atomic_store(&c->since, coarse_seconds());
+	atomic_store(&c->waiting, waiting);
 }
 
 static void
@@ -456,8 +466,8 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 		if (info == NULL || (c = calloc(1, sizeof(*c))) == NULL)
 			return;
 		c->fd = info->connect_fd;
-		c->waiting = true;
-		clock_gettime(CLOCK_MONOTONIC, &c->since);
+		atomic_init(&c->since, coarse_seconds());
+		atomic_init(&c->waiting, true);
 		pthread_mutex_lock(&h->clock_lock);
 		c->next = h->clocks;
 		if (h->clocks != NULL)
@@ -491,14 +501,16 @@ watchdog(void *arg)
 {
 	struct httpd		*h = arg;
 	struct conn_clock	*c;
-	struct timespec		 now, wake;
+	struct timespec		 wake;
+	int64_t			 now;
 
 	pthread_mutex_lock(&h->clock_lock);
 	while (!h->stopping) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
+		now = coarse_seconds();
 		for (c = h->clocks; c != NULL; c = c->next) {
-			if (!c->waiting || c->cut ||
-			    now.tv_sec - c->since.tv_sec < (time_t)h->cfg->header_timeout)
+			if (!atomic_load(&c->waiting) || c->cut ||
+			    now - atomic_load(&c->since) <
+			    (int64_t)h->cfg->header_timeout)
 				continue;
 			shutdown(c->fd, SHUT_RDWR);
 			c->cut = true;
@@ -533,7 +545,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		buf_init(&ex->body, 0);
 		*con_cls = ex;
 		atomic_fetch_add(&h->in_flight, 1);
-		conn_clock_set(h, conn, false);
+		conn_clock_set(conn, false);
 		if (begin(ex, url, method) == MHD_NO)
 			return MHD_NO;
 		/*
@@ -589,7 +601,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct httpd	*h = cls;
 	struct exchange	*ex = *con_cls;
 
-	conn_clock_set(h, conn, true);
+	conn_clock_set(conn, true);
 	if (ex == NULL)
 		return;
 	if (!ex->answered)
