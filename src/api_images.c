@@ -411,8 +411,8 @@ api_delete(struct imaged *ctx, const struct request *req, struct response *resp)
 		return api_fail(resp, e, NULL, "no image %s", id);
 	if (e != IMG_OK)
 		return e;
-	/* The image is gone once its row is; a file left here is an orphan. */
-	(void)blob_remove(ctx->blobs, key);
+	/* The image is gone once its row is; its file follows, off this path. */
+	(void)blob_remove_later(ctx->blobs, key);
 	api_json(resp, 200);
 	return buf_printf(&resp->body, "{\"message\": \"Image deleted "
 	    "successfully\", \"image_id\": \"%s\"}\n", id);

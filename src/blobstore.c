@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -24,9 +25,24 @@
 #define TMP_DIR		"tmp"
 #define TMP_NAME_LEN	40	/* "up-" + 32 hex + ".part" */
 
+/* A file waiting to be removed by the remover thread. */
+struct removal {
+	struct removal	*next;
+	char		 key[];
+};
+
 struct blobstore {
-	int	 bucket_fd;
-	int	 tmp_fd;
+	int		 bucket_fd;
+	int		 tmp_fd;
+
+	/* the remover: a queue of keys and the thread that unlinks them */
+	pthread_mutex_t	 rm_lock;
+	pthread_cond_t	 rm_cond;
+	struct removal	*rm_head;
+	struct removal	**rm_tail;
+	bool		 rm_stop;
+	bool		 rm_started;
+	pthread_t	 rm_thread;
 };
 
 struct blob_writer {
@@ -78,6 +94,9 @@ blobstore_open(const char *data_dir, const char *bucket, struct blobstore **bsp)
 	if ((bs = calloc(1, sizeof(*bs))) == NULL)
 		return IMG_ENOMEM;
 	bs->bucket_fd = bs->tmp_fd = -1;
+	pthread_mutex_init(&bs->rm_lock, NULL);
+	pthread_cond_init(&bs->rm_cond, NULL);
+	bs->rm_tail = &bs->rm_head;
 	if ((dfd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		log_warn("%s", data_dir);
 		goto fail;
@@ -105,6 +124,16 @@ blobstore_close(struct blobstore *bs)
 {
 	if (bs == NULL)
 		return;
+	if (bs->rm_started) {
+		/* The remover drains its queue before it stops. */
+		pthread_mutex_lock(&bs->rm_lock);
+		bs->rm_stop = true;
+		pthread_cond_signal(&bs->rm_cond);
+		pthread_mutex_unlock(&bs->rm_lock);
+		pthread_join(bs->rm_thread, NULL);
+	}
+	pthread_cond_destroy(&bs->rm_cond);
+	pthread_mutex_destroy(&bs->rm_lock);
 	if (bs->bucket_fd != -1)
 		close(bs->bucket_fd);
 	if (bs->tmp_fd != -1)
@@ -397,4 +426,58 @@ blob_tmp_sweep(struct blobstore *bs, time_t before, bool remove)
 	}
 	closedir(d);
 	return n;
+}
+
+/* --- removal off the request path ------------------------------------------------ */
+
+static void *
+remover(void *arg)
+{
+	struct blobstore	*bs = arg;
+	struct removal		*r;
+
+	pthread_mutex_lock(&bs->rm_lock);
+	for (;;) {
+		while (bs->rm_head == NULL && !bs->rm_stop)
+			pthread_cond_wait(&bs->rm_cond, &bs->rm_lock);
+		if ((r = bs->rm_head) == NULL)
+			break;		/* stopping, and nothing left */
+		if ((bs->rm_head = r->next) == NULL)
+			bs->rm_tail = &bs->rm_head;
+		pthread_mutex_unlock(&bs->rm_lock);
+		(void)blob_remove(bs, r->key);
+		free(r);
+		pthread_mutex_lock(&bs->rm_lock);
+	}
+	pthread_mutex_unlock(&bs->rm_lock);
+	return NULL;
+}
+
+enum img_err
+blob_remove_later(struct blobstore *bs, const char *key)
+{
+	struct removal	*r;
+	size_t		 len = strlen(key);
+
+	if (!key_ok(key))
+		return IMG_EINVAL;
+	if ((r = malloc(sizeof(*r) + len + 1)) == NULL)
+		return blob_remove(bs, key);
+	memcpy(r->key, key, len + 1);
+	r->next = NULL;
+	pthread_mutex_lock(&bs->rm_lock);
+	if (!bs->rm_started && !bs->rm_stop) {
+		if (pthread_create(&bs->rm_thread, NULL, remover, bs) == 0)
+			bs->rm_started = true;
+	}
+	if (!bs->rm_started) {
+		pthread_mutex_unlock(&bs->rm_lock);
+		free(r);
+		return blob_remove(bs, key);
+	}
+	*bs->rm_tail = r;
+	bs->rm_tail = &r->next;
+	pthread_cond_signal(&bs->rm_cond);
+	pthread_mutex_unlock(&bs->rm_lock);
+	return IMG_OK;
 }

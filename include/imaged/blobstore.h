@@ -65,6 +65,14 @@ enum img_err	 blob_open_read(struct blobstore *, const char *key, int *fd,
 		    struct blob_info *);
 /* Remove the blob at key; a missing file is success.  Errors: IMG_EINVAL, IMG_EUNAVAIL. */
 enum img_err	 blob_remove(struct blobstore *, const char *key);
+/*
+ * Remove the blob at key soon, on the store's remover thread, off the
+ * request's path (an unlink can cost more than the commit before it).
+ * blobstore_close() finishes the queue.  A crash before then leaves an
+ * orphan, which the sweep after the next start removes.  IMG_EINVAL for a
+ * malformed key.
+ */
+enum img_err	 blob_remove_later(struct blobstore *, const char *key);
 
 /* --- maintenance ------------------------------------------------------------- */
 

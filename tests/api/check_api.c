@@ -414,6 +414,7 @@ START_TEST(test_delete)
 	struct reply	 r;
 	json_t		*rec = store_sample(&samples[3], "frank");
 	char		 path[256];
+	int		 i;
 
 	ck_assert_int_eq(images_on_disk(), 1);
 	snprintf(path, sizeof(path), "/images/%s", str(rec, "image_id"));
@@ -422,6 +423,9 @@ START_TEST(test_delete)
 	ck_assert_str_eq(str(r.json, "message"), "Image deleted successfully");
 	ck_assert_str_eq(str(r.json, "image_id"), str(rec, "image_id"));
 	reply_free(&r);
+	/* The file follows the row on the remover thread. */
+	for (i = 0; i < 200 && images_on_disk() != 0; i++)
+		usleep(10000);
 	ck_assert_int_eq(images_on_disk(), 0);
 
 	http_get(&r, path);

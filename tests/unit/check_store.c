@@ -240,6 +240,32 @@ START_TEST(test_walk_repeats)
 }
 END_TEST
 
+/* Removals queued for later are all done once the store closes. */
+START_TEST(test_remove_later)
+{
+	struct blob_writer	*w;
+	char			 key[64];
+	int			 i, n;
+
+	for (i = 0; i < 20; i++) {
+		snprintf(key, sizeof(key), "images/u/%d.png", i);
+		ck_assert_int_eq(blob_writer_new(bs, &w), IMG_OK);
+		ck_assert_int_eq(blob_writer_commit(w, key), IMG_OK);
+		blob_writer_free(w);
+	}
+	for (i = 0; i < 20; i++) {
+		snprintf(key, sizeof(key), "images/u/%d.png", i);
+		ck_assert_int_eq(blob_remove_later(bs, key), IMG_OK);
+	}
+	ck_assert_int_eq(blob_remove_later(bs, "../x"), IMG_EINVAL);
+	blobstore_close(bs);
+	ck_assert_int_eq(blobstore_open(dir, "bucket", &bs), IMG_OK);
+	n = 0;
+	ck_assert_int_eq(blob_walk(bs, count_key, &n), IMG_OK);
+	ck_assert_int_eq(n, 0);
+}
+END_TEST
+
 Suite *
 store_suite(void)
 {
@@ -254,6 +280,7 @@ store_suite(void)
 	tcase_add_test(tc, test_start_sweeps_temp_files);
 	tcase_add_test(tc, test_upload_hash_sniff_limit);
 	tcase_add_test(tc, test_walk_repeats);
+	tcase_add_test(tc, test_remove_later);
 	suite_add_tcase(s, tc);
 	return s;
 }
