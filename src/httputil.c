@@ -41,7 +41,7 @@ lower(int c)
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
-static int
+int
 hex_value(int c)
 {
 	if (is_digit(c))
@@ -1020,3 +1020,4 @@ done:
 	}
 	return e;
 }
+

@@ -26,6 +26,7 @@
 #include "imaged/b64.h"
 #include "imaged/buf.h"
 #include "imaged/err.h"
+#include "imaged/httputil.h"
 #include "imaged/jsonupload.h"
 
 #define JU_MAXDEPTH	32		/* deepest nesting accepted */
@@ -131,18 +132,6 @@ static bool
 ju_isws(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-static int
-ju_hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static unsigned char
@@ -501,7 +490,7 @@ ju_string_byte(struct jsonupload *ju, unsigned char c, size_t i)
 		}
 		return;
 	}
-	if ((h = ju_hexval(c)) < 0) {
+	if ((h = hex_value(c)) < 0) {
 		ju_fail(ju, IMG_EJSON, NULL);
 		return;
 	}

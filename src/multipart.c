@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imaged/httputil.h"
 #include "imaged/multipart.h"
 
 #define MP_NONE		SIZE_MAX	/* no such value in hb */
@@ -103,18 +104,6 @@ static int
 is_ows(char c)
 {
 	return c == ' ' || c == '\t';
-}
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Whether s[0..n) is lit (lower case), ignoring ASCII case. */
@@ -262,8 +251,8 @@ decode_ext(char *s, size_t len, size_t *outlen, int *known)
 		b = (unsigned char)s[i];
 		if (b == '%') {
 			if (i + 2 >= len ||
-			    (hi = hexval((unsigned char)s[i + 1])) < 0 ||
-			    (lo = hexval((unsigned char)s[i + 2])) < 0)
+			    (hi = hex_value((unsigned char)s[i + 1])) < 0 ||
+			    (lo = hex_value((unsigned char)s[i + 2])) < 0)
 				return IMG_EINVAL;
 			b = (unsigned char)(hi << 4 | lo);
 			if (b == 0)

@@ -89,6 +89,10 @@ void		 time_format_http(time_t, char out[32]);
  */
 bool		 time_parse_bound(const char *, bool upper, int64_t *usec);
 
+/* --- Small pieces ---------------------------------------------------------- */
+/* The value of a hex digit of either case, or -1. */
+int		 hex_value(int c);
+
 /* --- JSON output ------------------------------------------------------------ */
 /*
  * Append s as a quoted JSON string, escaping '"', '\\' and control

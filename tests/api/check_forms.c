@@ -155,61 +155,56 @@ START_TEST(test_bad_multipart)
 	struct part	 nofile[] = { user };
 	struct part	 nouser[] = { file };
 	struct part	 ok[] = { user, file };
+	const struct {
+		const char		*name;
+		const struct part	*parts;
+		size_t			 nparts;
+		bool			 closed;
+		const char		*content_type;
+		long			 status;
+		const char		*field;
+	} cases[] = {
+		{ "two files", two, 3, true, "multipart/form-data; boundary=b1",
+		  400, "file" },
+		{ "no file", nofile, 1, true, "multipart/form-data; boundary=b1",
+		  400, "file" },
+		{ "no user", nouser, 1, true, "multipart/form-data; boundary=b1",
+		  400, "user_id" },
+		{ "truncated", ok, 2, false, "multipart/form-data; boundary=b1",
+		  400, "" },
+		{ "no boundary", ok, 2, true, "multipart/form-data", 400, "" },
+		{ "other boundary", ok, 2, true,
+		  "multipart/form-data; boundary=other", 400, "" },
+		{ "not a form", ok, 2, true, "application/xml", 415, "" },
+	};
 	struct reply	 r;
 	struct buf	 body;
+	size_t		 i;
 
 	two[1].data = two[2].data = ok[1].data = nouser[0].data = png;
 	two[1].len = two[2].len = ok[1].len = nouser[0].len = png_len;
-
-	multipart_body(&body, "b1", two, 3, true);
-	post_form(&r, "multipart/form-data; boundary=b1", &body);
-	ck_assert_int_eq(r.status, 400);
-	ck_assert_str_eq(reply_field(&r), "file");
-	reply_free(&r);
-	buf_free(&body);
-
-	multipart_body(&body, "b1", nofile, 1, true);
-	post_form(&r, "multipart/form-data; boundary=b1", &body);
-	ck_assert_int_eq(r.status, 400);
-	ck_assert_str_eq(reply_field(&r), "file");
-	reply_free(&r);
-	buf_free(&body);
-
-	multipart_body(&body, "b1", nouser, 1, true);
-	post_form(&r, "multipart/form-data; boundary=b1", &body);
-	ck_assert_int_eq(r.status, 400);
-	ck_assert_str_eq(reply_field(&r), "user_id");
-	reply_free(&r);
-	buf_free(&body);
-
-	/* Truncated: no closing delimiter. */
-	multipart_body(&body, "b1", ok, 2, false);
-	post_form(&r, "multipart/form-data; boundary=b1", &body);
-	ck_assert_int_eq(r.status, 400);
-	ck_assert_str_eq(reply_code(&r), "VALIDATION_ERROR");
-	reply_free(&r);
-	buf_free(&body);
-
-	/* Boundary missing, or not the body's. */
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		multipart_body(&body, "b1", cases[i].parts, cases[i].nparts,
+		    cases[i].closed);
+		post_form(&r, cases[i].content_type, &body);
+		ck_assert_msg(r.status == cases[i].status, "%s: %ld",
+		    cases[i].name, r.status);
+		ck_assert_msg(strcmp(reply_field(&r), cases[i].field) == 0,
+		    "%s: field %s", cases[i].name, reply_field(&r));
+		ck_assert_str_eq(reply_code(&r), cases[i].status == 415 ?
+		    "UNSUPPORTED_MEDIA_TYPE" : "VALIDATION_ERROR");
+		reply_free(&r);
+		buf_free(&body);
+		ck_assert_int_eq(images_stored(), 0);
+		ck_assert_int_eq(temp_files(), 0);
+	}
+	/* The same body, well formed, passes: the failures were the bodies'. */
 	multipart_body(&body, "b1", ok, 2, true);
-	post_form(&r, "multipart/form-data", &body);
-	ck_assert_int_eq(r.status, 400);
-	reply_free(&r);
-	post_form(&r, "multipart/form-data; boundary=other", &body);
-	ck_assert_int_eq(r.status, 400);
-	reply_free(&r);
-	/* An unsupported type. */
-	post_form(&r, "application/xml", &body);
-	ck_assert_int_eq(r.status, 415);
-	ck_assert_str_eq(reply_code(&r), "UNSUPPORTED_MEDIA_TYPE");
-	reply_free(&r);
-	/* The same body, well formed, passes: the failures were the body's. */
 	post_form(&r, "multipart/form-data; boundary=b1", &body);
 	ck_assert_int_eq(r.status, 201);
 	reply_free(&r);
 	buf_free(&body);
 	ck_assert_int_eq(images_stored(), 1);
-	ck_assert_int_eq(temp_files(), 0);
 }
 END_TEST
 
