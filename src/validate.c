@@ -66,8 +66,9 @@ valid_user_id(const char *s, size_t len, char *msg, size_t msglen)
 	}
 	return true;
 bad:
-	snprintf(msg, msglen, "user_id must be 1-64 characters of "
-	    "A-Z a-z 0-9 . _ - (and not . or ..)");
+	if (msg != NULL)
+		snprintf(msg, msglen, "user_id must be 1-64 characters of "
+		    "A-Z a-z 0-9 . _ - (and not . or ..)");
 	return false;
 }
 

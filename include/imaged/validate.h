@@ -28,7 +28,7 @@
 #define TAG_MAX			64
 #define EXT_MAX			15
 
-/* user_id: 1-64 of A-Z a-z 0-9 . _ -, not "." or "..". */
+/* user_id: 1-64 of A-Z a-z 0-9 . _ -, not "." or "..".  msg may be NULL. */
 bool	 valid_user_id(const char *s, size_t len, char *msg, size_t msglen);
 /*
  * filename: 1-255 bytes of UTF-8 without / \ or controls (C0, DEL, C1),
