@@ -619,6 +619,10 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&h->in_flight, 1);
 }
 
+/*
+ * libmicrohttpd's own refusals (connection limits, 414, 431, protocol
+ * errors) are one line each in the log.
+ */
 static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -630,7 +634,7 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(line);
 	while (n > 0 && line[n - 1] == '\n')
 		line[--n] = '\0';
-	log_debug("http: %s", line);
+	log_info("http: %s", line);
 }
 
 static int
@@ -709,6 +713,7 @@ httpd_start(const struct config *cfg, const struct route *routes,
 		flags |= MHD_USE_IPv6;
 	h->mhd = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL,
 	    on_request, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,	/* first: see its doc */
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, cfg->workers,
 	    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
@@ -717,7 +722,6 @@ httpd_start(const struct config *cfg, const struct route *routes,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->max_header_bytes,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
-	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
 	    MHD_OPTION_END);
 	if (h->mhd == NULL) {
 		log_warnx("cannot listen on %s port %u (in use, or not an "

@@ -43,6 +43,27 @@ else
 	not_ok "bash is needed for the slow-client tests"
 fi
 
+# Connections from one address past max_connections_per_client (3 here)
+# are closed at once; the others are served, and so is the next one once
+# a place frees up.
+stop_daemon
+start_daemon --ephemeral --max-connections-per-client 3
+port=${BASE##*:}
+cat > "$work/hold.sh" <<EOS
+for i in 1 2 3; do exec {fd}<>/dev/tcp/127.0.0.1/$port; done
+sleep 2
+EOS
+if command -v bash >/dev/null; then
+	bash "$work/hold.sh" &
+	hpid=$!
+	sleep 0.5
+	check "past the per-client limit: refused" [ "$(curl -s -o /dev/null \
+	    -w '%{http_code}' "$BASE/healthz")" = 000 ]
+	wait $hpid
+	check "a place freed: served" [ "$(curl -s -o /dev/null -w '%{http_code}' \
+	    "$BASE/healthz")" = 200 ]
+fi
+
 long=$(head -c 40000 /dev/zero | tr '\0' a)
 check "long URL: 414" [ "$(curl -s -o /dev/null -w '%{http_code}' \
     "$BASE/images?x=$long")" = 414 ]
@@ -57,8 +78,22 @@ deep=$(head -c 40 /dev/zero | tr '\0' '[')
 check "JSON nested too deep: 400" [ "$(curl -s -o /dev/null -w '%{http_code}' \
     -H 'Content-Type: application/json' -d "{\"metadata\": $deep" \
     "$BASE/images")" = 400 ]
+big=$(head -c 70000 /dev/zero | tr '\0' a)
+check "PATCH body over 64 KiB: 413" [ "$(curl -s -o /dev/null -w '%{http_code}' \
+    -X PATCH -H 'Content-Type: application/json' \
+    -d "{\"metadata\": {\"title\": \"$big\"}}" \
+    "$BASE/images/f47ac10b-58cc-4372-a567-0e02b2c3d479")" = 413 ]
+head -c 1100000 /dev/zero | tr '\0' a > "$work/rest"
+printf '{"user_id": "u", "filename": "a.png", "x": "' > "$work/big.json"
+cat "$work/rest" >> "$work/big.json"
+printf '"}' >> "$work/big.json"
+check "JSON fields over 1 MiB: 413" [ "$(curl -s -o /dev/null -w '%{http_code}' \
+    -H 'Content-Type: application/json' --data-binary @"$work/big.json" \
+    "$BASE/images")" = 413 ]
 check "still serving" [ "$(curl -s -o /dev/null -w '%{http_code}' \
     "$BASE/healthz")" = 200 ]
 stop_daemon
 check "the cut was logged" grep -q 'connection cut' "$work/log"
+check "the refused connection was logged" grep -q 'connection limit' "$work/log"
+check "the 431 was logged" grep -q '431' "$work/log"
 finish
