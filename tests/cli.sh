@@ -55,6 +55,13 @@ check "uploaded" [ -n "$id" ]
 check "file under its S3 key" [ -f "$data/image-storage-bucket/images/u1/$id.gif" ]
 check "stops with 0" stop_daemon
 
+# A key file others can read is used, with a warning.
+chmod 644 "$data/signing.key"
+start_daemon --data-dir "$data"
+stop_daemon
+check "loose key file warned about" grep -q 'signing key.*accessible to others' "$work/log"
+chmod 600 "$data/signing.key"
+
 # Everything survives a restart, signed URLs included.
 start_daemon --data-dir "$data"
 check "listed after restart" sh -c "curl -s '$BASE/images?user_id=u1' | grep -q '$id'"

@@ -64,6 +64,21 @@ if command -v bash >/dev/null; then
 	    "$BASE/healthz")" = 200 ]
 fi
 
+# Past max_connections (all clients together), a new connection is not
+# taken up: it waits in the listen backlog until a place frees.
+stop_daemon
+start_daemon --ephemeral --max-connections 3 --workers 1
+port=${BASE##*:}
+sed "s|/[0-9]*; done|/$port; done|" "$work/hold.sh" > "$work/hold2.sh"
+if command -v bash >/dev/null; then
+	bash "$work/hold2.sh" &
+	hpid=$!
+	sleep 0.5
+	t=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/healthz")
+	check "past max_connections: waits for a place" [ "${t%%.*}" -ge 1 ]
+	wait $hpid
+fi
+
 long=$(head -c 40000 /dev/zero | tr '\0' a)
 check "long URL: 414" [ "$(curl -s -o /dev/null -w '%{http_code}' \
     "$BASE/images?x=$long")" = 414 ]
