@@ -70,16 +70,6 @@ store_sample(const struct sample *s, const char *user)
 }
 
 static int
-images_on_disk(void)
-{
-	char	 dir[PATH_MAX + 64];
-
-	snprintf(dir, sizeof(dir), "%s/%s", test_daemon->data_dir,
-	    test_daemon->cfg.bucket);
-	return count_files(dir);
-}
-
-static int
 listed(const char *query)
 {
 	struct reply	 r;
@@ -197,7 +187,6 @@ END_TEST
 /* HTTP/1.0 without Host: URLs are built on the address imaged listens on. */
 START_TEST(test_http10_without_host)
 {
-	struct sockaddr_in	 sin = { 0 };
 	json_t			*rec = store_sample(&samples[0], "old");
 	const char		*url = imaged_url(test_daemon);
 	char			 req[256], got[8192], want[160];
@@ -205,11 +194,7 @@ START_TEST(test_http10_without_host)
 	size_t			 total = 0;
 	int			 fd, len;
 
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)atoi(strrchr(url, ':') + 1));
-	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	fd = connect_daemon();
 	len = snprintf(req, sizeof(req), "GET /images/%s HTTP/1.0\r\n\r\n",
 	    str(rec, "image_id"));
 	ck_assert_int_eq(write(fd, req, (size_t)len), len);
@@ -416,7 +401,7 @@ START_TEST(test_delete)
 	char		 path[256];
 	int		 i;
 
-	ck_assert_int_eq(images_on_disk(), 1);
+	ck_assert_int_eq(bucket_files(), 1);
 	snprintf(path, sizeof(path), "/images/%s", str(rec, "image_id"));
 	http_do(&r, "DELETE", path, NULL, NULL, 0);
 	ck_assert_int_eq(r.status, 200);
@@ -424,9 +409,9 @@ START_TEST(test_delete)
 	ck_assert_str_eq(str(r.json, "image_id"), str(rec, "image_id"));
 	reply_free(&r);
 	/* The file follows the row on the remover thread. */
-	for (i = 0; i < 200 && images_on_disk() != 0; i++)
+	for (i = 0; i < 200 && bucket_files() != 0; i++)
 		usleep(10000);
-	ck_assert_int_eq(images_on_disk(), 0);
+	ck_assert_int_eq(bucket_files(), 0);
 
 	http_get(&r, path);
 	ck_assert_int_eq(r.status, 404);
@@ -814,7 +799,7 @@ START_TEST(test_bad_input)
 	reply_free(&r);
 	free(body);
 	/* Nothing stored, nothing left behind. */
-	ck_assert_int_eq(images_on_disk(), 0);
+	ck_assert_int_eq(bucket_files(), 0);
 	ck_assert_int_eq(listed(""), 0);
 }
 END_TEST
@@ -846,7 +831,7 @@ START_TEST(test_too_large)
 	ck_assert_str_eq(reply_code(&r), "PAYLOAD_TOO_LARGE");
 	ck_assert_str_eq(reply_field(&r), "image_data");
 	reply_free(&r);
-	ck_assert_int_eq(images_on_disk(), 0);
+	ck_assert_int_eq(bucket_files(), 0);
 	ck_assert_int_eq(listed(""), 0);
 	free(body);
 	free(b64);

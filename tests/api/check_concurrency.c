@@ -229,7 +229,7 @@ START_TEST(test_database_busy)
 {
 	struct reply	 r;
 	sqlite3		*db;
-	char		 path[PATH_MAX + 16], dir[PATH_MAX + 64];
+	char		 path[PATH_MAX + 16];
 
 	snprintf(path, sizeof(path), "%s/imaged.db", test_daemon->data_dir);
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
@@ -242,9 +242,7 @@ START_TEST(test_database_busy)
 	http_get(&r, "/images");
 	ck_assert_int_eq(r.status, 200);
 	reply_free(&r);
-	snprintf(dir, sizeof(dir), "%s/%s", test_daemon->data_dir,
-	    test_daemon->cfg.bucket);
-	ck_assert_int_eq(count_files(dir), 0);
+	ck_assert_int_eq(bucket_files(), 0);
 	ck_assert_int_eq(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	upload_json(&r, "data/sample.png", "busy", "a.png", NULL);

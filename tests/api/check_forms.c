@@ -20,25 +20,6 @@
 
 Suite	*forms_suite(void);
 
-static int
-images_stored(void)
-{
-	char	 dir[PATH_MAX + 64];
-
-	snprintf(dir, sizeof(dir), "%s/%s", test_daemon->data_dir,
-	    test_daemon->cfg.bucket);
-	return count_files(dir);
-}
-
-static int
-temp_files(void)
-{
-	char	 dir[PATH_MAX + 64];
-
-	snprintf(dir, sizeof(dir), "%s/tmp", test_daemon->data_dir);
-	return count_files(dir);
-}
-
 /* A multipart body by hand: parts as name, filename (or NULL), content. */
 struct part {
 	const char	*name;
@@ -142,7 +123,7 @@ START_TEST(test_same_record_every_form)
 	reply_free(&j);
 	reply_free(&m);
 	reply_free(&r);
-	ck_assert_int_eq(images_stored(), 3);
+	ck_assert_int_eq(bucket_files(), 3);
 }
 END_TEST
 
@@ -195,7 +176,7 @@ START_TEST(test_bad_multipart)
 		    "UNSUPPORTED_MEDIA_TYPE" : "VALIDATION_ERROR");
 		reply_free(&r);
 		buf_free(&body);
-		ck_assert_int_eq(images_stored(), 0);
+		ck_assert_int_eq(bucket_files(), 0);
 		ck_assert_int_eq(temp_files(), 0);
 	}
 	/* The same body, well formed, passes: the failures were the bodies'. */
@@ -204,7 +185,7 @@ START_TEST(test_bad_multipart)
 	ck_assert_int_eq(r.status, 201);
 	reply_free(&r);
 	buf_free(&body);
-	ck_assert_int_eq(images_stored(), 1);
+	ck_assert_int_eq(bucket_files(), 1);
 }
 END_TEST
 
@@ -240,20 +221,13 @@ END_TEST
  */
 START_TEST(test_body_longer_than_content_length)
 {
-	struct sockaddr_in	 sin = { 0 };
 	struct reply		 r;
 	char			 head[256], got[4096];
-	const char		*url = imaged_url(test_daemon);
 	ssize_t			 n;
 	size_t			 total = 0;
 	int			 fd, len;
 
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)atoi(strrchr(url, ':') + 1));
-	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	fd = connect_daemon();
 	len = snprintf(head, sizeof(head), "POST /images?user_id=u1&filename=a.png "
 	    "HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
 	    "Content-Length: %zu\r\n\r\n", png_len);
@@ -280,18 +254,11 @@ END_TEST
 /* A client that goes away mid-upload leaves nothing behind. */
 START_TEST(test_disconnect_mid_upload)
 {
-	struct sockaddr_in	 sin = { 0 };
 	struct reply		 r;
 	char			 head[256];
-	const char		*url = imaged_url(test_daemon);
 	int			 fd, len, i;
 
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)atoi(strrchr(url, ':') + 1));
-	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	fd = connect_daemon();
 	len = snprintf(head, sizeof(head), "POST /images?user_id=u1&filename=a.png "
 	    "HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
 	    "Content-Length: 1000000\r\n\r\n");
@@ -305,7 +272,7 @@ START_TEST(test_disconnect_mid_upload)
 	for (i = 0; i < 200 && temp_files() != 0; i++)
 		usleep(10000);
 	ck_assert_int_eq(temp_files(), 0);
-	ck_assert_int_eq(images_stored(), 0);
+	ck_assert_int_eq(bucket_files(), 0);
 	http_get(&r, "/images");
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "count")), 0);
 	reply_free(&r);
@@ -343,7 +310,7 @@ START_TEST(test_multipart_too_large)
 	reply_free(&r);
 	buf_free(&body);
 	free(data);
-	ck_assert_int_eq(images_stored(), 0);
+	ck_assert_int_eq(bucket_files(), 0);
 	ck_assert_int_eq(temp_files(), 0);
 }
 END_TEST

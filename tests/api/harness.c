@@ -3,13 +3,17 @@
  * API suites.
  */
 #define _XOPEN_SOURCE_EXTENDED 1
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <check.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <strings.h>
 
 #include <curl/curl.h>
@@ -249,4 +253,39 @@ count_files(const char *dir)
 	nfiles = 0;
 	nftw(dir, count_one, 16, FTW_PHYS);
 	return nfiles;
+}
+
+int
+bucket_files(void)
+{
+	char	 dir[PATH_MAX + 64];
+
+	snprintf(dir, sizeof(dir), "%s/%s", test_daemon->data_dir,
+	    test_daemon->cfg.bucket);
+	return count_files(dir);
+}
+
+int
+temp_files(void)
+{
+	char	 dir[PATH_MAX + 64];
+
+	snprintf(dir, sizeof(dir), "%s/tmp", test_daemon->data_dir);
+	return count_files(dir);
+}
+
+int
+connect_daemon(void)
+{
+	struct sockaddr_in	 sin = { 0 };
+	const char		*url = imaged_url(test_daemon);
+	int			 fd;
+
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)strtoul(strrchr(url, ':') + 1, NULL, 10));
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	return fd;
 }

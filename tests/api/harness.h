@@ -51,5 +51,10 @@ char		*read_file(const char *path, size_t *len);
 char		*base64_of(const void *, size_t);
 /* Number of regular files under dir (recursively). */
 int		 count_files(const char *dir);
+/* Files in the daemon's bucket, and in its temp folder. */
+int		 bucket_files(void);
+int		 temp_files(void);
+/* A TCP connection to the daemon, for requests curl will not send. */
+int		 connect_daemon(void);
 
 #endif
