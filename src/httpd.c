@@ -707,7 +707,7 @@ httpd_start(const struct config *cfg, const struct route *routes,
 	pthread_mutex_init(&h->clock_lock, NULL);
 	pthread_cond_init(&h->clock_cond, NULL);
 
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_USE_ERROR_LOG;
 	if (family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -749,13 +749,15 @@ void
 httpd_stop(struct httpd *h, unsigned grace_ms)
 {
 	unsigned	 waited = 0;
-	MHD_socket	 fd;
 
 	if (h == NULL)
 		return;
-	fd = MHD_quiesce_daemon(h->mhd);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
+	/*
+	 * No MHD_quiesce_daemon(): with a thread pool on epoll, libmicrohttpd
+	 * 0.9.75 aborts the process when a worker has just taken the listen
+	 * socket out of its epoll set.  Requests that arrive during the grace
+	 * period are served like the others.
+	 */
 	while (atomic_load(&h->in_flight) > 0 && waited < grace_ms) {
 		usleep(10000);
 		waited += 10;

@@ -32,7 +32,7 @@ enum img_err	 httpd_start(const struct config *cfg, const struct route *routes,
 		    struct httpd **);
 /* The port it listens on (useful with port 0). */
 unsigned	 httpd_port(const struct httpd *);
-/* Stop accepting, wait up to grace_ms for requests in flight, stop.  NULL: no-op. */
+/* Wait up to grace_ms for requests in flight to finish, then stop.  NULL: no-op. */
 void		 httpd_stop(struct httpd *, unsigned grace_ms);
 
 #endif

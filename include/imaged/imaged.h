@@ -54,8 +54,8 @@ enum img_err	 imaged_start(const struct config *cfg, struct imaged **);
 /* The base URL it listens on, "http://127.0.0.1:8080". */
 const char	*imaged_url(const struct imaged *);
 /*
- * Stop accepting, let requests in flight finish (for at most grace_ms),
- * then close everything.  NULL is a no-op.
+ * Let requests in flight finish (for at most grace_ms), then close
+ * everything.  NULL is a no-op.
  */
 void		 imaged_stop(struct imaged *, unsigned grace_ms);
 

@@ -269,7 +269,7 @@ START_TEST(test_disconnect_mid_upload)
 		usleep(10000);
 	ck_assert_int_eq(temp_files(), 1);
 	close(fd);
-	for (i = 0; i < 200 && temp_files() != 0; i++)
+	for (i = 0; i < 1000 && temp_files() != 0; i++)
 		usleep(10000);
 	ck_assert_int_eq(temp_files(), 0);
 	ck_assert_int_eq(bucket_files(), 0);
