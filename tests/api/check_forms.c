@@ -279,6 +279,67 @@ START_TEST(test_disconnect_mid_upload)
 }
 END_TEST
 
+/* Chunked bodies are taken, under the same limits. */
+START_TEST(test_chunked)
+{
+	static const char *const raw[] = { "Content-Type: image/png",
+	    "Transfer-Encoding: chunked", NULL };
+	struct reply	 r;
+
+	http_do(&r, "POST", "/images?user_id=u1&filename=c.png", raw, png, png_len);
+	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "file_size")),
+	    (json_int_t)png_len);
+	reply_free(&r);
+}
+END_TEST
+
+/* DELETE of an image whose file someone removed by hand: 200 all the same. */
+START_TEST(test_delete_with_file_gone)
+{
+	static const char *const raw[] = { "Content-Type: image/png", NULL };
+	struct reply	 r;
+	char		 path[PATH_MAX + 160];
+
+	http_do(&r, "POST", "/images?user_id=u1&filename=g.png", raw, png, png_len);
+	ck_assert_int_eq(r.status, 201);
+	snprintf(path, sizeof(path), "%s/%s/%s", test_daemon->data_dir,
+	    test_daemon->cfg.bucket, json_string_value(json_object_get(r.json,
+	    "s3_key")));
+	ck_assert_int_eq(unlink(path), 0);
+	snprintf(path, sizeof(path), "/images/%s",
+	    json_string_value(json_object_get(r.json, "image_id")));
+	reply_free(&r);
+	http_do(&r, "DELETE", path, NULL, NULL, 0);
+	ck_assert_int_eq(r.status, 200);
+	reply_free(&r);
+	http_get(&r, path);
+	ck_assert_int_eq(r.status, 404);
+	reply_free(&r);
+}
+END_TEST
+
+/* A chunked body passing the limit: 413 as it arrives. */
+START_TEST(test_chunked_too_large)
+{
+	static const char *const raw[] = { "Content-Type: image/png",
+	    "Transfer-Encoding: chunked", NULL };
+	size_t		 big = 200 * 1024;
+	char		*data = calloc(1, big);
+	struct reply	 r;
+
+	ck_assert_ptr_nonnull(data);
+	memcpy(data, "\x89PNG\r\n\x1a\n", 8);
+	http_do(&r, "POST", "/images?user_id=u1&filename=big.png", raw, data, big);
+	ck_assert_int_eq(r.status, 413);
+	ck_assert_str_eq(reply_code(&r), "PAYLOAD_TOO_LARGE");
+	reply_free(&r);
+	free(data);
+	ck_assert_int_eq(bucket_files(), 0);
+	ck_assert_int_eq(temp_files(), 0);
+}
+END_TEST
+
 static void
 small_setup(void)
 {
@@ -329,10 +390,13 @@ forms_suite(void)
 	tcase_add_test(tc, test_unreadable_headers_stored_without_dims);
 	tcase_add_test(tc, test_body_longer_than_content_length);
 	tcase_add_test(tc, test_disconnect_mid_upload);
+	tcase_add_test(tc, test_chunked);
+	tcase_add_test(tc, test_delete_with_file_gone);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(small, small_setup, harness_stop);
 	tcase_set_timeout(small, 60);
 	tcase_add_test(small, test_multipart_too_large);
+	tcase_add_test(small, test_chunked_too_large);
 	suite_add_tcase(s, small);
 	return s;
 }
