@@ -5,8 +5,11 @@
  * when the headers are in, once for each piece of the body, and once
  * when the body is complete.  The first call allocates a struct exchange
  * (the request's state; freed in on_completed, whatever happened), routes
- * the request and either answers at once (404, 405, preflight, a request
- * refused on its headers) or prepares the body's destination.  An error
+ * and checks the request and prepares the body's destination; what it
+ * decides (404, 405, a preflight, a refusal on the headers) is answered
+ * on the next call, because libmicrohttpd closes the connection after an
+ * answer queued in the first one.  Only a refusal of a request that has a
+ * body is answered at once: that body is not worth reading.  An error
  * found while the body streams in stops the work at once, but the answer
  * waits until the rest of the body has been read and dropped (for at most
  * DRAIN_MAX_BYTES or DRAIN_MAX_MS, a lingering close): a client that is
@@ -14,7 +17,8 @@
  * closes after it.
  *
  * Thread-safety: the server's fields are read-only once started, except
- * the counters, which are atomic.
+ * the counters and connection clocks, which are atomic, and the list of
+ * clocks, under clock_lock.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
