@@ -109,8 +109,6 @@ static enum img_err	 query_fields(struct upload_state *,
 			    struct upload_fields *);
 static enum img_err	 check_names(struct upload_state *, struct upload_fields *,
 			    struct response *);
-static enum img_err	 raw_fields_ok(struct upload_state *,
-			    const struct request *, struct response *);
 
 static enum img_err
 upload_state_open(struct imaged *ctx, const struct request *req,
@@ -153,8 +151,12 @@ upload_state_open(struct imaged *ctx, const struct request *req,
 		e = too_big(st, resp);
 		goto fail;
 	}
-	/* A raw body's fields are all in the query: refuse before reading it. */
-	if (st->form == BODY_RAW && (e = raw_fields_ok(st, req, resp)) != IMG_OK)
+	/*
+	 * A raw body's fields are all in the query: check them once, here,
+	 * and refuse before reading the body.  They are kept for the end.
+	 */
+	if (st->form == BODY_RAW &&
+	    (e = query_fields(st, req, resp, &st->fields)) != IMG_OK)
 		goto fail;
 	if ((e = upload_new(ctx->blobs, max, &st->up)) != IMG_OK)
 		goto fail;
@@ -344,8 +346,7 @@ form_feed(struct upload_state *st, const char *data, size_t len,
 
 /* The whole form is in: what it said, checked. */
 static enum img_err
-form_fields(struct upload_state *st, struct response *resp,
-    struct upload_fields **fp)
+form_fields(struct upload_state *st, struct response *resp)
 {
 	struct upload_fields	*f = &st->fields;
 	enum img_err		 e;
@@ -366,7 +367,6 @@ form_fields(struct upload_state *st, struct response *resp,
 		    "\"file\" is required");
 	f->user_id = st->user_id.data;
 	f->filename = st->filename.data != NULL ? st->filename.data : "";
-	*fp = f;
 	return check_names(st, f, resp);
 }
 
@@ -503,19 +503,6 @@ query_fields(struct upload_state *st, const struct request *req,
 	return IMG_OK;
 }
 
-static enum img_err
-raw_fields_ok(struct upload_state *st, const struct request *req,
-    struct response *resp)
-{
-	struct upload_fields	 f = { 0 };
-	enum img_err		 e;
-
-	meta_input_init(&f.meta);
-	e = query_fields(st, req, resp, &f);
-	meta_input_free(&f.meta);
-	return e;
-}
-
 /* The bytes are in and the fields valid: judge the bytes, store, answer. */
 static enum img_err
 store(struct upload_state *st, const struct request *req,
@@ -573,21 +560,16 @@ enum img_err
 api_upload(struct imaged *ctx, const struct request *req, struct response *resp)
 {
 	struct upload_state	*st = req->sink;
-	struct upload_fields	 own = { 0 }, *f = &own;
 	json_t			*rest = NULL;
-	enum img_err		 e;
+	enum img_err		 e = IMG_OK;	/* raw: checked when it began */
 
 	(void)ctx;
-	meta_input_init(&own.meta);
 	if (st->form == BODY_JSON)
-		e = json_fields(st, resp, f, &rest);
+		e = json_fields(st, resp, &st->fields, &rest);
 	else if (st->form == BODY_MULTIPART)
-		e = form_fields(st, resp, &f);
-	else
-		e = query_fields(st, req, resp, f);
+		e = form_fields(st, resp);
 	if (e == IMG_OK)
-		e = store(st, req, resp, f);
-	json_decref(rest);
-	meta_input_free(&own.meta);
+		e = store(st, req, resp, &st->fields);
+	json_decref(rest);	/* after store: the fields point into it */
 	return e;
 }

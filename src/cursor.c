@@ -14,6 +14,10 @@
 
 static const char hexdig[] = "0123456789abcdef";
 
+/*
+ * Lower case only, unlike hex_value(): a cursor is written in lower case,
+ * and one whose case was changed is an altered cursor (API.md).
+ */
 static int
 hexval(char c)
 {

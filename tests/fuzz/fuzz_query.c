@@ -43,6 +43,7 @@
 #include "imaged/config.h"
 #include "imaged/cursor.h"
 #include "imaged/http.h"
+#include "imaged/httputil.h"
 #include "imaged/imaged.h"
 #include "imaged/log.h"
 #include "imaged/router.h"
@@ -191,18 +192,6 @@ fake_header(const struct request *req, const char *name)
 	return NULL;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode %XX in place (and '+' with plus); a NUL decoded ends the text. */
 static void
 unescape(char *s, bool plus)
@@ -211,8 +200,8 @@ unescape(char *s, bool plus)
 	int	 hi, lo;
 
 	for (; *s != '\0'; s++) {
-		if (*s == '%' && (hi = hexval(s[1])) >= 0 &&
-		    (lo = hexval(s[2])) >= 0) {
+		if (*s == '%' && (hi = hex_value(s[1])) >= 0 &&
+		    (lo = hex_value(s[2])) >= 0) {
 			*o++ = (char)(hi << 4 | lo);
 			s += 2;
 		} else if (plus && *s == '+')
