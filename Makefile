@@ -15,9 +15,16 @@ BUILD	?= build
 
 PKGS	 = libmicrohttpd sqlite3 jansson libsodium
 TPKGS	 = check libcurl
+# What the build needs, then what the tests drive: a browser, the AWS CLI,
+# promtool, Node.js for the npm tools pinned in tests/node.
 DEBS	 = build-essential pkg-config libmicrohttpd-dev libsqlite3-dev \
-	   libjansson-dev libsodium-dev check libcurl4-openssl-dev curl \
-	   clang libclang-rt-14-dev mandoc
+	   libjansson-dev libsodium-dev libvips-dev check libcurl4-openssl-dev \
+	   curl clang libclang-rt-14-dev mandoc
+TDEBS	 = chromium awscli prometheus jq python3 python3-jsonschema \
+	   python3-pytest
+TCMDS	 = chromium aws promtool jq
+# Debian's python3, with Debian's modules, whatever else is first on PATH.
+PYTHON	 = /usr/bin/python3
 
 CC	?= cc
 WARN	 = -Wall -Wextra -Wpedantic -Werror -Wstrict-prototypes \
@@ -48,35 +55,44 @@ SAN_UNIT_OBJS = $(UNIT_SRCS:%.c=$(BUILD)/san/%.o)
 
 DEPS_OK	 = $(BUILD)/.deps-ok
 
-.PHONY: all run check unit unit-san bench lint deps clean
+.PHONY: all run check unit unit-san bench lint deps node-deps clean
 all: $(BUILD)/$(PROG)
 
 # --- dependencies -----------------------------------------------------------
 deps: $(DEPS_OK)
 $(DEPS_OK):
 	@missing=""; \
-	for p in $(PKGS) $(TPKGS); do \
+	for p in $(PKGS) $(TPKGS) vips; do \
 		pkg-config --exists $$p 2>/dev/null || missing=1; \
 	done; \
-	for c in curl clang mandoc $(CC); do \
+	for c in curl clang mandoc $(CC) $(TCMDS); do \
 		command -v $$c >/dev/null || missing=1; \
 	done; \
+	$(PYTHON) -c 'import jsonschema, pytest' 2>/dev/null || missing=1; \
+	node=""; command -v npm >/dev/null || { node="nodejs npm"; missing=1; }; \
 	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a \
 	    >/dev/null 2>&1 || missing=1; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
-			echo "installing build dependencies: $(DEBS)"; \
+			echo "installing dependencies: $(DEBS) $(TDEBS)"; \
 			export DEBIAN_FRONTEND=noninteractive; \
 			apt-get update -qq && \
-			apt-get install -y -qq --no-install-recommends $(DEBS) \
-				>/dev/null || exit 1; \
+			apt-get install -y -qq --no-install-recommends \
+				$(DEBS) $(TDEBS) $$node >/dev/null || exit 1; \
 		else \
-			echo "missing build dependencies; install them with:"; \
-			echo "  sudo apt-get install -y $(DEBS)"; \
+			echo "missing dependencies; install them with:"; \
+			echo "  sudo apt-get install -y $(DEBS) $(TDEBS) $$node"; \
 			exit 1; \
 		fi; \
 	fi
 	@mkdir -p $(BUILD) && touch $@
+
+# The npm packages the tests drive, exactly as tests/node/package-lock.json
+# pins them.
+NODE_OK	 = tests/node/node_modules/.package-lock.json
+node-deps: $(NODE_OK)
+$(NODE_OK): tests/node/package.json tests/node/package-lock.json | $(DEPS_OK)
+	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
 
 # --- the daemon -------------------------------------------------------------
 $(BUILD)/$(PROG): $(BUILD)/src/main.o $(LIB_OBJS)
@@ -122,7 +138,7 @@ run: $(BUILD)/$(PROG)
 RESULTS	 = $(BUILD)/results
 SHELL_TESTS = $(filter-out tests/lib.sh tests/summary.sh,$(sort $(wildcard tests/*.sh)))
 
-check: $(BUILD)/$(PROG) $(BUILD)/unit-tests $(BUILD)/san/unit-tests
+check: $(BUILD)/$(PROG) $(BUILD)/unit-tests $(BUILD)/san/unit-tests $(NODE_OK)
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	-@CK_DEFAULT_TIMEOUT=120 IMAGED_RESULT=$(RESULTS)/unit $(BUILD)/unit-tests
 	-@CK_DEFAULT_TIMEOUT=300 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
