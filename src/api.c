@@ -47,7 +47,7 @@ api_json(struct response *resp, int status)
 }
 
 enum img_err
-api_image_id(const struct request *req, struct response *resp, char id[37])
+api_image_id(const struct request *req, struct response *resp, char id[IMAGE_ID_SIZE])
 {
 	const char	*p = req->param != NULL ? req->param : "";
 

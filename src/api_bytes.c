@@ -105,7 +105,7 @@ enum img_err
 api_blob(struct imaged *ctx, const struct request *req, struct response *resp)
 {
 	struct blob_lookup	 l = { ctx, req, resp };
-	char			 path[ROUTE_PARAM_MAX + 8], id[37];
+	char			 path[ROUTE_PARAM_MAX + 8], id[IMAGE_ID_SIZE];
 	const char		*base, *dot;
 	enum img_err		 e;
 

@@ -278,7 +278,7 @@ api_get(struct imaged *ctx, const struct request *req, struct response *resp)
 {
 	struct get_one	 g = { ctx, req, resp, ctx->cfg.url_lifetime, false };
 	const char	*v;
-	char		 id[37];
+	char		 id[IMAGE_ID_SIZE];
 	enum img_err	 e;
 
 	if ((e = api_image_id(req, resp, id)) != IMG_OK)
@@ -353,7 +353,7 @@ api_patch(struct imaged *ctx, const struct request *req, struct response *resp)
 	json_error_t		 jerr;
 	json_t			*body = NULL, *meta;
 	const char		*field = NULL;
-	char			 id[37], msg[256];
+	char			 id[IMAGE_ID_SIZE], msg[256];
 	enum img_err		 e;
 
 	meta_input_init(&m);
@@ -400,7 +400,7 @@ done:
 enum img_err
 api_delete(struct imaged *ctx, const struct request *req, struct response *resp)
 {
-	char		 id[37], key[BLOB_KEY_MAX + 1];
+	char		 id[IMAGE_ID_SIZE], key[BLOB_KEY_MAX + 1];
 	enum img_err	 e;
 
 	if ((e = api_image_id(req, resp, id)) != IMG_OK)

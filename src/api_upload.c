@@ -513,7 +513,7 @@ store(struct upload_state *st, const struct request *req,
 	struct image_record	 rec = { 0 };
 	struct image_meta	 meta;
 	enum img_kind		 want = img_kind_from_ext(f->ext);
-	char			 id[37], key[BLOB_KEY_MAX + 1];
+	char			 id[IMAGE_ID_SIZE], key[BLOB_KEY_MAX + 1];
 	enum img_err		 e;
 
 	upload_end(st->up, &info);

@@ -106,7 +106,7 @@ check_row(void *arg, const struct image_record *r)
 
 /* The image id a key's file name carries: images/<user>/<id>.<ext>. */
 static bool
-key_image_id(const char *key, char id[37])
+key_image_id(const char *key, char id[IMAGE_ID_SIZE])
 {
 	const char	*base = strrchr(key, '/'), *dot;
 
@@ -119,7 +119,7 @@ static enum img_err
 check_file(void *arg, const char *key, const struct blob_info *info)
 {
 	struct checker	*k = arg;
-	char		 id[37];
+	char		 id[IMAGE_ID_SIZE];
 	enum img_err	 e = IMG_ENOTFOUND;
 
 	if (k->stop != NULL && *k->stop)

@@ -673,7 +673,7 @@ http_request_id_ok(const char *s)
 
 /* out is the empty string on false. */
 bool
-uuid_parse(const char *s, size_t len, char out[37])
+uuid_parse(const char *s, size_t len, char out[IMAGE_ID_SIZE])
 {
 	size_t	 i;
 	int	 c;

@@ -274,7 +274,7 @@ random_bytes(void *buf, size_t n)
 }
 
 void
-random_uuid(char out[37])
+random_uuid(char out[IMAGE_ID_SIZE])
 {
 	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		 b[16];

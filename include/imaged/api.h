@@ -44,7 +44,7 @@ enum img_err	 api_authenticate(struct imaged *, const struct request *,
 enum img_err	 api_record_json(struct imaged *, const struct request *,
 		    struct buf *, const struct image_record *, unsigned lifetime);
 /* The {image_id} path parameter in canonical form; 400 field image_id if malformed. */
-enum img_err	 api_image_id(const struct request *, struct response *, char id[37]);
+enum img_err	 api_image_id(const struct request *, struct response *, char id[IMAGE_ID_SIZE]);
 /*
  * Answer with the bytes of the blob at key, as API.md's "Serving bytes":
  * ETag, Last-Modified, Content-Disposition, If-None-Match (304), a single

@@ -24,47 +24,12 @@
 #include <stdint.h>
 
 #include "imaged/err.h"
+#include "imaged/image.h"
 
 struct catalog;
 
-#define IMAGE_ID_LEN	36	/* canonical UUID */
-#define USER_ID_MAX	64
 #define LIST_LIMIT_MAX	100
 #define LIST_TAGS_MAX	32	/* most tags one listing may filter on */
-
-/* One image as stored.  In callbacks, every pointer is borrowed. */
-struct image_record {
-	const char	*image_id;
-	const char	*user_id;
-	const char	*filename;
-	const char	*s3_key;
-	const char	*content_type;
-	const char	*checksum_sha256;	/* 64 hex digits */
-	int64_t		 file_size;
-	uint32_t	 width, height;		/* 0: unknown (null) */
-	const char	*title;			/* NULL: null */
-	const char	*description;		/* NULL: null */
-	const char	*location;		/* NULL: null */
-	const char	*tags_json;		/* JSON array of strings, "[]" if none */
-	int64_t		 created_at;		/* microseconds since the epoch, UTC */
-	int64_t		 updated_at;
-};
-
-/* The editable metadata, for insert and update. */
-struct image_meta {
-	const char		*title;		/* NULL: null */
-	const char		*description;
-	const char		*location;
-	const char *const	*tags;		/* distinct, validated */
-	size_t			 ntags;
-	const char		*tags_json;	/* the same tags as a JSON array */
-};
-
-/* Which fields catalog_update sets. */
-#define META_TITLE		0x01u
-#define META_DESCRIPTION	0x02u
-#define META_LOCATION		0x04u
-#define META_TAGS		0x08u
 
 /* Called with each record; a non-IMG_OK return stops and is returned. */
 typedef enum img_err (*catalog_record_cb)(void *arg, const struct image_record *);
@@ -122,7 +87,7 @@ enum list_order {
 /* A position in the listing order: the (created_at, image_id) of a record. */
 struct list_pos {
 	int64_t		 created_at;
-	char		 image_id[IMAGE_ID_LEN + 1];
+	char		 image_id[IMAGE_ID_SIZE];
 };
 
 struct list_query {

@@ -17,6 +17,7 @@
 
 #include "imaged/buf.h"
 #include "imaged/err.h"
+#include "imaged/image.h"
 
 /* --- Range (RFC 9110 section 14) ------------------------------------------ */
 enum http_range {
@@ -74,7 +75,7 @@ bool		 http_request_id_ok(const char *);
  * Parse an 8-4-4-4-12 hex UUID of any version, upper case folded; out gets
  * the canonical lower-case form and a NUL.  False when malformed.
  */
-bool		 uuid_parse(const char *, size_t len, char out[37]);
+bool		 uuid_parse(const char *, size_t len, char out[IMAGE_ID_SIZE]);
 
 /* --- Times ---------------------------------------------------------------- */
 /* RFC 3339 UTC with microseconds: "2026-11-24T21:40:25.123456Z" (27 bytes and NUL). */

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "imaged/err.h"
+#include "imaged/image.h"
 
 #define SIGNER_KEY_LEN	32
 #define SIGNER_SIG_HEX	64	/* a URL signature: hex HMAC-SHA256 */
@@ -63,6 +64,6 @@ enum img_err	 signer_mac_verify(const struct signer *, const void *data,
 /* Fill buf with n unpredictable bytes. */
 void		 random_bytes(void *buf, size_t n);
 /* A random (version 4) UUID in canonical lower-case form, with a NUL. */
-void		 random_uuid(char out[37]);
+void		 random_uuid(char out[IMAGE_ID_SIZE]);
 
 #endif

@@ -17,16 +17,8 @@
 #include <jansson.h>
 
 #include "imaged/buf.h"
-#include "imaged/catalog.h"
 #include "imaged/config.h"
-
-#define FILENAME_MAX_BYTES	255
-#define TITLE_MAX		256
-#define DESCRIPTION_MAX		4096
-#define LOCATION_MAX		256
-#define TAGS_MAX		32
-#define TAG_MAX			64
-#define EXT_MAX			15
+#include "imaged/image.h"
 
 /* user_id: 1-64 of A-Z a-z 0-9 . _ -, not "." or "..".  msg may be NULL. */
 bool	 valid_user_id(const char *s, size_t len, char *msg, size_t msglen);

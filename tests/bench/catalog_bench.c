@@ -89,7 +89,7 @@ insert_one(struct gen *g, size_t i)
 	struct image_record	 rec;
 	struct image_meta	 meta;
 	const char		*tags[4] = { NULL };
-	char			 id[IMAGE_ID_LEN + 1], user[16], key[128];
+	char			 id[IMAGE_ID_SIZE], user[16], key[128];
 	char			 title[128], json[128];
 	uint64_t		 h = mix(i), h2 = mix(i ^ 0xabcdefull);
 	size_t			 n, k, len;

@@ -39,7 +39,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static void
 check_pos(const struct list_pos *pos)
 {
-	char	 canon[37];
+	char	 canon[IMAGE_ID_SIZE];
 
 	FUZZ_CHECK(strlen(pos->image_id) == IMAGE_ID_LEN);
 	FUZZ_CHECK(uuid_parse(pos->image_id, IMAGE_ID_LEN, canon));

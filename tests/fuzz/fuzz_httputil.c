@@ -154,7 +154,7 @@ fuzz_time(const char *s)
 static void
 fuzz_ids(const char *line, const uint8_t *data, size_t size)
 {
-	char	 out[37], again[37];
+	char	 out[IMAGE_ID_SIZE], again[IMAGE_ID_SIZE];
 	size_t	 n, i;
 
 	if (uuid_parse((const char *)data, size, out) ||

@@ -370,7 +370,7 @@ undo_upload(const struct response *resp)
 	json_error_t	 jerr;
 	json_t		*rec;
 	const char	*id, *url;
-	char		 param[IMAGE_ID_LEN + 1];
+	char		 param[IMAGE_ID_SIZE];
 
 	rec = json_loadb(resp->body.data, resp->body.len, 0, &jerr);
 	FUZZ_CHECK(json_is_object(rec));

@@ -90,9 +90,9 @@ query_int(const char *sql)
 }
 
 static void
-make_id(unsigned n, char id[IMAGE_ID_LEN + 1])
+make_id(unsigned n, char id[IMAGE_ID_SIZE])
 {
-	snprintf(id, IMAGE_ID_LEN + 1, "%08x-0000-4000-8000-%012x",
+	snprintf(id, IMAGE_ID_SIZE, "%08x-0000-4000-8000-%012x",
 	    n * 2654435761u, n);
 }
 
@@ -171,7 +171,7 @@ static const char *const places[] = {
 #define NPLACES	(sizeof(places) / sizeof(places[0]))
 
 struct mrec {
-	char		 id[IMAGE_ID_LEN + 1];
+	char		 id[IMAGE_ID_SIZE];
 	char		 user[16];
 	char		 title[80];
 	char		 location[32];
@@ -387,7 +387,7 @@ model_expect(const struct mrec *m, size_t n, const struct list_query *q,
 /* --- pages ------------------------------------------------------------------ */
 
 struct page {
-	char		 ids[LIST_LIMIT_MAX][IMAGE_ID_LEN + 1];
+	char		 ids[LIST_LIMIT_MAX][IMAGE_ID_SIZE];
 	int64_t		 at[LIST_LIMIT_MAX];
 	size_t		 n;
 };
@@ -463,7 +463,7 @@ START_TEST(test_roundtrip)
 	struct image_record	 rec;
 	struct image_meta	 meta;
 	struct got		 g;
-	char			 id[IMAGE_ID_LEN + 1], id2[IMAGE_ID_LEN + 1];
+	char			 id[IMAGE_ID_SIZE], id2[IMAGE_ID_SIZE];
 	int64_t			 at, at2;
 
 	make_id(1, id);
@@ -752,7 +752,7 @@ START_TEST(test_get_unknown)
 {
 	struct catalog	*cat = open_cat();
 	struct got	 g;
-	char		 id[IMAGE_ID_LEN + 1];
+	char		 id[IMAGE_ID_SIZE];
 
 	make_id(77, id);
 	memset(&g, 0, sizeof(g));
@@ -838,7 +838,7 @@ START_TEST(test_update)
 	struct image_meta	 meta;
 	struct list_query	 q;
 	struct got		 before, g;
-	char			 id[IMAGE_ID_LEN + 1], other[IMAGE_ID_LEN + 1];
+	char			 id[IMAGE_ID_SIZE], other[IMAGE_ID_SIZE];
 	int64_t			 at;
 
 	make_id(9, id);
@@ -1024,7 +1024,7 @@ START_TEST(test_list_paging_changes)
 	size_t			 n = 300, nseen, j;
 	bool			 more;
 	char			 key[256];
-	char			(*seen)[IMAGE_ID_LEN + 1];
+	char			(*seen)[IMAGE_ID_SIZE];
 
 	m = calloc(n + 200, sizeof(*m));
 	seen = calloc(n + 200, sizeof(*seen));
@@ -1060,7 +1060,7 @@ START_TEST(test_list_paging_changes)
 					for (i = 0; i < nseen; i++)
 						ck_assert_str_ne(seen[i],
 						    pg.ids[j]);
-					snprintf(seen[nseen++], IMAGE_ID_LEN + 1,
+					snprintf(seen[nseen++], IMAGE_ID_SIZE,
 					    "%s", pg.ids[j]);
 					for (i = n + first_new; i < n + extra;
 					    i++)
@@ -1345,7 +1345,7 @@ START_TEST(test_quarantine)
 END_TEST
 
 struct scan_seen {
-	char	 ids[8][IMAGE_ID_LEN + 1];
+	char	 ids[8][IMAGE_ID_SIZE];
 	int64_t	 at[8];
 	size_t	 n;
 };

@@ -855,7 +855,7 @@ static const struct {
 
 START_TEST(test_uuid_table)
 {
-	char	 out[37];
+	char	 out[IMAGE_ID_SIZE];
 	char	*s = NULL;
 	size_t	 len = uuid_cases[_i].len;
 
@@ -876,7 +876,7 @@ END_TEST
 
 START_TEST(test_uuid_embedded_nul)
 {
-	char	 s[36], out[37];
+	char	 s[36], out[IMAGE_ID_SIZE];
 	size_t	 i;
 
 	for (i = 0; i < 36; i++) {

@@ -155,7 +155,7 @@ END_TEST
 
 START_TEST(test_uuids)
 {
-	char	 a[37], b[37], canon[37];
+	char	 a[IMAGE_ID_SIZE], b[IMAGE_ID_SIZE], canon[IMAGE_ID_SIZE];
 
 	random_uuid(a);
 	random_uuid(b);
