@@ -98,15 +98,14 @@ serve_found(void *arg, const struct image_record *r)
 }
 
 /*
- * The image id is the key's last component up to its extension
- * (images/<user>/<id>.<ext>); the row it names must hold this very key.
+ * The key names its image id (blob_key_image_id); the row of that id must
+ * hold this very key.
  */
 enum img_err
 api_blob(struct imaged *ctx, const struct request *req, struct response *resp)
 {
 	struct blob_lookup	 l = { ctx, req, resp };
 	char			 path[ROUTE_PARAM_MAX + 8], id[IMAGE_ID_SIZE];
-	const char		*base, *dot;
 	enum img_err		 e;
 
 	snprintf(path, sizeof(path), "/blobs/%s", req->param);
@@ -117,10 +116,7 @@ api_blob(struct imaged *ctx, const struct request *req, struct response *resp)
 		    "or does not match");
 	if (e == IMG_EEXPIRED)
 		return api_fail(resp, e, NULL, "the signed URL has expired");
-	base = strrchr(req->param, '/');
-	base = base != NULL ? base + 1 : req->param;
-	dot = strchr(base, '.');
-	if (dot == NULL || !uuid_parse(base, (size_t)(dot - base), id))
+	if (!blob_key_image_id(req->param, id))
 		return api_fail(resp, IMG_ENOTFOUND, NULL, "no such image");
 	e = catalog_get(ctx->catalog, id, serve_found, &l);
 	if (e == IMG_ENOTFOUND && resp->err_message[0] == '\0')

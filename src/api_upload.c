@@ -526,7 +526,8 @@ store(struct upload_state *st, const struct request *req,
 	if (!meta_view(&f->meta, &meta))
 		return IMG_ENOMEM;
 	random_uuid(id);
-	snprintf(key, sizeof(key), "images/%s/%s.%s", f->user_id, id, f->ext);
+	if (!blob_key_make(key, sizeof(key), f->user_id, id, f->ext))
+		return IMG_EINTERNAL;	/* the fields' limits make it fit */
 	if ((e = upload_commit(st->up, key)) != IMG_OK)
 		return e;
 	rec.image_id = id;

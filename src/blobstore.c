@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "imaged/blobstore.h"
+#include "imaged/httputil.h"
 #include "imaged/log.h"
 #include "imaged/signer.h"
 
@@ -480,4 +481,25 @@ blob_remove_later(struct blobstore *bs, const char *key)
 	pthread_cond_signal(&bs->rm_cond);
 	pthread_mutex_unlock(&bs->rm_lock);
 	return IMG_OK;
+}
+
+/* --- keys -------------------------------------------------------------------- */
+bool
+blob_key_make(char *key, size_t keylen, const char *user_id,
+    const char *image_id, const char *ext)
+{
+	int	 n;
+
+	n = snprintf(key, keylen, "images/%s/%s.%s", user_id, image_id, ext);
+	return n >= 0 && (size_t)n < keylen;
+}
+
+bool
+blob_key_image_id(const char *key, char id[IMAGE_ID_SIZE])
+{
+	const char	*base = strrchr(key, '/'), *dot;
+
+	base = base != NULL ? base + 1 : key;
+	dot = strchr(base, '.');
+	return dot != NULL && uuid_parse(base, (size_t)(dot - base), id);
 }

@@ -104,17 +104,6 @@ check_row(void *arg, const struct image_record *r)
 	return IMG_OK;
 }
 
-/* The image id a key's file name carries: images/<user>/<id>.<ext>. */
-static bool
-key_image_id(const char *key, char id[IMAGE_ID_SIZE])
-{
-	const char	*base = strrchr(key, '/'), *dot;
-
-	base = base != NULL ? base + 1 : key;
-	dot = strchr(base, '.');
-	return dot != NULL && uuid_parse(base, (size_t)(dot - base), id);
-}
-
 static enum img_err
 check_file(void *arg, const char *key, const struct blob_info *info)
 {
@@ -129,7 +118,7 @@ check_file(void *arg, const char *key, const struct blob_info *info)
 	    (info->mtim.tv_sec == k->before.tv_sec &&
 	    info->mtim.tv_nsec >= k->before.tv_nsec))
 		return IMG_OK;	/* maybe in flight: not ours to judge */
-	if (key_image_id(key, id))
+	if (blob_key_image_id(key, id))
 		e = catalog_key_known(k->cat, id, key);
 	if (e == IMG_OK)
 		return IMG_OK;

@@ -19,11 +19,28 @@
 #include <time.h>
 
 #include "imaged/err.h"
+#include "imaged/image.h"
 
 #define BLOB_KEY_MAX	255
 
 struct blobstore;
 struct blob_writer;
+
+/* --- keys -------------------------------------------------------------------- */
+/*
+ * The key of an image's bytes, images/<user_id>/<image_id>.<ext>, into key
+ * (keylen bytes, BLOB_KEY_MAX + 1 is always enough for fields within
+ * image.h's limits).  False when it would not fit.
+ */
+bool		 blob_key_make(char *key, size_t keylen, const char *user_id,
+		    const char *image_id, const char *ext);
+/*
+ * The image id a key names: its last component up to the first '.',
+ * which must be a UUID; id gets it in canonical form.  False when the
+ * key names none.  The key is not otherwise checked: the catalog row of
+ * that id tells whether it holds this very key.
+ */
+bool		 blob_key_image_id(const char *key, char id[IMAGE_ID_SIZE]);
 
 /*
  * Open the store under data_dir (which must exist), creating the bucket

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <check.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,6 +267,50 @@ START_TEST(test_remove_later)
 }
 END_TEST
 
+/* A key made for an image names that image again; other keys name none. */
+static const struct {
+	const char	*key;
+	const char	*id;		/* NULL: names no image */
+} key_cases[] = {
+	{ "images/alice/f47ac10b-58cc-4372-a567-0e02b2c3d479.png",
+	  "f47ac10b-58cc-4372-a567-0e02b2c3d479" },
+	{ "images/alice/F47AC10B-58CC-4372-A567-0E02B2C3D479.tar.gz",
+	  "f47ac10b-58cc-4372-a567-0e02b2c3d479" },
+	{ "f47ac10b-58cc-4372-a567-0e02b2c3d479.jpg",
+	  "f47ac10b-58cc-4372-a567-0e02b2c3d479" },
+	{ "images/alice/f47ac10b-58cc-4372-a567-0e02b2c3d479", NULL },
+	{ "images/alice/f47ac10b-58cc-4372-a567-0e02b2c3d47.png", NULL },
+	{ "images/f47ac10b-58cc-4372-a567-0e02b2c3d479.png/x.png", NULL },
+	{ "images/alice/.png", NULL },
+	{ "", NULL },
+};
+
+START_TEST(test_key_image_id)
+{
+	char	 id[IMAGE_ID_SIZE];
+	bool	 ok = blob_key_image_id(key_cases[_i].key, id);
+
+	ck_assert_msg(ok == (key_cases[_i].id != NULL), "[%s]",
+	    key_cases[_i].key);
+	if (ok)
+		ck_assert_str_eq(id, key_cases[_i].id);
+}
+END_TEST
+
+START_TEST(test_key_make_then_read)
+{
+	const char	*uuid = "0b6c2a52-8f0e-4d7c-9a53-1c2d3e4f5a6b";
+	char		 key[BLOB_KEY_MAX + 1], id[IMAGE_ID_SIZE], small[20];
+
+	ck_assert(blob_key_make(key, sizeof(key), "bob.s_1", uuid, "jpeg"));
+	ck_assert_str_eq(key,
+	    "images/bob.s_1/0b6c2a52-8f0e-4d7c-9a53-1c2d3e4f5a6b.jpeg");
+	ck_assert(blob_key_image_id(key, id));
+	ck_assert_str_eq(id, uuid);
+	ck_assert(!blob_key_make(small, sizeof(small), "bob", uuid, "png"));
+}
+END_TEST
+
 Suite *
 store_suite(void)
 {
@@ -281,6 +326,9 @@ store_suite(void)
 	tcase_add_test(tc, test_upload_hash_sniff_limit);
 	tcase_add_test(tc, test_walk_repeats);
 	tcase_add_test(tc, test_remove_later);
+	tcase_add_loop_test(tc, test_key_image_id, 0,
+	    (int)(sizeof(key_cases) / sizeof(key_cases[0])));
+	tcase_add_test(tc, test_key_make_then_read);
 	suite_add_tcase(s, tc);
 	return s;
 }
