@@ -15,9 +15,9 @@
 #include "imaged/api.h"
 #include "imaged/blobstore.h"
 #include "imaged/catalog.h"
-#include "imaged/httputil.h"
 #include "imaged/imaged.h"
 #include "imaged/signer.h"
+#include "imaged/text.h"
 #include "imaged/tokens.h"
 
 #define UPLOAD_RAW_BODY_MAX	0	/* streamed: the sink enforces the limits */

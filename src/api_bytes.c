@@ -13,6 +13,7 @@
 #include "imaged/httputil.h"
 #include "imaged/imaged.h"
 #include "imaged/signer.h"
+#include "imaged/text.h"
 
 enum img_err
 api_serve_blob(struct imaged *ctx, const struct request *req,

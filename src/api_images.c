@@ -17,6 +17,7 @@
 #include "imaged/cursor.h"
 #include "imaged/httputil.h"
 #include "imaged/imaged.h"
+#include "imaged/text.h"
 #include "imaged/validate.h"
 
 #define LIST_LIMIT_DEFAULT	20

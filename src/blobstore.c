@@ -19,9 +19,9 @@
 #include <unistd.h>
 
 #include "imaged/blobstore.h"
-#include "imaged/httputil.h"
 #include "imaged/log.h"
 #include "imaged/signer.h"
+#include "imaged/text.h"
 
 #define TMP_DIR		"tmp"
 #define TMP_NAME_LEN	40	/* "up-" + 32 hex + ".part" */
@@ -484,6 +484,8 @@ blob_remove_later(struct blobstore *bs, const char *key)
 }
 
 /* --- keys -------------------------------------------------------------------- */
+_Static_assert(IMAGE_ID_LEN == UUID_LEN, "an image id is a UUID");
+
 bool
 blob_key_make(char *key, size_t keylen, const char *user_id,
     const char *image_id, const char *ext)

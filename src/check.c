@@ -21,7 +21,6 @@
 #include "imaged/blobstore.h"
 #include "imaged/catalog.h"
 #include "imaged/check.h"
-#include "imaged/httputil.h"
 #include "imaged/log.h"
 
 #define PROGRESS_EVERY	1000

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "imaged/cursor.h"
-#include "imaged/httputil.h"
+#include "imaged/text.h"
 
 #define CURSOR_VERSION	1
 #define BODY_LEN	26

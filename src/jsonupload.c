@@ -26,8 +26,8 @@
 #include "imaged/b64.h"
 #include "imaged/buf.h"
 #include "imaged/err.h"
-#include "imaged/httputil.h"
 #include "imaged/jsonupload.h"
+#include "imaged/text.h"
 
 #define JU_MAXDEPTH	32		/* deepest nesting accepted */
 #define JU_KEYMAX	64		/* longer: never "image_data" */

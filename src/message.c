@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "imaged/http.h"
-#include "imaged/httputil.h"
+#include "imaged/text.h"
 
 const char *
 request_query(const struct request *req, const char *key)

@@ -40,8 +40,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "imaged/httputil.h"
 #include "imaged/multipart.h"
+#include "imaged/text.h"
 
 #define MP_NONE		SIZE_MAX	/* no such value in hb */
 

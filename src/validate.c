@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "imaged/httputil.h"
+#include "imaged/text.h"
 #include "imaged/validate.h"
 
 bool

@@ -13,8 +13,8 @@
 #include <stdbool.h>
 
 #include "imaged/cursor.h"
-#include "imaged/httputil.h"
 #include "imaged/signer.h"
+#include "imaged/text.h"
 
 #include "fuzz.h"
 

@@ -17,6 +17,7 @@
 
 #include "imaged/buf.h"
 #include "imaged/httputil.h"
+#include "imaged/text.h"
 #include "imaged/validate.h"
 
 #include "fuzz.h"

@@ -43,11 +43,11 @@
 #include "imaged/config.h"
 #include "imaged/cursor.h"
 #include "imaged/http.h"
-#include "imaged/httputil.h"
 #include "imaged/imaged.h"
 #include "imaged/log.h"
 #include "imaged/router.h"
 #include "imaged/signer.h"
+#include "imaged/text.h"
 
 #include "fuzz.h"
 

@@ -49,7 +49,7 @@ main(int argc, char *argv[])
 }
 EOF
 ${CC:-cc} -std=c11 -D_GNU_SOURCE -Iinclude -o "$tmp/seal" "$tmp/seal.c" \
-    src/signer.c src/cursor.c src/httputil.c src/buf.c src/log.c \
+    src/signer.c src/cursor.c src/text.c src/buf.c src/log.c \
     $(pkg-config --cflags --libs libsodium)
 
 ID1=0d9c3a1e-5b6f-4c2d-8e7a-1f2b3c4d5e01

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "imaged/cursor.h"
-#include "imaged/httputil.h"
 #include "imaged/signer.h"
+#include "imaged/text.h"
 
 Suite	*signer_suite(void);
 
