@@ -2,6 +2,7 @@
  * api_images.c: GET /images, GET, PATCH and DELETE /images/{image_id}.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,104 +65,209 @@ page_add(void *arg, const struct image_record *r)
 	    p->ctx->cfg.url_lifetime);
 }
 
-static enum img_err
-text_filter(const struct request *req, struct response *resp, const char *key,
-    const char **out)
-{
-	const char	*v = request_query(req, key);
-	size_t		 cps;
+/*
+ * The query parameters of GET /images, one row each: a new filter is a
+ * row here plus its field in struct list_query and its SQL in catalog.c.
+ * Rows are read in order, and the first bad value is the one reported;
+ * order comes before the cursor, which is sealed for one order.
+ */
+struct list_args {
+	struct imaged		*ctx;
+	const struct request	*req;
+	struct response		*resp;
+	struct list_query	*q;
+	struct list_pos		*after;
+	struct meta_input	*tags;
+};
 
-	*out = v;
-	if (v != NULL && (!utf8_valid(v, strlen(v), &cps) || cps > FILTER_TEXT_MAX))
-		return api_fail(resp, IMG_EINVAL, key, "%s must be at most %d "
-		    "characters of UTF-8", key, FILTER_TEXT_MAX);
+/*
+ * Parse value, which the request sent as key, into the query: slot points
+ * at the row's field of struct list_query.  A refusal is rendered into
+ * a->resp and returned.
+ */
+typedef enum img_err (*list_param_fn)(struct list_args *a, const char *key,
+    const char *value, void *slot);
+
+struct list_param {
+	const char	*name;
+	const char	*alias;		/* read when name is absent; NULL: none */
+	list_param_fn	 parse;
+	size_t		 slot;		/* offset in struct list_query */
+	bool		 always;	/* parse also when absent (value NULL) */
+};
+
+static enum img_err
+param_order(struct list_args *a, const char *key, const char *v, void *slot)
+{
+	enum list_order	*order = slot;
+
+	if (strcmp(v, "asc") == 0)
+		*order = LIST_ASC;
+	else if (strcmp(v, "desc") != 0)
+		return api_fail(a->resp, IMG_EINVAL, key,
+		    "order must be asc or desc");
+	return IMG_OK;
+}
+
+static enum img_err
+param_limit(struct list_args *a, const char *key, const char *v, void *slot)
+{
+	if (!parse_uint(v, 1, LIST_LIMIT_MAX, slot))
+		return api_fail(a->resp, IMG_EINVAL, key, "%s must be a whole "
+		    "number from 1 to %d", key, LIST_LIMIT_MAX);
+	return IMG_OK;
+}
+
+static enum img_err
+param_user_id(struct list_args *a, const char *key, const char *v, void *slot)
+{
+	const char	**user_id = slot;
+	char		  msg[128];
+
+	if (!valid_user_id(v, strlen(v), msg, sizeof(msg)))
+		return api_fail(a->resp, IMG_EINVAL, key, "%s", msg);
+	if (!request_may_act_for(a->req, v))
+		return api_fail(a->resp, IMG_EFORBIDDEN, key, "a token of %s "
+		    "lists only its own images", a->req->principal->user_id);
+	*user_id = v;
+	return IMG_OK;
+}
+
+static enum img_err
+param_cursor(struct list_args *a, const char *key, const char *v, void *slot)
+{
+	const struct list_pos	**after = slot;
+
+	if (cursor_open(a->ctx->signer, a->q->order, v, a->after) != IMG_OK)
+		return api_fail(a->resp, IMG_EINVAL, key, "%s is not a "
+		    "cursor of this listing order", key);
+	*after = a->after;
+	return IMG_OK;
+}
+
+static enum img_err
+param_text(struct list_args *a, const char *key, const char *v, void *slot)
+{
+	const char	**text = slot;
+	size_t		  cps;
+
+	if (!utf8_valid(v, strlen(v), &cps) || cps > FILTER_TEXT_MAX)
+		return api_fail(a->resp, IMG_EINVAL, key, "%s must be at most "
+		    "%d characters of UTF-8", key, FILTER_TEXT_MAX);
+	*text = v;
 	return IMG_OK;
 }
 
 /*
- * Tags to filter on: every non-empty `tags` parameter adds its
- * comma-separated values (API.md: repeated `tags` add up).
+ * Every non-empty `tags` parameter adds its comma-separated values
+ * (repeated `tags` add up), so this reads the request, not v.
  */
 static enum img_err
-tag_filter(const struct request *req, struct response *resp,
-    struct meta_input *tags)
+param_tags(struct list_args *a, const char *key, const char *v, void *slot)
 {
-	char	 msg[128];
-	size_t	 i;
+	const struct request	*req = a->req;
+	char			 msg[128];
+	size_t			 i;
 
+	(void)v;
+	(void)slot;
 	for (i = 0; i < req->nquery; i++) {
-		if (strcmp(req->query[i].key, "tags") != 0)
+		if (strcmp(req->query[i].key, key) != 0)
 			continue;
-		if (!meta_add_tags_csv(tags, req->query[i].value, msg, sizeof(msg)))
-			return api_fail(resp, IMG_EINVAL, "tags", "%s (at most "
+		if (!meta_add_tags_csv(a->tags, req->query[i].value, msg,
+		    sizeof(msg)))
+			return api_fail(a->resp, IMG_EINVAL, key, "%s (at most "
 			    "%d tags of 1-%d characters in one listing)", msg,
 			    LIST_TAGS_MAX, TAG_MAX);
 	}
+	a->q->tags = (const char *const *)a->tags->tags;
+	a->q->ntags = a->tags->ntags;
 	return IMG_OK;
 }
 
 static enum img_err
-list_params(struct imaged *ctx, const struct request *req, struct response *resp,
-    struct list_query *q, struct list_pos *after, struct meta_input *tags)
+param_tags_match(struct list_args *a, const char *key, const char *v,
+    void *slot)
 {
-	const char	*v, *key;
-	char		 msg[128];
-	enum img_err	 e;
+	bool	*all = slot;
 
-	q->order = LIST_DESC;
-	if ((v = request_query(req, "order")) != NULL) {
-		if (strcmp(v, "asc") == 0)
-			q->order = LIST_ASC;
-		else if (strcmp(v, "desc") != 0)
-			return api_fail(resp, IMG_EINVAL, "order",
-			    "order must be asc or desc");
+	if (strcmp(v, "all") == 0)
+		*all = true;
+	else if (strcmp(v, "any") != 0)
+		return api_fail(a->resp, IMG_EINVAL, key,
+		    "tags_match must be any or all");
+	return IMG_OK;
+}
+
+static enum img_err
+param_bound(struct list_args *a, const char *key, const char *v, void *slot,
+    bool upper)
+{
+	if (!time_parse_bound(v, upper, slot))
+		return api_fail(a->resp, IMG_EINVAL, key, "%s must be a date "
+		    "(2026-01-01) or an RFC 3339 time with offset", key);
+	return IMG_OK;
+}
+
+static enum img_err
+param_after(struct list_args *a, const char *key, const char *v, void *slot)
+{
+	return param_bound(a, key, v, slot, false);
+}
+
+static enum img_err
+param_before(struct list_args *a, const char *key, const char *v, void *slot)
+{
+	return param_bound(a, key, v, slot, true);
+}
+
+#define QSLOT(field)	offsetof(struct list_query, field)
+
+static const struct list_param list_params[] = {
+	{ .name = "order", .parse = param_order, .slot = QSLOT(order) },
+	{ .name = "limit", .alias = "page_size", .parse = param_limit,
+	  .slot = QSLOT(limit) },
+	{ .name = "user_id", .parse = param_user_id, .slot = QSLOT(user_id) },
+	{ .name = "last_evaluated_key", .alias = "last_key",
+	  .parse = param_cursor, .slot = QSLOT(after) },
+	{ .name = "title", .parse = param_text, .slot = QSLOT(title) },
+	{ .name = "location", .parse = param_text, .slot = QSLOT(location) },
+	{ .name = "tags", .parse = param_tags, .slot = QSLOT(tags),
+	  .always = true },
+	{ .name = "tags_match", .parse = param_tags_match,
+	  .slot = QSLOT(tags_all) },
+	{ .name = "created_after", .parse = param_after,
+	  .slot = QSLOT(created_after) },
+	{ .name = "created_before", .parse = param_before,
+	  .slot = QSLOT(created_before) },
+};
+
+/* An empty value counts as absent (request_query). */
+static enum img_err
+list_params_parse(struct list_args *a)
+{
+	const struct list_param	*p;
+	const char		*key, *v;
+	size_t			 i;
+	enum img_err		 e;
+
+	a->q->order = LIST_DESC;
+	a->q->limit = LIST_LIMIT_DEFAULT;
+	a->q->created_after = INT64_MIN;
+	a->q->created_before = INT64_MAX;
+	for (i = 0; i < sizeof(list_params) / sizeof(list_params[0]); i++) {
+		p = &list_params[i];
+		key = p->alias != NULL && !request_has(a->req, p->name) ?
+		    p->alias : p->name;
+		if ((v = request_query(a->req, key)) == NULL && !p->always)
+			continue;
+		if ((e = p->parse(a, key, v, (char *)a->q + p->slot)) != IMG_OK)
+			return e;
 	}
-	q->limit = LIST_LIMIT_DEFAULT;
-	key = request_has(req, "limit") ? "limit" : "page_size";
-	if ((v = request_query(req, key)) != NULL &&
-	    !parse_uint(v, 1, LIST_LIMIT_MAX, &q->limit))
-		return api_fail(resp, IMG_EINVAL, key, "%s must be a whole "
-		    "number from 1 to %d", key, LIST_LIMIT_MAX);
-	if ((v = request_query(req, "user_id")) != NULL) {
-		if (!valid_user_id(v, strlen(v), msg, sizeof(msg)))
-			return api_fail(resp, IMG_EINVAL, "user_id", "%s", msg);
-		if (!request_may_act_for(req, v))
-			return api_fail(resp, IMG_EFORBIDDEN, "user_id", "a token "
-			    "of %s lists only its own images", req->principal->user_id);
-		q->user_id = v;
-	} else if (req->principal != NULL && !req->principal->admin)
-		q->user_id = req->principal->user_id;
-	key = request_has(req, "last_evaluated_key") ? "last_evaluated_key" :
-	    "last_key";
-	if ((v = request_query(req, key)) != NULL) {
-		if (cursor_open(ctx->signer, q->order, v, after) != IMG_OK)
-			return api_fail(resp, IMG_EINVAL, key, "%s is not a "
-			    "cursor of this listing order", key);
-		q->after = after;
-	}
-	if ((e = text_filter(req, resp, "title", &q->title)) != IMG_OK ||
-	    (e = text_filter(req, resp, "location", &q->location)) != IMG_OK ||
-	    (e = tag_filter(req, resp, tags)) != IMG_OK)
-		return e;
-	q->tags = (const char *const *)tags->tags;
-	q->ntags = tags->ntags;
-	if ((v = request_query(req, "tags_match")) != NULL) {
-		if (strcmp(v, "all") == 0)
-			q->tags_all = true;
-		else if (strcmp(v, "any") != 0)
-			return api_fail(resp, IMG_EINVAL, "tags_match",
-			    "tags_match must be any or all");
-	}
-	q->created_after = INT64_MIN;
-	q->created_before = INT64_MAX;
-	if ((v = request_query(req, "created_after")) != NULL &&
-	    !time_parse_bound(v, false, &q->created_after))
-		return api_fail(resp, IMG_EINVAL, "created_after", "created_after "
-		    "must be a date (2026-01-01) or an RFC 3339 time with offset");
-	if ((v = request_query(req, "created_before")) != NULL &&
-	    !time_parse_bound(v, true, &q->created_before))
-		return api_fail(resp, IMG_EINVAL, "created_before", "created_before "
-		    "must be a date (2026-01-01) or an RFC 3339 time with offset");
+	/* A user's token lists only its own images, asked or not. */
+	if (a->q->user_id == NULL && a->req->principal != NULL &&
+	    !a->req->principal->admin)
+		a->q->user_id = a->req->principal->user_id;
 	return IMG_OK;
 }
 
@@ -172,12 +278,13 @@ api_list(struct imaged *ctx, const struct request *req, struct response *resp)
 	struct list_pos		 after, last;
 	struct meta_input	 tags;
 	struct page		 page = { ctx, req, &resp->body, 0 };
+	struct list_args	 args = { ctx, req, resp, &q, &after, &tags };
 	char			 cursor[CURSOR_TEXT_LEN + 1];
 	bool			 more = false;
 	enum img_err		 e;
 
 	meta_input_init(&tags);
-	if ((e = list_params(ctx, req, resp, &q, &after, &tags)) != IMG_OK)
+	if ((e = list_params_parse(&args)) != IMG_OK)
 		goto done;
 	api_json(resp, 200);
 	if ((e = buf_adds(&resp->body, "{\"images\": [")) != IMG_OK)
