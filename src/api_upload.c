@@ -36,15 +36,15 @@ struct upload_fields {
 	struct meta_input	 meta;
 };
 
-/* Which form field a multipart part carries. */
+/*
+ * What a multipart part carries.  The metadata fields are validate.h's
+ * rows (meta_fields), shared with the JSON and raw forms.
+ */
 enum form_part {
 	PART_IGNORED,
 	PART_FILE,
 	PART_USER_ID,
-	PART_TITLE,
-	PART_DESCRIPTION,
-	PART_LOCATION,
-	PART_TAGS
+	PART_META
 };
 
 struct upload_state {
@@ -61,6 +61,8 @@ struct upload_state {
 	struct multipart	*form_parser;
 	struct response		*resp;		/* for errors from the callbacks */
 	enum form_part		 part;		/* the part being read */
+	const char		*part_name;	/* its field name, for errors */
+	const struct meta_field	*part_meta;	/* PART_META: which field */
 	struct buf		 value;		/* its text, for a field */
 	unsigned		 nfiles;
 	struct buf		 user_id;
@@ -202,16 +204,13 @@ upload_state_write(void *arg, const char *data, size_t len,
 
 /* --- multipart/form-data ------------------------------------------------ */
 
+/* The parts that are not metadata; every other known name is meta_fields'. */
 static const struct {
 	const char	*name;
 	enum form_part	 part;
-} form_fields_table[] = {
+} form_parts[] = {
 	{ "file", PART_FILE },
 	{ "user_id", PART_USER_ID },
-	{ "title", PART_TITLE },
-	{ "description", PART_DESCRIPTION },
-	{ "location", PART_LOCATION },
-	{ "tags", PART_TAGS },
 };
 
 static enum img_err
@@ -221,10 +220,18 @@ form_part_begin(void *arg, const struct multipart_part *p)
 	const char		*base;
 	size_t			 i;
 
+	/* Names from the tables: p's own live only through this call. */
 	st->part = PART_IGNORED;
-	for (i = 0; i < sizeof(form_fields_table) / sizeof(form_fields_table[0]); i++)
-		if (strcmp(p->name, form_fields_table[i].name) == 0)
-			st->part = form_fields_table[i].part;
+	for (i = 0; i < sizeof(form_parts) / sizeof(form_parts[0]); i++)
+		if (strcmp(p->name, form_parts[i].name) == 0) {
+			st->part = form_parts[i].part;
+			st->part_name = form_parts[i].name;
+		}
+	if (st->part == PART_IGNORED &&
+	    (st->part_meta = meta_field_find(p->name)) != NULL) {
+		st->part = PART_META;
+		st->part_name = st->part_meta->name;
+	}
 	buf_reset(&st->value);
 	if (st->part != PART_FILE)
 		return IMG_OK;
@@ -259,8 +266,7 @@ form_part_data(void *arg, const char *p, size_t n)
 		return e;
 	default:
 		if (buf_add(&st->value, p, n) != IMG_OK)
-			return api_fail(st->resp, IMG_EINVAL,
-			    form_fields_table[st->part - PART_FILE].name,
+			return api_fail(st->resp, IMG_EINVAL, st->part_name,
 			    "form field too long");
 		return IMG_OK;
 	}
@@ -272,39 +278,25 @@ form_part_end(void *arg)
 {
 	struct upload_state	*st = arg;
 	const char		*v = st->value.data != NULL ? st->value.data : "";
-	const char		*name;
+	const char		*name = st->part_name;
 	char			 msg[256];
 	bool			 ok = true;
 
 	if (st->part == PART_IGNORED || st->part == PART_FILE)
 		return IMG_OK;
-	name = form_fields_table[st->part - PART_FILE].name;
 	if (strlen(v) != st->value.len)
 		return api_fail(st->resp, IMG_EINVAL, name, "%s must not "
 		    "contain NUL", name);
-	switch (st->part) {
-	case PART_USER_ID:
+	if (st->part == PART_META)
+		ok = meta_set_form(&st->fields.meta, st->part_meta, v,
+		    st->value.len, msg, sizeof(msg));
+	else {
 		buf_reset(&st->user_id);
 		if (buf_add(&st->user_id, v, st->value.len) != IMG_OK) {
-			snprintf(msg, sizeof(msg), "user_id must be 1-64 characters");
+			snprintf(msg, sizeof(msg), "user_id must be 1-%d "
+			    "characters", USER_ID_MAX);
 			ok = false;
 		}
-		break;
-	case PART_TITLE:
-		ok = meta_set_text(&st->fields.meta, META_TITLE, v,
-		    st->value.len, msg, sizeof(msg));
-		break;
-	case PART_DESCRIPTION:
-		ok = meta_set_text(&st->fields.meta, META_DESCRIPTION, v,
-		    st->value.len, msg, sizeof(msg));
-		break;
-	case PART_LOCATION:
-		ok = meta_set_text(&st->fields.meta, META_LOCATION, v,
-		    st->value.len, msg, sizeof(msg));
-		break;
-	default:
-		ok = meta_add_tags_csv(&st->fields.meta, v, msg, sizeof(msg));
-		break;
 	}
 	return ok ? IMG_OK : api_fail(st->resp, IMG_EINVAL, name, "%s", msg);
 }
@@ -471,11 +463,10 @@ static enum img_err
 query_fields(struct upload_state *st, const struct request *req,
     struct response *resp, struct upload_fields *f)
 {
-	static const unsigned	 texts[] = { META_TITLE, META_DESCRIPTION,
-				    META_LOCATION };
+	const struct meta_field	*m;
 	const char		*v;
 	char			 msg[256];
-	size_t			 i;
+	size_t			 i, j;
 	enum img_err		 e;
 
 	if ((f->user_id = request_query(req, "user_id")) == NULL &&
@@ -488,18 +479,28 @@ query_fields(struct upload_state *st, const struct request *req,
 		    "filename is required");
 	if ((e = check_names(st, f, resp)) != IMG_OK)
 		return e;
-	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		const char *name = meta_field_name(texts[i]);
-
-		if ((v = request_query(req, name)) != NULL &&
-		    !meta_set_text(&f->meta, texts[i], v, strlen(v), msg, sizeof(msg)))
-			return api_fail(resp, IMG_EINVAL, name, "%s", msg);
+	for (i = 0; i < meta_nfields; i++) {
+		m = &meta_fields[i];
+		if (!m->list) {
+			/* The last one given counts; empty is absent. */
+			if ((v = request_query(req, m->name)) != NULL &&
+			    !meta_set_form(&f->meta, m, v, strlen(v), msg,
+			    sizeof(msg)))
+				return api_fail(resp, IMG_EINVAL, m->name, "%s",
+				    msg);
+			continue;
+		}
+		/* A list takes every parameter of its name, in order. */
+		for (j = 0; j < req->nquery; j++) {
+			if (strcmp(req->query[j].key, m->name) != 0)
+				continue;
+			v = req->query[j].value;
+			if (!meta_set_form(&f->meta, m, v, strlen(v), msg,
+			    sizeof(msg)))
+				return api_fail(resp, IMG_EINVAL, m->name, "%s",
+				    msg);
+		}
 	}
-	for (i = 0; i < req->nquery; i++)
-		if (strcmp(req->query[i].key, "tags") == 0 &&
-		    !meta_add_tags_csv(&f->meta, req->query[i].value, msg,
-		    sizeof(msg)))
-			return api_fail(resp, IMG_EINVAL, "tags", "%s", msg);
 	return IMG_OK;
 }
 

@@ -2,6 +2,8 @@
  * validate.c: field rules.  Every check works on (pointer, length), so
  * text with an embedded NUL is refused rather than silently cut.
  */
+#include <assert.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,48 +154,65 @@ meta_input_free(struct meta_input *m)
 	m->ntags = 0;
 }
 
-const char *
-meta_field_name(unsigned field)
+/*
+ * The editable fields, in the order every form reads them (and so the
+ * order in which their errors are found).
+ */
+const struct meta_field meta_fields[] = {
+	{ .name = "title", .json_field = "metadata.title", .flag = META_TITLE,
+	  .max = TITLE_MAX, .slot = offsetof(struct meta_input, title) },
+	{ .name = "description", .json_field = "metadata.description",
+	  .flag = META_DESCRIPTION, .max = DESCRIPTION_MAX,
+	  .slot = offsetof(struct meta_input, description) },
+	{ .name = "location", .json_field = "metadata.location",
+	  .flag = META_LOCATION, .max = LOCATION_MAX,
+	  .slot = offsetof(struct meta_input, location) },
+	{ .name = "tags", .json_field = "metadata.tags", .flag = META_TAGS,
+	  .max = TAG_MAX, .list = true },
+};
+const size_t meta_nfields = sizeof(meta_fields) / sizeof(meta_fields[0]);
+
+const struct meta_field *
+meta_field_find(const char *name)
 {
-	switch (field) {
-	case META_TITLE:
-		return "title";
-	case META_DESCRIPTION:
-		return "description";
-	case META_LOCATION:
-		return "location";
-	default:
-		return "tags";
-	}
+	size_t	 i;
+
+	for (i = 0; i < meta_nfields; i++)
+		if (strcmp(meta_fields[i].name, name) == 0)
+			return &meta_fields[i];
+	return NULL;
+}
+
+static const struct meta_field *
+meta_field_of(unsigned flag)
+{
+	size_t	 i;
+
+	for (i = 0; i < meta_nfields; i++)
+		if (meta_fields[i].flag == flag)
+			return &meta_fields[i];
+	return NULL;
 }
 
 bool
 meta_set_text(struct meta_input *m, unsigned field, const char *s, size_t len,
     char *msg, size_t msglen)
 {
-	char	**slot;
-	size_t	  max, cps;
+	const struct meta_field	*f = meta_field_of(field);
+	char			**slot;
+	size_t			  cps;
 
-	switch (field) {
-	case META_TITLE:
-		slot = &m->title; max = TITLE_MAX;
-		break;
-	case META_DESCRIPTION:
-		slot = &m->description; max = DESCRIPTION_MAX;
-		break;
-	default:
-		slot = &m->location; max = LOCATION_MAX;
-		break;
-	}
+	assert(f != NULL && !f->list);
+	slot = (char **)(void *)((char *)m + f->slot);
 	m->set |= field;
 	free(*slot);
 	*slot = NULL;
 	if (s == NULL || len == 0)
 		return true;	/* API.md: an empty string is stored as null */
 	if (!utf8_valid(s, len, &cps) || memchr(s, '\0', len) != NULL ||
-	    cps > max) {
+	    cps > f->max) {
 		snprintf(msg, msglen, "%s must be at most %zu characters of UTF-8",
-		    meta_field_name(field), max);
+		    f->name, f->max);
 		return false;
 	}
 	if ((*slot = strndup(s, len)) == NULL) {
@@ -201,6 +220,15 @@ meta_set_text(struct meta_input *m, unsigned field, const char *s, size_t len,
 		return false;
 	}
 	return true;
+}
+
+bool
+meta_set_form(struct meta_input *m, const struct meta_field *f, const char *s,
+    size_t len, char *msg, size_t msglen)
+{
+	if (f->list)
+		return meta_add_tags_csv(m, s, msg, msglen);
+	return meta_set_text(m, f->flag, s, len, msg, msglen);
 }
 
 bool
@@ -254,57 +282,64 @@ meta_add_tags_csv(struct meta_input *m, const char *s, char *msg, size_t msglen)
 	return true;
 }
 
+/* A JSON list field: null (none) or an array of strings. */
+static bool
+meta_list_from_json(struct meta_input *m, const struct meta_field *f,
+    const json_t *v, char *msg, size_t msglen)
+{
+	const json_t	*tag;
+	size_t		 idx;
+
+	m->set |= f->flag;
+	if (json_is_null(v))
+		return true;
+	if (!json_is_array(v)) {
+		snprintf(msg, msglen, "%s must be an array of strings", f->name);
+		return false;
+	}
+	json_array_foreach(v, idx, tag) {
+		if (!json_is_string(tag)) {
+			snprintf(msg, msglen, "%s must be an array of strings",
+			    f->name);
+			return false;
+		}
+		if (!meta_add_tag(m, json_string_value(tag),
+		    json_string_length(tag), msg, msglen))
+			return false;
+	}
+	return true;
+}
+
 bool
 meta_from_json(struct meta_input *m, const json_t *obj, char *msg,
     size_t msglen, const char **field)
 {
-	static const struct {
-		const char	*key;
-		const char	*field;
-		unsigned	 which;
-	} texts[] = {
-		{ "title", "metadata.title", META_TITLE },
-		{ "description", "metadata.description", META_DESCRIPTION },
-		{ "location", "metadata.location", META_LOCATION },
-	};
-	const json_t	*v, *tag;
-	size_t		 i, idx;
+	const struct meta_field	*f;
+	const json_t		*v;
+	size_t			 i;
 
-	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		if ((v = json_object_get(obj, texts[i].key)) == NULL)
+	for (i = 0; i < meta_nfields; i++) {
+		f = &meta_fields[i];
+		if ((v = json_object_get(obj, f->name)) == NULL)
 			continue;
-		*field = texts[i].field;
+		*field = f->json_field;
+		if (f->list) {
+			if (!meta_list_from_json(m, f, v, msg, msglen))
+				return false;
+			continue;
+		}
 		if (json_is_null(v)) {
-			meta_set_text(m, texts[i].which, NULL, 0, msg, msglen);
+			meta_set_text(m, f->flag, NULL, 0, msg, msglen);
 			continue;
 		}
 		if (!json_is_string(v)) {
 			snprintf(msg, msglen, "%s must be a string or null",
-			    texts[i].key);
+			    f->name);
 			return false;
 		}
-		if (!meta_set_text(m, texts[i].which, json_string_value(v),
+		if (!meta_set_text(m, f->flag, json_string_value(v),
 		    json_string_length(v), msg, msglen))
 			return false;
-	}
-	if ((v = json_object_get(obj, "tags")) != NULL) {
-		*field = "metadata.tags";
-		m->set |= META_TAGS;
-		if (json_is_null(v))
-			return true;
-		if (!json_is_array(v)) {
-			snprintf(msg, msglen, "tags must be an array of strings");
-			return false;
-		}
-		json_array_foreach(v, idx, tag) {
-			if (!json_is_string(tag)) {
-				snprintf(msg, msglen, "tags must be an array of strings");
-				return false;
-			}
-			if (!meta_add_tag(m, json_string_value(tag),
-			    json_string_length(tag), msg, msglen))
-				return false;
-		}
 	}
 	*field = NULL;
 	return true;

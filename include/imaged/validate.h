@@ -45,6 +45,33 @@ struct meta_input {
 void	 meta_input_init(struct meta_input *);
 void	 meta_input_free(struct meta_input *);
 /*
+ * The editable fields, one row each, shared by every form that sets them:
+ * a JSON "metadata" object (upload and PATCH), multipart parts and a raw
+ * body's query string.  A new field is a row here plus its META_* flag and
+ * limit in image.h, its slot in struct meta_input, and its column in the
+ * catalog; the forms pick it up from the table.
+ */
+struct meta_field {
+	const char	*name;		/* form field, query parameter, JSON key */
+	const char	*json_field;	/* "metadata.<name>", for JSON errors */
+	unsigned	 flag;		/* META_* */
+	size_t		 max;		/* code points (of each item, for a list) */
+	size_t		 slot;		/* text: offset of its char * in meta_input */
+	bool		 list;		/* comma-separated in forms, an array in JSON */
+};
+extern const struct meta_field	 meta_fields[];
+extern const size_t		 meta_nfields;
+
+/* The row of a form field or query parameter name, or NULL. */
+const struct meta_field *meta_field_find(const char *name);
+/*
+ * Set a field from form or query text, s of len bytes with a NUL after
+ * them: a list adds its comma-separated values, a text field is replaced.
+ * False with msg on a rule broken.
+ */
+bool	 meta_set_form(struct meta_input *, const struct meta_field *,
+	    const char *s, size_t len, char *msg, size_t msglen);
+/*
  * Set a text field (META_TITLE, META_DESCRIPTION or META_LOCATION) from
  * s (NULL or "": null).  False with msg on a rule broken.
  */
@@ -72,8 +99,5 @@ bool	 meta_from_json(struct meta_input *, const json_t *obj, char *msg,
  * False on out of memory.
  */
 bool	 meta_view(struct meta_input *in, struct image_meta *out);
-
-/* The name of a META_* field ("title"), static. */
-const char *meta_field_name(unsigned field);
 
 #endif

@@ -92,6 +92,38 @@ START_TEST(test_text_fields)
 }
 END_TEST
 
+/* Every row of the field table is reached by its name and set from form text. */
+START_TEST(test_field_table)
+{
+	struct meta_input	 m;
+	const struct meta_field	*f;
+	char			 msg[256];
+	size_t			 i;
+	unsigned		 all = 0;
+
+	meta_input_init(&m);
+	for (i = 0; i < meta_nfields; i++) {
+		f = meta_field_find(meta_fields[i].name);
+		ck_assert_ptr_eq(f, &meta_fields[i]);
+		ck_assert(meta_set_form(&m, f, "a, b", 4, msg, sizeof(msg)));
+		ck_assert(m.set & f->flag);
+		all |= f->flag;
+	}
+	ck_assert_uint_eq(all, META_TITLE | META_DESCRIPTION | META_LOCATION |
+	    META_TAGS);
+	ck_assert_str_eq(m.title, "a, b");
+	ck_assert_str_eq(m.location, "a, b");
+	ck_assert_uint_eq(m.ntags, 2);
+	ck_assert_ptr_null(meta_field_find("user_id"));
+	ck_assert_ptr_null(meta_field_find("file"));
+	f = meta_field_find("description");
+	ck_assert(!meta_set_form(&m, f, "\xc3", 1, msg, sizeof(msg)));
+	ck_assert_str_eq(msg, "description must be at most 4096 characters "
+	    "of UTF-8");
+	meta_input_free(&m);
+}
+END_TEST
+
 START_TEST(test_tags)
 {
 	struct meta_input	 m;
@@ -167,6 +199,7 @@ validate_suite(void)
 	    sizeof(filenames) / sizeof(filenames[0]));
 	tcase_add_test(tc, test_filename_length);
 	tcase_add_test(tc, test_text_fields);
+	tcase_add_test(tc, test_field_table);
 	tcase_add_test(tc, test_tags);
 	tcase_add_test(tc, test_meta_json);
 	suite_add_tcase(s, tc);
