@@ -483,7 +483,7 @@ blob_remove_later(struct blobstore *bs, const char *key)
 	return IMG_OK;
 }
 
-/* --- keys -------------------------------------------------------------------- */
+/* --- keys ---------------------------------------------------------------- */
 _Static_assert(IMAGE_ID_LEN == UUID_LEN, "an image id is a UUID");
 
 bool

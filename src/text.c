@@ -242,6 +242,57 @@ get_digits(const char *s, int n, int *v)
 }
 
 /*
+ * The fraction at *pp (which is at its '.'): 1-9 digits, as microseconds
+ * in *frac; *extra tells whether a digit past the sixth is not 0.  *pp
+ * moves past it.
+ */
+static bool
+get_fraction(const char **pp, int64_t *frac, bool *extra)
+{
+	const char	*p = *pp;
+	int		 n;
+
+	for (p++, n = 0; is_digit((unsigned char)*p); p++, n++) {
+		if (n == 9)
+			return false;
+		if (n < 6)
+			*frac = *frac * 10 + (*p - '0');
+		else if (*p != '0')
+			*extra = true;
+	}
+	if (n == 0)
+		return false;
+	for (; n < 6; n++)
+		*frac *= 10;
+	*pp = p;
+	return true;
+}
+
+/* 'Z', 'z', "+HH:MM" or "-HH:MM" at *pp: *minutes east of UTC. */
+static bool
+get_offset(const char **pp, int *minutes)
+{
+	const char	*p = *pp;
+	int		 sign, oh, om;
+
+	if (*p == 'Z' || *p == 'z') {
+		*minutes = 0;
+		*pp = p + 1;
+		return true;
+	}
+	if (*p != '+' && *p != '-')
+		return false;
+	sign = *p == '+' ? 1 : -1;
+	p++;
+	if (!get_digits(p, 2, &oh) || p[2] != ':' ||
+	    !get_digits(p + 3, 2, &om) || oh > 23 || om > 59)
+		return false;
+	*minutes = sign * (oh * 60 + om);
+	*pp = p + 5;
+	return true;
+}
+
+/*
  * Accepted: "YYYY-MM-DD", or "YYYY-MM-DD" 'T'|'t' "HH:MM:SS" [ "." 1-9
  * digits ] and 'Z'|'z'|"+HH:MM"|"-HH:MM", nothing around it.  Second 60
  * is refused: imaged never stores a leap second, and a bound on one is
@@ -253,7 +304,7 @@ bool
 time_parse_bound(const char *s, bool upper, int64_t *usec)
 {
 	const char	*p;
-	int		 y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0, n;
+	int		 y, mo, d, h, mi, sec, offset;
 	int64_t		 frac = 0, t;
 	bool		 extra = false;
 
@@ -281,40 +332,57 @@ time_parse_bound(const char *s, bool upper, int64_t *usec)
 	if (h > 23 || mi > 59 || sec > 59)
 		return false;
 	p += 8;
-	if (*p == '.') {
-		for (p++, n = 0; is_digit((unsigned char)*p); p++, n++) {
-			if (n == 9)
-				return false;
-			if (n < 6)
-				frac = frac * 10 + (*p - '0');
-			else if (*p != '0')
-				extra = true;
-		}
-		if (n == 0)
-			return false;
-		for (; n < 6; n++)
-			frac *= 10;
-	}
-	if (*p == 'Z' || *p == 'z')
-		p++;
-	else if (*p == '+' || *p == '-') {
-		sign = *p == '+' ? 1 : -1;
-		p++;
-		if (!get_digits(p, 2, &oh) || p[2] != ':' ||
-		    !get_digits(p + 3, 2, &om) || oh > 23 || om > 59)
-			return false;
-		p += 5;
-	} else
+	if (*p == '.' && !get_fraction(&p, &frac, &extra))
 		return false;
-	if (*p != '\0')
+	if (!get_offset(&p, &offset) || *p != '\0')
 		return false;
 	t = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec;
-	t -= (int64_t)sign * (oh * 60 + om) * 60;
+	t -= (int64_t)offset * 60;
 	*usec = t * USEC_PER_SEC + frac + (extra && !upper ? 1 : 0);
 	return true;
 }
 
 /* --- JSON output ------------------------------------------------------- */
+
+/* The escape of c, a byte a JSON string cannot hold bare: esc, its length. */
+static size_t
+json_escape(unsigned char c, char esc[6])
+{
+	static const char	 hex[] = "0123456789abcdef";
+
+	esc[0] = '\\';
+	switch (c) {
+	case '"':
+		esc[1] = '"';
+		break;
+	case '\\':
+		esc[1] = '\\';
+		break;
+	case '\b':
+		esc[1] = 'b';
+		break;
+	case '\f':
+		esc[1] = 'f';
+		break;
+	case '\n':
+		esc[1] = 'n';
+		break;
+	case '\r':
+		esc[1] = 'r';
+		break;
+	case '\t':
+		esc[1] = 't';
+		break;
+	default:
+		esc[1] = 'u';
+		esc[2] = '0';
+		esc[3] = '0';
+		esc[4] = hex[c >> 4];
+		esc[5] = hex[c & 0x0f];
+		return 6;
+	}
+	return 2;
+}
 
 /*
  * DEL is escaped too, so the output is plain printable text apart from
@@ -324,11 +392,9 @@ time_parse_bound(const char *s, bool upper, int64_t *usec)
 enum img_err
 json_put_str(struct buf *b, const char *s)
 {
-	static const char	 hex[] = "0123456789abcdef";
 	const unsigned char	*p, *run;
 	size_t			 mark = b->len, n;
 	char			 esc[6];
-	size_t			 elen;
 	enum img_err		 e;
 
 	if (s == NULL)
@@ -351,40 +417,7 @@ json_put_str(struct buf *b, const char *s)
 			goto done;
 		if (*p == '\0')
 			break;
-		esc[0] = '\\';
-		elen = 2;
-		switch (*p) {
-		case '"':
-			esc[1] = '"';
-			break;
-		case '\\':
-			esc[1] = '\\';
-			break;
-		case '\b':
-			esc[1] = 'b';
-			break;
-		case '\f':
-			esc[1] = 'f';
-			break;
-		case '\n':
-			esc[1] = 'n';
-			break;
-		case '\r':
-			esc[1] = 'r';
-			break;
-		case '\t':
-			esc[1] = 't';
-			break;
-		default:
-			esc[1] = 'u';
-			esc[2] = '0';
-			esc[3] = '0';
-			esc[4] = hex[*p >> 4];
-			esc[5] = hex[*p & 0x0f];
-			elen = 6;
-			break;
-		}
-		if ((e = buf_add(b, esc, elen)) != IMG_OK)
+		if ((e = buf_add(b, esc, json_escape(*p, esc))) != IMG_OK)
 			goto done;
 		p++;
 	}

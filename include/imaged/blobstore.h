@@ -26,7 +26,7 @@
 struct blobstore;
 struct blob_writer;
 
-/* --- keys -------------------------------------------------------------------- */
+/* --- keys ---------------------------------------------------------------- */
 /*
  * The key of an image's bytes, images/<user_id>/<image_id>.<ext>, into key
  * (keylen bytes, BLOB_KEY_MAX + 1 is always enough for fields within

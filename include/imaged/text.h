@@ -18,7 +18,7 @@
 
 #define UUID_LEN	36	/* 8-4-4-4-12 hex digits */
 
-/* --- UUIDs ------------------------------------------------------------------ */
+/* --- UUIDs --------------------------------------------------------------- */
 /*
  * Parse an 8-4-4-4-12 hex UUID of any version, upper case folded; out gets
  * the canonical lower-case form and a NUL.  False when malformed.
