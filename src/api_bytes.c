@@ -15,26 +15,16 @@
 #include "imaged/signer.h"
 #include "imaged/text.h"
 
-enum img_err
-api_serve_blob(struct imaged *ctx, const struct request *req,
-    struct response *resp, const struct image_record *r)
+/* The headers every answer about the file carries. */
+static enum img_err
+file_headers(struct response *resp, const struct image_record *r,
+    const struct blob_info *info)
 {
-	struct blob_info	 info;
-	struct buf		 disp;
-	char			 lastmod[32];
-	uint64_t		 start, len;
-	enum http_range		 range;
-	enum img_err		 e;
-	int			 fd;
+	struct buf	 disp;
+	char		 lastmod[32];
+	enum img_err	 e;
 
-	e = blob_open_read(ctx->blobs, r->s3_key, &fd, &info);
-	if (e == IMG_ENOTFOUND)
-		return api_fail(resp, e, NULL, "the image's file is missing "
-		    "from the blob store");
-	if (e != IMG_OK)
-		return e;
-	resp->fd = fd;	/* the response owns it from here */
-	time_format_http(info.mtime, lastmod);
+	time_format_http(info->mtime, lastmod);
 	buf_init(&disp, 4096);
 	if ((e = http_content_disposition(&disp, r->filename)) != IMG_OK ||
 	    (e = response_header(resp, "ETag", "\"%s\"", r->checksum_sha256)) ||
@@ -46,15 +36,21 @@ api_serve_blob(struct imaged *ctx, const struct request *req,
 		return e;
 	}
 	buf_free(&disp);
-	/* r is borrowed from the catalog: keep a copy past the callback. */
-	snprintf(resp->content_type_buf, sizeof(resp->content_type_buf), "%s",
-	    r->content_type);
-	resp->content_type = resp->content_type_buf;
-	resp->offset = 0;
-	resp->length = info.size;
-	resp->status = 200;
+	return IMG_OK;
+}
 
-	/* API.md: If-None-Match wins over Range. */
+/*
+ * Turn the 200 with the whole file into a 304 or a 206 when the request's
+ * conditions ask for it.  API.md: If-None-Match wins over Range.
+ */
+static enum img_err
+apply_conditions(const struct request *req, struct response *resp,
+    uint64_t size)
+{
+	uint64_t	 start, len;
+	enum http_range	 range;
+	enum img_err	 e;
+
 	if (http_etag_match(request_header(req, "If-None-Match"),
 	    response_get_header(resp, "ETag"))) {
 		close(resp->fd);
@@ -62,14 +58,14 @@ api_serve_blob(struct imaged *ctx, const struct request *req,
 		resp->status = 304;
 		return IMG_OK;
 	}
-	range = http_parse_range(request_header(req, "Range"), info.size,
-	    &start, &len);
+	range = http_parse_range(request_header(req, "Range"), size, &start,
+	    &len);
 	if (range == HTTP_RANGE_UNSATISFIABLE) {
 		if ((e = response_header(resp, "Content-Range", "bytes */%" PRIu64,
-		    info.size)) != IMG_OK)
+		    size)) != IMG_OK)
 			return e;
 		return api_fail(resp, IMG_ERANGE, NULL, "the range is not "
-		    "within the %" PRIu64 " bytes of the image", info.size);
+		    "within the %" PRIu64 " bytes of the image", size);
 	}
 	if (range == HTTP_RANGE_OK) {
 		resp->status = 206;
@@ -77,9 +73,36 @@ api_serve_blob(struct imaged *ctx, const struct request *req,
 		resp->length = len;
 		return response_header(resp, "Content-Range",
 		    "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, start,
-		    start + len - 1, info.size);
+		    start + len - 1, size);
 	}
 	return IMG_OK;
+}
+
+enum img_err
+api_serve_blob(struct imaged *ctx, const struct request *req,
+    struct response *resp, const struct image_record *r)
+{
+	struct blob_info	 info;
+	enum img_err		 e;
+	int			 fd;
+
+	e = blob_open_read(ctx->blobs, r->s3_key, &fd, &info);
+	if (e == IMG_ENOTFOUND)
+		return api_fail(resp, e, NULL, "the image's file is missing "
+		    "from the blob store");
+	if (e != IMG_OK)
+		return e;
+	resp->fd = fd;	/* the response owns it from here */
+	if ((e = file_headers(resp, r, &info)) != IMG_OK)
+		return e;
+	/* r is borrowed from the catalog: keep a copy past the callback. */
+	snprintf(resp->content_type_buf, sizeof(resp->content_type_buf), "%s",
+	    r->content_type);
+	resp->content_type = resp->content_type_buf;
+	resp->offset = 0;
+	resp->length = info.size;
+	resp->status = 200;
+	return apply_conditions(req, resp, info.size);
 }
 
 struct blob_lookup {
