@@ -112,6 +112,33 @@ static enum img_err	 query_fields(struct upload_state *,
 static enum img_err	 check_names(struct upload_state *, struct upload_fields *,
 			    struct response *);
 
+/* The body's form, the field its image comes in, and its largest size. */
+static enum img_err
+body_form_open(struct upload_state *st, const struct request *req,
+    struct response *resp)
+{
+	uint64_t	 max = st->ctx->cfg.max_file_size;
+
+	st->form = http_body_form(request_header(req, "Content-Type"));
+	switch (st->form) {
+	case BODY_JSON:
+		st->image_field = "image_data";
+		st->body_max = max / 3 * 4 + 4 + BODY_SLACK;
+		return IMG_OK;
+	case BODY_RAW:
+		st->image_field = "file";
+		st->body_max = max;
+		return IMG_OK;
+	case BODY_MULTIPART:
+		st->image_field = "file";
+		st->body_max = max + BODY_SLACK;
+		return form_open(st, req, resp);
+	default:
+		return api_fail(resp, IMG_EMEDIA, NULL, "Content-Type must be "
+		    "application/json, multipart/form-data or image/*");
+	}
+}
+
 static enum img_err
 upload_state_open(struct imaged *ctx, const struct request *req,
     struct response *resp, void **statep)
@@ -128,27 +155,8 @@ upload_state_open(struct imaged *ctx, const struct request *req,
 	buf_init(&st->user_id, USER_ID_MAX + 1);
 	buf_init(&st->filename, FILENAME_MAX_BYTES * 2);
 	meta_input_init(&st->fields.meta);
-	st->form = http_body_form(request_header(req, "Content-Type"));
-	switch (st->form) {
-	case BODY_JSON:
-		st->image_field = "image_data";
-		st->body_max = max / 3 * 4 + 4 + BODY_SLACK;
-		break;
-	case BODY_RAW:
-		st->image_field = "file";
-		st->body_max = max;
-		break;
-	case BODY_MULTIPART:
-		st->image_field = "file";
-		st->body_max = max + BODY_SLACK;
-		if ((e = form_open(st, req, resp)) != IMG_OK)
-			goto fail;
-		break;
-	default:
-		e = api_fail(resp, IMG_EMEDIA, NULL, "Content-Type must be "
-		    "application/json, multipart/form-data or image/*");
+	if ((e = body_form_open(st, req, resp)) != IMG_OK)
 		goto fail;
-	}
 	if (req->content_length != UINT64_MAX && req->content_length > st->body_max) {
 		e = too_big(st, resp);
 		goto fail;
