@@ -41,6 +41,8 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 TPKG_CFLAGS = $(shell pkg-config --cflags $(TPKGS) 2>/dev/null)
 TPKG_LIBS  = $(shell pkg-config --libs $(TPKGS) 2>/dev/null)
+# Tests may also reach a module's internal header, kept beside its .c.
+TEST_CFLAGS = -Isrc
 
 MAIN_SRC = src/main.c
 LIB_SRCS = $(filter-out $(MAIN_SRC),$(sort $(wildcard src/*.c)))
@@ -104,11 +106,12 @@ $(BUILD)/src/%.o: src/%.c | $(DEPS_OK)
 
 $(BUILD)/tests/%.o: tests/%.c | $(DEPS_OK)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(TPKG_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(PKG_CFLAGS) $(TPKG_CFLAGS) -c -o $@ $<
 
 $(BUILD)/san/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SAN) $(PKG_CFLAGS) $(TPKG_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(SAN) $(PKG_CFLAGS) $(TPKG_CFLAGS) \
+		-c -o $@ $<
 
 # The runner links every suite; tests/unit/suites.sh lists the
 # `Suite *name_suite(void)` functions the check_*.c files define.

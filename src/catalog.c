@@ -61,7 +61,7 @@
 
 #include "imaged/buf.h"
 #include "imaged/catalog.h"
-#include "imaged/catalog_sql.h"
+#include "catalog_sql.h"
 #include "imaged/log.h"
 
 #define CATALOG_APP_ID	0x696d6764	/* "imgd" */

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "imaged/catalog.h"
-#include "imaged/catalog_sql.h"
+#include "catalog_sql.h"
 
 Suite	*catalog_suite(void);
 

@@ -2,7 +2,8 @@
  * catalog_sql.h: the SQL text of the catalog's queries, kept in one place
  * so that the catalog and its test (which checks the query plans with
  * EXPLAIN QUERY PLAN) run the very same text.  Internal: only catalog.c
- * and tests/unit/check_catalog.c include it.
+ * and tests/unit/check_catalog.c include it, which is why it lives
+ * beside catalog.c and not under include/.
  *
  * No statement here is ever built from values: every value is a bound
  * parameter.  The listing statements share one numbering of parameters
