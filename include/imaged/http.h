@@ -22,7 +22,7 @@
 
 #include "imaged/buf.h"
 #include "imaged/err.h"
-#include "imaged/tokens.h"
+#include "imaged/principal.h"
 
 enum http_method {
 	HTTP_GET = 0x01,

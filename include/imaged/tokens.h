@@ -16,14 +16,9 @@
 #include <stdio.h>
 
 #include "imaged/err.h"
+#include "imaged/principal.h"
 
 #define TOKENS_FILE	"tokens"
-
-/* Who a request is, once its token is known. */
-struct principal {
-	bool	 admin;
-	char	 user_id[65];
-};
 
 struct tokens;
 
