@@ -19,6 +19,7 @@
 
 #include "imaged/check.h"
 #include "imaged/config.h"
+#include "imaged/durable.h"
 #include "imaged/imaged.h"
 #include "imaged/log.h"
 #include "imaged/tokens.h"
@@ -27,22 +28,8 @@
 
 extern char **environ;
 
-/* Write the base URL to path whole: a temp file renamed into place. */
-static int
-write_url_file(const char *path, const char *url)
-{
-	char	 tmp[PATH_MAX + 8];
-	FILE	*fp;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((fp = fopen(tmp, "w")) == NULL)
-		return -1;
-	if (fputs(url, fp) == EOF || fclose(fp) == EOF) {
-		unlink(tmp);
-		return -1;
-	}
-	return rename(tmp, path);
-}
+/* Whoever waits for the daemon reads the URL file: whole, world-readable. */
+static const struct durable_opts url_file_opts = { .mode = 0644 };
 
 /* `imaged token ...`: the tokens file of the data dir. */
 static int
@@ -107,7 +94,8 @@ main(int argc, char *argv[])
 	}
 	log_info("listening on %s, data in %s", imaged_url(d), d->data_dir);
 	if (cfg.url_file[0] != '\0' &&
-	    write_url_file(cfg.url_file, imaged_url(d)) == -1) {
+	    durable_write(cfg.url_file, imaged_url(d), strlen(imaged_url(d)),
+	    &url_file_opts, NULL, 0) != IMG_OK) {
 		log_warn("%s", cfg.url_file);
 		imaged_stop(d, 0);
 		return EXIT_FAILURE;

@@ -21,6 +21,7 @@
 
 #include <sodium.h>
 
+#include "imaged/durable.h"
 #include "imaged/log.h"
 #include "imaged/signer.h"
 
@@ -85,25 +86,22 @@ signer_free(struct signer *s)
 	free(s);
 }
 
-/* Make a new key file; O_EXCL so two daemons starting at once agree on one key. */
+/*
+ * Make a new key file, whole and durable.  Exclusive, so two daemons
+ * starting at once agree on one key: the second fails to create it.
+ */
 static enum img_err
 key_create(const char *path, unsigned char key[SIGNER_KEY_LEN])
 {
-	int	 fd;
+	static const struct durable_opts	 opts = { .mode = 0600,
+						    .exclusive = true };
 
 	randombytes_buf(key, SIGNER_KEY_LEN);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1) {
+	if (durable_write(path, key, SIGNER_KEY_LEN, &opts, NULL, 0) !=
+	    IMG_OK) {
 		log_warn("signing key %s", path);
 		return IMG_EUNAVAIL;
 	}
-	if (write(fd, key, SIGNER_KEY_LEN) != SIGNER_KEY_LEN || fsync(fd) == -1) {
-		log_warn("signing key %s", path);
-		close(fd);
-		unlink(path);
-		return IMG_EUNAVAIL;
-	}
-	close(fd);
 	log_info("made a new signing key in %s", path);
 	return IMG_OK;
 }
