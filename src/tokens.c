@@ -19,9 +19,9 @@
  * half used.
  *
  * Writes (add, revoke) hold flock(2) on the file's folder, so two
- * commands at once do not lose each other's change, then write a new file
- * (mkostemp: O_EXCL, mode 0600) beside the old, fsync it, rename it over,
- * and fsync the folder.  Comments and line order survive a rewrite.
+ * commands at once do not lose each other's change, then replace the file
+ * whole with durable_write (mode 0600).  Comments and line order survive a
+ * rewrite.
  *
  * The daemon notices a rewrite by (device, inode, size, mtime): each
  * lookup stat()s the file and reloads on any difference.  A rewrite sets
@@ -53,6 +53,7 @@
 #include <sodium.h>
 
 #include "imaged/buf.h"
+#include "imaged/durable.h"
 #include "imaged/log.h"
 #include "imaged/signer.h"
 #include "imaged/tokens.h"
@@ -610,128 +611,6 @@ folder_of(const char *path)
 	return strndup(path, (size_t)(slash - path));
 }
 
-static bool
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
-static bool
-ts_after(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec > b->tv_sec ||
-	    (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
-}
-
-/*
- * Make the mtime of the file fd later than old (see the opening comment).
- * File times come from a clock that ticks every few milliseconds, so two
- * rewrites often share one; the file's own mtime is compared, and pushed
- * 1 ns past old, or 1 s on file systems that keep whole seconds.  False
- * with errno on failure.
- */
-static bool
-advance_mtime(int fd, const struct timespec *old)
-{
-	static const long	 step_ns[] = { 1, 1000000000L };
-	struct timespec		 times[2];
-	struct stat		 st;
-	size_t			 i;
-
-	for (i = 0;; i++) {
-		if (fstat(fd, &st) == -1)
-			return false;
-		if (ts_after(&st.st_mtim, old) ||
-		    i == sizeof(step_ns) / sizeof(step_ns[0]))
-			return true;
-		times[0].tv_sec = 0;
-		times[0].tv_nsec = UTIME_OMIT;
-		times[1] = *old;
-		times[1].tv_nsec += step_ns[i];
-		while (times[1].tv_nsec >= 1000000000L) {
-			times[1].tv_sec++;
-			times[1].tv_nsec -= 1000000000L;
-		}
-		if (futimens(fd, times) == -1)
-			return false;
-	}
-}
-
-/*
- * Replace the file at path with data[0..len), atomically and durably;
- * dfd is its folder.  old is the file replaced (NULL if none): its owner
- * is kept when run as root, so `sudo imaged token` leaves a file the
- * daemon's user can still read, and the new mtime is made later than its
- * (see the opening comment).  False with msg on failure; the old file is
- * then untouched.
- */
-static bool
-replace_file(const char *path, int dfd, const char *data, size_t len,
-    const struct stat *old, char *msg, size_t msglen)
-{
-	struct buf	 tmp;
-	int		 fd = -1;
-	bool		 ok = false;
-
-	buf_init(&tmp, 4096);
-	if (buf_printf(&tmp, "%s.XXXXXX", path) != IMG_OK) {
-		snprintf(msg, msglen, "out of memory");
-		goto done;
-	}
-	if ((fd = mkostemp(tmp.data, O_CLOEXEC)) == -1) {
-		snprintf(msg, msglen, "%s: %s", tmp.data, strerror(errno));
-		buf_reset(&tmp);
-		goto done;
-	}
-	if (fchmod(fd, 0600) == -1)
-		goto fail;
-	if (old != NULL && geteuid() == 0 &&
-	    fchown(fd, old->st_uid, old->st_gid) == -1)
-		goto fail;
-	if (!write_all(fd, data, len))
-		goto fail;
-	if (old != NULL && !advance_mtime(fd, &old->st_mtim))
-		goto fail;
-	if (fsync(fd) == -1)
-		goto fail;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp.data, path) == -1)
-		goto fail;
-	buf_reset(&tmp);
-	if (fsync(dfd) == -1) {
-		/* Renamed but maybe not durable: say so, it is not undone. */
-		snprintf(msg, msglen, "fsync of the folder: %s",
-		    strerror(errno));
-		goto done;
-	}
-	ok = true;
-	goto done;
-fail:
-	snprintf(msg, msglen, "%s: %s", tmp.data, strerror(errno));
-done:
-	if (fd != -1)
-		close(fd);
-	if (tmp.len > 0)
-		unlink(tmp.data);
-	buf_free(&tmp);
-	return ok;
-}
-
 /* A file opened for change: its text, entries and folder lock. */
 struct edit {
 	const char	*path;
@@ -798,13 +677,21 @@ done:
 	return ok;
 }
 
+/*
+ * Replace the file with data[0..len).  The old file's owner is kept when
+ * run as root, so `sudo imaged token` leaves a file the daemon's user can
+ * still read, and the new mtime is made later than its (see the opening
+ * comment).  False with a message on err; the old file is then untouched.
+ */
 static bool
 edit_commit(struct edit *ed, const char *data, size_t len, FILE *err)
 {
-	char	 msg[512];
+	struct durable_opts	 opts = { .mode = 0600 };
+	char			 msg[512];
 
-	if (!replace_file(ed->path, ed->dfd, data, len,
-	    ed->exists ? &ed->st : NULL, msg, sizeof(msg))) {
+	opts.replaces = ed->exists ? &ed->st : NULL;
+	if (durable_write(ed->path, data, len, &opts, msg, sizeof(msg)) !=
+	    IMG_OK) {
 		fprintf(err, "imaged token: %s: %s\n", ed->path, msg);
 		return false;
 	}
