@@ -4,15 +4,13 @@
  * Rows are read in one catalog scan and each file is opened and hashed
  * (the SHA-256 must match, not just the size); files are found by one
  * walk of the bucket, each looked up by the image id its name carries.
- * Both passes stream: memory does not grow with the store.
+ * Both passes stream: memory does not grow with the store.  The command
+ * around the check, `imaged check`, is cmd_check.c.
  */
 #include <sys/stat.h>
 
-#include <errno.h>
 #include <stdatomic.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,10 +19,8 @@
 #include "imaged/blobstore.h"
 #include "imaged/catalog.h"
 #include "imaged/check.h"
-#include "imaged/log.h"
 
 #define PROGRESS_EVERY	1000
-#define REPAIR_GRACE_S	60	/* a running daemon's in-flight window */
 
 struct checker {
 	struct catalog		*cat;
@@ -155,6 +151,8 @@ check_store(struct catalog *cat, struct blobstore *blobs, bool repair,
 	uint64_t	 temp;
 
 	memset(c, 0, sizeof(*c));
+	if (sodium_init() < 0)
+		return IMG_EINTERNAL;
 	if ((e = catalog_scan(cat, check_row, &k)) != IMG_OK)
 		return e;
 	if (progress != NULL)
@@ -166,66 +164,4 @@ check_store(struct catalog *cat, struct blobstore *blobs, bool repair,
 	if (repair && temp > 0)
 		c->repaired += blob_tmp_sweep(blobs, before.tv_sec, true);
 	return catalog_quarantined(cat, &c->quarantined);
-}
-
-int
-check_command(const struct config *cfg, int argc, char *argv[], FILE *out)
-{
-	struct catalog		*cat = NULL;
-	struct blobstore	*blobs = NULL;
-	struct check_counts	 c;
-	struct timespec		 before;
-	char			 path[PATH_MAX + 16];
-	bool			 repair = false;
-	uint64_t		 problems;
-	int			 i, ret = 2;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--repair") != 0) {
-			fprintf(stderr, "usage: imaged check [--repair]\n");
-			return 2;
-		}
-		repair = true;
-	}
-	snprintf(path, sizeof(path), "%s/imaged.db", cfg->data_dir);
-	if (access(path, F_OK) == -1) {
-		log_warn("%s", path);
-		return 2;
-	}
-	if (sodium_init() < 0 || catalog_open(path, 1, &cat) != IMG_OK ||
-	    blobstore_open(cfg->data_dir, cfg->bucket, &blobs) != IMG_OK)
-		goto done;
-	/*
-	 * A daemon may be running: what changed in the last minute may be an
-	 * upload or delete in flight, and is left alone.
-	 */
-	clock_gettime(CLOCK_REALTIME, &before);
-	before.tv_sec -= REPAIR_GRACE_S;
-	if (check_store(cat, blobs, repair, before, &c, out,
-	    isatty(STDERR_FILENO) ? stderr : NULL) != IMG_OK) {
-		log_warnx("check: cannot read the store");
-		goto done;
-	}
-	problems = c.missing + c.size + c.checksum + c.orphans + c.temp;
-	fprintf(out, "rows        %" PRIu64 " listed\n", c.rows);
-	fprintf(out, "missing     %" PRIu64 " (rows whose file is gone)\n", c.missing);
-	fprintf(out, "size        %" PRIu64 " (rows whose file has another size)\n",
-	    c.size);
-	fprintf(out, "checksum    %" PRIu64 " (rows whose file has another SHA-256)\n",
-	    c.checksum);
-	fprintf(out, "files       %" PRIu64 " in the bucket\n", c.files);
-	fprintf(out, "orphans     %" PRIu64 " (files no row points at)\n", c.orphans);
-	fprintf(out, "temp        %" PRIu64 " (unfinished uploads)\n", c.temp);
-	fprintf(out, "quarantined %" PRId64 " (rows kept out of the listing)\n",
-	    c.quarantined);
-	if (problems == 0)
-		fprintf(out, "clean\n");
-	else
-		fprintf(out, "%" PRIu64 " problem%s, %" PRIu64 " repaired\n",
-		    problems, problems == 1 ? "" : "s", c.repaired);
-	ret = problems == c.repaired && (problems == 0 || repair) ? 0 : 1;
-done:
-	blobstore_close(blobs);
-	catalog_close(cat);
-	return ret;
 }

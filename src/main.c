@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <limits.h>
 
-#include "imaged/check.h"
+#include "imaged/cmd.h"
 #include "imaged/config.h"
 #include "imaged/durable.h"
 #include "imaged/imaged.h"
@@ -51,7 +51,7 @@ command(const struct config *cfg, int argc, char *argv[])
 	if (strcmp(argv[0], "token") == 0)
 		return token_command(cfg, argc, argv);
 	if (strcmp(argv[0], "check") == 0)
-		return check_command(cfg, argc, argv, stdout);
+		return cmd_check(cfg, argc, argv);
 	fprintf(stderr, "imaged: unknown command \"%s\" (commands: check, "
 	    "token)\n", argv[0]);
 	return 2;

@@ -3,12 +3,12 @@
  *
  * Every listed row must name a file of its size and SHA-256; every file
  * under the bucket must belong to a row; the temp folder must hold only
- * uploads in progress.  `imaged check` reports what disagrees and, with
- * --repair, mends it: broken rows leave the listing (kept, quarantined,
- * for inspection), orphan and leftover temp files are removed.  The daemon
- * runs the orphan sweep in the background after a start, for files that
- * a crash left between a delete's row and its file, or an upload's file
- * and its row.
+ * uploads in progress.  `imaged check` (cmd_check.c) reports what
+ * disagrees and, with --repair, mends it: broken rows leave the listing
+ * (kept, quarantined, for inspection), orphan and leftover temp files are
+ * removed.  The daemon runs the orphan sweep in the background after a
+ * start, for files that a crash left between a delete's row and its file,
+ * or an upload's file and its row.
  *
  * Files modified at or after `before` (to the nanosecond) are never
  * touched: they may belong to an upload or delete still in flight in a
@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "imaged/config.h"
 #include "imaged/err.h"
 
 struct catalog;
@@ -58,9 +57,5 @@ enum img_err	 check_sweep_orphans(struct catalog *, struct blobstore *,
 enum img_err	 check_store(struct catalog *, struct blobstore *, bool repair,
 		    struct timespec before, struct check_counts *c, FILE *report,
 		    FILE *progress);
-
-/* `imaged check [--repair]`: the exit status (0 only when clean). */
-int		 check_command(const struct config *, int argc, char *argv[],
-		    FILE *out);
 
 #endif

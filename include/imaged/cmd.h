@@ -1,0 +1,23 @@
+/*
+ * cmd.h: the sub-commands, `imaged [options] NAME [args]`.
+ *
+ * Each command is one function in a file of its own (src/cmd_NAME.c) and
+ * one row of the command table in main.c, which generates the usage, the
+ * list in --help and the dispatch.  A command runs once the settings are
+ * loaded (cfg), with argv[0] its own name; it prints results on stdout,
+ * errors on stderr, and returns the exit status: 0 done, 1 failed, 2 a
+ * usage error.
+ */
+#ifndef IMAGED_CMD_H
+#define IMAGED_CMD_H
+
+#include <stdio.h>
+
+#include "imaged/config.h"
+
+typedef int	 cmd_fn(const struct config *cfg, int argc, char *argv[]);
+
+/* `imaged check [--repair]`: 0 only when the store is clean (or mended). */
+cmd_fn		 cmd_check;
+
+#endif
