@@ -22,7 +22,6 @@
 #include "imaged/durable.h"
 #include "imaged/imaged.h"
 #include "imaged/log.h"
-#include "imaged/tokens.h"
 
 #define SHUTDOWN_GRACE_MS	10000
 
@@ -31,25 +30,11 @@ extern char **environ;
 /* Whoever waits for the daemon reads the URL file: whole, world-readable. */
 static const struct durable_opts url_file_opts = { .mode = 0644 };
 
-/* `imaged token ...`: the tokens file of the data dir. */
-static int
-token_command(const struct config *cfg, int argc, char *argv[])
-{
-	char	 path[PATH_MAX + 16];
-
-	if (mkdir(cfg->data_dir, 0755) == -1 && errno != EEXIST) {
-		log_warn("%s", cfg->data_dir);
-		return EXIT_FAILURE;
-	}
-	snprintf(path, sizeof(path), "%s/%s", cfg->data_dir, TOKENS_FILE);
-	return tokens_command(path, argc, argv, stdout, stderr);
-}
-
 static int
 command(const struct config *cfg, int argc, char *argv[])
 {
 	if (strcmp(argv[0], "token") == 0)
-		return token_command(cfg, argc, argv);
+		return cmd_token(cfg, argc, argv);
 	if (strcmp(argv[0], "check") == 0)
 		return cmd_check(cfg, argc, argv);
 	fprintf(stderr, "imaged: unknown command \"%s\" (commands: check, "

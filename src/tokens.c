@@ -1,5 +1,6 @@
 /*
- * tokens.c: the tokens file, lookups against it, and `imaged token`.
+ * tokens.c: the tokens file, lookups against it, and the edits behind
+ * `imaged token` (add, list, revoke; the command itself is cmd_token.c).
  *
  * A token is "imt_" and 32 random bytes in base64url without padding
  * (47 characters).  The file keeps one line per token:
@@ -63,18 +64,17 @@
 #define TOKEN_PREFIX_LEN	4
 #define TOKEN_RAW_LEN		32
 #define TOKEN_B64_LEN		43	/* 32 bytes in unpadded base64url */
-#define TOKEN_LEN		(TOKEN_PREFIX_LEN + TOKEN_B64_LEN)
+#define TOKEN_LEN		TOKENS_TOKEN_LEN
+_Static_assert(TOKEN_LEN == TOKEN_PREFIX_LEN + TOKEN_B64_LEN, "token length");
 #define TOKEN_SENT_MAX		256	/* longer ones are refused unhashed */
 #define HASH_LEN		crypto_generichash_BYTES	/* 32 */
 #define HASH_HEX		(2 * HASH_LEN)
-#define ID_LEN			8
+#define ID_LEN			TOKENS_ID_LEN
 /* 9999-12-31T23:59:59Z, the last time RFC 3339 can write. */
 #define CREATED_MAX		INT64_C(253402300799)
 #define TOKENS_FILE_MAX		((size_t)8 << 20)
 #define ADD_TRIES		8
 
-#define EXIT_FAIL		1
-#define EXIT_USAGE		2
 
 static const char	 file_header[] =
     "# imaged API tokens: <id> <hash> <user_id> <role> <created>\n"
@@ -596,7 +596,7 @@ tokens_lookup(struct tokens *t, const char *token, size_t len,
 	return found != 0;
 }
 
-/* --- the `imaged token` command ---------------------------------------- */
+/* --- editing the file (`imaged token`) ---------------------------------- */
 
 /* The folder holding path, as a new string (NULL: out of memory). */
 static char *
@@ -632,13 +632,14 @@ edit_end(struct edit *ed)
 
 /*
  * Read and parse the file at path; with lock, first take the folder's
- * lock (held until edit_end).  False with a message on err.
+ * lock (held until edit_end).  False with a message in msg.
  */
 static bool
-edit_begin(struct edit *ed, const char *path, bool lock, FILE *err)
+edit_begin(struct edit *ed, const char *path, bool lock, char *msg,
+    size_t msglen)
 {
 	struct stamp	 stamp;
-	char		*dir = NULL, msg[256];
+	char		*dir = NULL, why[256];
 	bool		 loose, ok = false;
 
 	memset(ed, 0, sizeof(*ed));
@@ -647,13 +648,12 @@ edit_begin(struct edit *ed, const char *path, bool lock, FILE *err)
 	buf_init(&ed->text, TOKENS_FILE_MAX);
 	if (lock) {
 		if ((dir = folder_of(path)) == NULL) {
-			fprintf(err, "imaged token: out of memory\n");
+			snprintf(msg, msglen, "out of memory");
 			goto done;
 		}
 		ed->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (ed->dfd == -1) {
-			fprintf(err, "imaged token: %s: %s\n", dir,
-			    strerror(errno));
+			snprintf(msg, msglen, "%s: %s", dir, strerror(errno));
 			goto done;
 		}
 		/*
@@ -665,10 +665,10 @@ edit_begin(struct edit *ed, const char *path, bool lock, FILE *err)
 			;
 	}
 	if (read_file(path, &ed->text, &stamp, &ed->st, &ed->exists, &loose,
-	    msg, sizeof(msg)) != IMG_OK ||
+	    why, sizeof(why)) != IMG_OK ||
 	    parse_text(ed->text.data != NULL ? ed->text.data : "",
-	    ed->text.len, &ed->tab, msg, sizeof(msg)) != IMG_OK) {
-		fprintf(err, "imaged token: %s: %s\n", path, msg);
+	    ed->text.len, &ed->tab, why, sizeof(why)) != IMG_OK) {
+		snprintf(msg, msglen, "%s: %s", path, why);
 		goto done;
 	}
 	ok = true;
@@ -681,18 +681,19 @@ done:
  * Replace the file with data[0..len).  The old file's owner is kept when
  * run as root, so `sudo imaged token` leaves a file the daemon's user can
  * still read, and the new mtime is made later than its (see the opening
- * comment).  False with a message on err; the old file is then untouched.
+ * comment).  False with a message in msg; the old file is then untouched.
  */
 static bool
-edit_commit(struct edit *ed, const char *data, size_t len, FILE *err)
+edit_commit(struct edit *ed, const char *data, size_t len, char *msg,
+    size_t msglen)
 {
 	struct durable_opts	 opts = { .mode = 0600 };
-	char			 msg[512];
+	char			 why[512];
 
 	opts.replaces = ed->exists ? &ed->st : NULL;
-	if (durable_write(ed->path, data, len, &opts, msg, sizeof(msg)) !=
+	if (durable_write(ed->path, data, len, &opts, why, sizeof(why)) !=
 	    IMG_OK) {
-		fprintf(err, "imaged token: %s: %s\n", ed->path, msg);
+		snprintf(msg, msglen, "%s: %s", ed->path, why);
 		return false;
 	}
 	return true;
@@ -732,20 +733,36 @@ new_token(const struct table *tab, char text[TOKEN_LEN + 1],
 	return tries < ADD_TRIES;
 }
 
-static int
-cmd_add(const char *path, const char *user, bool admin, FILE *out, FILE *err)
+static void
+info_of(const struct token_ent *e, struct token_info *info)
+{
+	memcpy(info->id, e->id, sizeof(info->id));
+	memcpy(info->user_id, e->user_id, sizeof(info->user_id));
+	info->admin = e->admin;
+	info->created = e->created;
+}
+
+enum img_err
+tokens_file_add(const char *path, const char *user, bool admin,
+    char token[TOKENS_TOKEN_LEN + 1], struct token_info *info, char *msg,
+    size_t msglen)
 {
 	struct edit	 ed;
 	struct buf	 next;
 	unsigned char	 hash[HASH_LEN];
-	char		 token[TOKEN_LEN + 1], hex[HASH_HEX + 1];
-	int		 status = EXIT_FAIL;
+	char		 hex[HASH_HEX + 1];
+	time_t		 now = time(NULL);
+	enum img_err	 ret = IMG_EUNAVAIL;
 
+	if (sodium_init() < 0) {
+		snprintf(msg, msglen, "libsodium failed to start");
+		return IMG_EINTERNAL;
+	}
 	buf_init(&next, TOKENS_FILE_MAX);
-	if (!edit_begin(&ed, path, true, err))
+	if (!edit_begin(&ed, path, true, msg, msglen))
 		goto done;
 	if (!new_token(&ed.tab, token, hash, hex)) {
-		fprintf(err, "imaged token: no free token id; try again\n");
+		snprintf(msg, msglen, "no free token id; try again");
 		goto done;
 	}
 	if ((ed.text.len == 0 ? buf_add(&next, file_header,
@@ -754,163 +771,80 @@ cmd_add(const char *path, const char *user, bool admin, FILE *out, FILE *err)
 	    (next.len > 0 && next.data[next.len - 1] != '\n' &&
 	    buf_addc(&next, '\n') != IMG_OK) ||
 	    buf_printf(&next, "%.*s %s %s %s %" PRId64 "\n", ID_LEN, hex, hex,
-	    user, admin ? "admin" : "user", (int64_t)time(NULL)) != IMG_OK) {
-		fprintf(err, "imaged token: %s: too large or out of memory\n",
-		    path);
+	    user, admin ? "admin" : "user", (int64_t)now) != IMG_OK) {
+		snprintf(msg, msglen, "%s: too large or out of memory", path);
 		goto done;
 	}
-	if (!edit_commit(&ed, next.data, next.len, err))
+	if (!edit_commit(&ed, next.data, next.len, msg, msglen))
 		goto done;
-	/* Only once the file holds it: a token not kept is of no use. */
-	fprintf(out, "%s\n", token);
-	fprintf(err, "%s token for %s (id %.*s): store it now, it is not "
-	    "shown again\n", admin ? "admin" : "user", user, ID_LEN, hex);
-	status = fflush(out) == 0 ? EXIT_SUCCESS : EXIT_FAIL;
+	memcpy(info->id, hex, ID_LEN);
+	info->id[ID_LEN] = '\0';
+	snprintf(info->user_id, sizeof(info->user_id), "%s", user);
+	info->admin = admin;
+	info->created = (int64_t)now;
+	ret = IMG_OK;
 done:
-	sodium_memzero(token, sizeof(token));
+	if (ret != IMG_OK)
+		sodium_memzero(token, TOKENS_TOKEN_LEN + 1);
 	buf_free(&next);
 	edit_end(&ed);
-	return status;
+	return ret;
 }
 
-static int
-cmd_list(const char *path, FILE *out, FILE *err)
+enum img_err
+tokens_file_list(const char *path,
+    void (*each)(void *, const struct token_info *), void *arg, char *msg,
+    size_t msglen)
 {
-	struct edit	 ed;
-	struct tm	 tm;
-	time_t		 when;
-	char		 created[32];
-	size_t		 i;
-	int		 status = EXIT_FAIL;
+	struct edit		 ed;
+	struct token_info	 info;
+	size_t			 i;
+	enum img_err		 ret = IMG_EUNAVAIL;
 
-	if (!edit_begin(&ed, path, false, err))
+	if (!edit_begin(&ed, path, false, msg, msglen))
 		goto done;
 	for (i = 0; i < ed.tab.n; i++) {
-		const struct token_ent *e = &ed.tab.ents[i];
-
-		when = (time_t)e->created;
-		if (gmtime_r(&when, &tm) == NULL ||
-		    strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ",
-		    &tm) == 0)
-			snprintf(created, sizeof(created), "%" PRId64,
-			    e->created);
-		fprintf(out, "%s %s %s %s\n", e->id, e->user_id,
-		    e->admin ? "admin" : "user", created);
+		info_of(&ed.tab.ents[i], &info);
+		each(arg, &info);
 	}
-	status = fflush(out) == 0 ? EXIT_SUCCESS : EXIT_FAIL;
+	ret = IMG_OK;
 done:
 	edit_end(&ed);
-	return status;
+	return ret;
 }
 
-static int
-cmd_revoke(const char *path, const char *id, FILE *out, FILE *err)
+enum img_err
+tokens_file_revoke(const char *path, const char *id,
+    struct token_info *revoked, char *msg, size_t msglen)
 {
 	const struct token_ent	*e;
 	struct edit		 ed;
 	struct buf		 next;
-	int			 status = EXIT_FAIL;
+	enum img_err		 ret = IMG_EUNAVAIL;
 
-	(void)out;
 	buf_init(&next, TOKENS_FILE_MAX);
-	if (!edit_begin(&ed, path, true, err))
+	if (!edit_begin(&ed, path, true, msg, msglen))
 		goto done;
 	if ((e = find_id(&ed.tab, id)) == NULL) {
-		fprintf(err, "imaged token: no token with id %s\n", id);
+		snprintf(msg, msglen, "no token with id %s", id);
+		ret = IMG_ENOTFOUND;
 		goto done;
 	}
 	if (buf_add(&next, ed.text.data, e->off) != IMG_OK ||
 	    buf_add(&next, ed.text.data + e->off + e->len,
 	    ed.text.len - e->off - e->len) != IMG_OK) {
-		fprintf(err, "imaged token: out of memory\n");
+		snprintf(msg, msglen, "out of memory");
+		ret = IMG_ENOMEM;
 		goto done;
 	}
+	info_of(e, revoked);
 	/* next may be empty: buf_add of nothing leaves data NULL. */
 	if (!edit_commit(&ed, next.data != NULL ? next.data : "", next.len,
-	    err))
+	    msg, msglen))
 		goto done;
-	fprintf(err, "revoked token %s (%s %s)\n", id,
-	    e->admin ? "admin" : "user", e->user_id);
-	status = EXIT_SUCCESS;
+	ret = IMG_OK;
 done:
 	buf_free(&next);
 	edit_end(&ed);
-	return status;
-}
-
-static int
-usage(FILE *err)
-{
-	fprintf(err, "usage: imaged token add USER [--admin] | list | "
-	    "revoke ID\n");
-	return EXIT_USAGE;
-}
-
-int
-tokens_command(const char *path, int argc, char *const argv[], FILE *out,
-    FILE *err)
-{
-	const char	*user = NULL;
-	char		 msg[128], id[ID_LEN + 1];
-	bool		 admin = false;
-	size_t		 i, len;
-	int		 k;
-
-	if (argc < 2 || strcmp(argv[0], "token") != 0)
-		return usage(err);
-	if (sodium_init() < 0) {
-		fprintf(err, "imaged token: libsodium failed to start\n");
-		return EXIT_FAIL;
-	}
-	if (strcmp(argv[1], "add") == 0) {
-		/* --admin may come before or after USER. */
-		for (k = 2; k < argc; k++) {
-			if (strcmp(argv[k], "--admin") == 0 && !admin)
-				admin = true;
-			else if (user == NULL && argv[k][0] != '-')
-				user = argv[k];
-			else
-				return usage(err);
-		}
-		if (user == NULL) {
-			if (!admin)
-				return usage(err);
-			user = "admin";	/* an admin token needs no user */
-		}
-		if (!valid_user_id(user, strlen(user), msg, sizeof(msg))) {
-			fprintf(err, "imaged token: %s\n", msg);
-			return usage(err);
-		}
-		return cmd_add(path, user, admin, out, err);
-	}
-	if (strcmp(argv[1], "list") == 0) {
-		if (argc != 2)
-			return usage(err);
-		return cmd_list(path, out, err);
-	}
-	if (strcmp(argv[1], "revoke") == 0) {
-		if (argc != 3)
-			return usage(err);
-		len = strlen(argv[2]);
-		if (len != ID_LEN) {
-			fprintf(err, "imaged token: ID is the 8 hex digits "
-			    "shown by imaged token list\n");
-			return usage(err);
-		}
-		/* Ids are written in lower case; accept them typed in upper. */
-		for (i = 0; i < ID_LEN; i++) {
-			char c = argv[2][i];
-
-			id[i] = c >= 'A' && c <= 'F' ?
-			    (char)(c - 'A' + 'a') : c;
-		}
-		id[ID_LEN] = '\0';
-		if (!is_lower_hex(id, ID_LEN)) {
-			fprintf(err, "imaged token: ID is the 8 hex digits "
-			    "shown by imaged token list\n");
-			return usage(err);
-		}
-		return cmd_revoke(path, id, out, err);
-	}
-	return usage(err);
+	return ret;
 }

@@ -19,5 +19,14 @@ typedef int	 cmd_fn(const struct config *cfg, int argc, char *argv[]);
 
 /* `imaged check [--repair]`: 0 only when the store is clean (or mended). */
 cmd_fn		 cmd_check;
+/* `imaged token add USER [--admin] | list | revoke ID`. */
+cmd_fn		 cmd_token;
+
+/*
+ * cmd_token on the tokens file at path, printing to out and err instead
+ * of stdout and stderr (argv[0] is "token").  For tests.
+ */
+int		 cmd_token_file(const char *path, int argc, char *const argv[],
+		    FILE *out, FILE *err);
 
 #endif

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "harness.h"
+#include "imaged/cmd.h"
 #include "imaged/tokens.h"
 
 Suite	*auth_suite(void);
@@ -31,7 +32,7 @@ token_add(const char *user, bool is_admin, char *out, size_t outlen)
 	snprintf(path, sizeof(path), "%s/%s", test_daemon->data_dir, TOKENS_FILE);
 	fp = open_memstream(&text, &len);
 	err = fopen("/dev/null", "w");
-	ck_assert_int_eq(tokens_command(path, is_admin ? 4 : 3, argv, fp, err), 0);
+	ck_assert_int_eq(cmd_token_file(path, is_admin ? 4 : 3, argv, fp, err), 0);
 	fclose(fp);
 	fclose(err);
 	text[strcspn(text, "\n")] = '\0';
@@ -217,14 +218,14 @@ START_TEST(test_revoked_token)
 
 	snprintf(path, sizeof(path), "%s/%s", test_daemon->data_dir, TOKENS_FILE);
 	fp = open_memstream(&list, &len);
-	ck_assert_int_eq(tokens_command(path, 2, listv, fp, stderr), 0);
+	ck_assert_int_eq(cmd_token_file(path, 2, listv, fp, stderr), 0);
 	fclose(fp);
 	ck_assert_ptr_null(strstr(list, bob));
 	/* The line of bob: "<id> bob user <created>". */
 	ck_assert_int_eq(sscanf(strstr(list, " bob ") - 8, "%8s", id), 1);
 	free(list);
 	fp = fopen("/dev/null", "w");
-	ck_assert_int_eq(tokens_command(path, 3, argv, fp, fp), 0);
+	ck_assert_int_eq(cmd_token_file(path, 3, argv, fp, fp), 0);
 	fclose(fp);
 	as(&r, bob, "GET", "/images", NULL);
 	ck_assert_int_eq(r.status, 401);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "imaged/log.h"
+#include "imaged/cmd.h"
 #include "imaged/tokens.h"
 
 Suite	*tokens_suite(void);
@@ -90,7 +91,7 @@ run_argv(const char *const *argv)
 	err = open_memstream(&r.err, &errlen);
 	ck_assert_ptr_nonnull(out);
 	ck_assert_ptr_nonnull(err);
-	r.status = tokens_command(path, argc, v, out, err);
+	r.status = cmd_token_file(path, argc, v, out, err);
 	fclose(out);
 	fclose(err);
 	return r;
