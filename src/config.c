@@ -991,8 +991,7 @@ walk_flags(struct config *c, int argc, char *const argv[], bool apply,
 				c->verbose = true;
 			break;
 		case FLAG_HELP:
-			config_usage(out);
-			return CONFIG_EXIT;
+			return CONFIG_HELP;
 		case FLAG_VERSION:
 			fprintf(out, "imaged %s\n", IMAGED_VERSION);
 			return CONFIG_EXIT;
@@ -1045,12 +1044,7 @@ config_usage(FILE *out)
 		w = 2 + strlen(settings[i].key) + 1 + strlen(settings[i].arg);
 		width = w > width ? w : width;
 	}
-	fprintf(out,
-	    "usage: imaged [-v] [-c file] [--ephemeral] [--url-file file]\n"
-	    "              [--setting value ...] [check [--repair]]\n"
-	    "       imaged --help | --version\n"
-	    "\n"
-	    "options:\n");
+	fprintf(out, "options:\n");
 	for (i = 0; i < NFLAGS; i++) {
 		if (flags[i].help == NULL)
 			continue;

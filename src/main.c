@@ -1,21 +1,16 @@
 /*
- * main.c: start-up only.  Read the settings, start the server, write the
- * URL file, wait for SIGTERM or SIGINT, stop.
+ * main.c: start-up only.  Read the settings, then either run a sub-command
+ * from the table below, or start the server, write the URL file, wait for
+ * SIGTERM or SIGINT, stop.
  *
  * Signals are blocked before any thread starts, so every thread inherits
  * the mask and only sigwait() here sees them.  After the first, the
  * default action is restored: a second signal ends the process at once.
  */
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <limits.h>
 
 #include "imaged/cmd.h"
 #include "imaged/config.h"
@@ -30,15 +25,57 @@ extern char **environ;
 /* Whoever waits for the daemon reads the URL file: whole, world-readable. */
 static const struct durable_opts url_file_opts = { .mode = 0644 };
 
+/*
+ * The sub-commands.  Adding one is a file src/cmd_NAME.c with its
+ * function declared in cmd.h, and a row here: usage, --help and the
+ * dispatch follow from the table.
+ */
+static const struct command {
+	const char	*name;
+	const char	*args;		/* after the name, for the usage */
+	const char	*help;		/* one line for --help */
+	cmd_fn		*run;
+} commands[] = {
+	{ .name = "check", .args = "[--repair]",
+	  .help = "check the catalog against the files; --repair mends it",
+	  .run = cmd_check },
+	{ .name = "token", .args = "add USER [--admin] | list | revoke ID",
+	  .help = "add, list or revoke the API tokens of auth = token",
+	  .run = cmd_token },
+};
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+/* The synopsis and the commands; config_usage() adds the settings. */
+static void
+usage(FILE *out)
+{
+	size_t	 i;
+
+	fprintf(out,
+	    "usage: imaged [-v] [-c file] [--ephemeral] [--url-file file]\n"
+	    "              [--setting value ...] [command [args ...]]\n"
+	    "       imaged --help | --version\n"
+	    "\n"
+	    "commands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %s %s\n      %s\n", commands[i].name,
+		    commands[i].args, commands[i].help);
+	fprintf(out, "\n");
+	config_usage(out);
+}
+
 static int
 command(const struct config *cfg, int argc, char *argv[])
 {
-	if (strcmp(argv[0], "token") == 0)
-		return cmd_token(cfg, argc, argv);
-	if (strcmp(argv[0], "check") == 0)
-		return cmd_check(cfg, argc, argv);
-	fprintf(stderr, "imaged: unknown command \"%s\" (commands: check, "
-	    "token)\n", argv[0]);
+	size_t	 i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(argv[0], commands[i].name) == 0)
+			return commands[i].run(cfg, argc, argv);
+	fprintf(stderr, "imaged: unknown command \"%s\" (commands:", argv[0]);
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(stderr, "%s %s", i > 0 ? "," : "", commands[i].name);
+	fprintf(stderr, ")\n");
 	return 2;
 }
 
@@ -53,6 +90,9 @@ main(int argc, char *argv[])
 
 	switch (config_load(&cfg, argc, argv, environ, &first, stdout, msg,
 	    sizeof(msg))) {
+	case CONFIG_HELP:
+		usage(stdout);
+		return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	case CONFIG_EXIT:
 		return EXIT_SUCCESS;
 	case CONFIG_ERROR:

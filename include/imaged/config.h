@@ -62,7 +62,8 @@ struct config {
 
 enum config_status {
 	CONFIG_OK,		/* run */
-	CONFIG_EXIT,		/* --help or --version was printed: exit 0 */
+	CONFIG_HELP,		/* --help: print the usage, then config_usage() */
+	CONFIG_EXIT,		/* --version was printed: exit 0 */
 	CONFIG_ERROR		/* msg says what is wrong (one line, no newline) */
 };
 
@@ -85,14 +86,16 @@ bool	config_set(struct config *, const char *key, const char *value,
  * at the first operand or after "--"; *first_operand is set to the
  * operand's index in argv (argc if none), so that main can dispatch
  * subcommands ("imaged check").  Flags take their value as "--port 8080"
- * or "--port=8080".  --help prints usage to out.
+ * or "--port=8080".  --version prints to out; --help prints nothing and
+ * returns CONFIG_HELP, for main to print its synopsis and commands and
+ * then config_usage().
  */
 enum config_status
 	config_load(struct config *, int argc, char *const argv[],
 	    char *const envp[], int *first_operand, FILE *out,
 	    char *msg, size_t msglen);
 
-/* Print the usage and every setting with its default and help. */
+/* Print the options and every setting with its default and help. */
 void	config_usage(FILE *);
 
 /* The number of settings and the key of setting i, for tests and docs. */
