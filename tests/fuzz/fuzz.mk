@@ -83,3 +83,14 @@ $(FUZZ_DIR)/libimaged.a: $(FUZZ_LIB_OBJS)
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/libimaged.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+# The request target drives handlers as the handler tests do, through
+# tests/api/inproc.c (built like the targets' own code).
+$(FUZZ_DIR)/tests/api/%.o: tests/api/%.c | $(FUZZ_PROBE)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Werror -fsanitize=fuzzer-no-link \
+	    $(PKG_CFLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_query: $(FUZZ_DIR)/tests/fuzz/fuzz_query.o \
+    $(FUZZ_DIR)/tests/api/inproc.o $(FUZZ_DIR)/libimaged.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)

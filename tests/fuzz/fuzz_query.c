@@ -13,13 +13,13 @@
  *
  *	body
  *
- * The path and query are decoded as libmicrohttpd decodes them (%XX, and
- * '+' as a space in the query), the path is matched against api_routes,
- * and the route's handler is called directly with a struct request, as
- * the unit tests do: no socket, no server thread.  The context
- * is made once: a catalog and a blob store in a temp folder holding a few
- * images with fixed ids, and a signer with the fixed key of the cursor
- * target, so seeds can carry valid cursors and signed URLs.  Every input
+ * The request is decoded, routed and run by the tests' in-process driver
+ * (tests/api/inproc.h), as the handler tests run theirs: no socket, no
+ * server thread.  A streaming route's body is cut in two where a hash of
+ * the input says.  The context is made once (inproc_context): a catalog
+ * and a blob store in a temp folder holding a few images with fixed ids,
+ * and a signer with the fixed key of the cursor target, so seeds can carry
+ * valid cursors and signed URLs.  Every input
  * must meet the same store: an upload (POST, the body after the headers'
  * empty line, fed to the streaming route in two pieces) is deleted once
  * stored, and PATCH and DELETE are left out (their bodies and parameters
@@ -50,9 +50,9 @@
 #include "imaged/text.h"
 
 #include "fuzz.h"
+#include "../api/inproc.h"
 
 #define FUZZ_KEY	"imaged fuzz cursor key 32 bytes"
-#define HEADERS_MAX	16
 
 static struct imaged	*ctx;
 
@@ -142,128 +142,18 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	unsigned char	 key[SIGNER_KEY_LEN];
-	const char	*tmp = getenv("TMPDIR");
-	char		 path[PATH_MAX + 32];
 	size_t		 i;
 
 	(void)argc;
 	(void)argv;
 	log_quiet(true);
-	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
-		abort();
-	config_defaults(&ctx->cfg);
-	snprintf(ctx->data_dir, sizeof(ctx->data_dir), "%s/imaged-fuzz-XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(ctx->data_dir) == NULL)
-		abort();
-	ctx->remove_data_dir = true;
-	atexit(cleanup);
 	memcpy(key, FUZZ_KEY, SIGNER_KEY_LEN);
-	snprintf(path, sizeof(path), "%s/imaged.db", ctx->data_dir);
-	if (signer_new(key, &ctx->signer) != IMG_OK ||
-	    catalog_open(path, 1, &ctx->catalog) != IMG_OK ||
-	    blobstore_open(ctx->data_dir, ctx->cfg.bucket, &ctx->blobs) != IMG_OK)
+	if ((ctx = inproc_context(NULL, key)) == NULL)
 		abort();
+	atexit(cleanup);
 	for (i = 0; i < NIMAGES; i++)
 		add_image(i);
-	snprintf(ctx->url, sizeof(ctx->url), "http://127.0.0.1:8080");
 	return 0;
-}
-
-/* --- the request ----------------------------------------------------------- */
-
-struct fake {
-	struct request		 req;
-	struct query_param	 query[QUERY_PARAMS_MAX];
-	const char		*hname[HEADERS_MAX];
-	const char		*hvalue[HEADERS_MAX];
-	size_t			 nheaders;
-};
-
-static const char *
-fake_header(const struct request *req, const char *name)
-{
-	const struct fake	*f = req->conn;
-	size_t			 i;
-
-	for (i = 0; i < f->nheaders; i++)
-		if (strcasecmp(f->hname[i], name) == 0)
-			return f->hvalue[i];
-	return NULL;
-}
-
-/* Decode %XX in place (and '+' with plus); a NUL decoded ends the text. */
-static void
-unescape(char *s, bool plus)
-{
-	char	*o = s;
-	int	 hi, lo;
-
-	for (; *s != '\0'; s++) {
-		if (*s == '%' && (hi = hex_value(s[1])) >= 0 &&
-		    (lo = hex_value(s[2])) >= 0) {
-			*o++ = (char)(hi << 4 | lo);
-			s += 2;
-		} else if (plus && *s == '+')
-			*o++ = ' ';
-		else
-			*o++ = *s;
-	}
-	*o = '\0';
-}
-
-/* Split "a=1&b&c=3" in place; false past QUERY_PARAMS_MAX (a 400). */
-static bool
-split_query(struct fake *f, char *q)
-{
-	char	*amp, *eq;
-
-	while (q != NULL && *q != '\0') {
-		if ((amp = strchr(q, '&')) != NULL)
-			*amp++ = '\0';
-		if (*q != '\0') {
-			if (f->req.nquery == QUERY_PARAMS_MAX)
-				return false;
-			if ((eq = strchr(q, '=')) != NULL)
-				*eq++ = '\0';
-			unescape(q, true);
-			if (eq != NULL)
-				unescape(eq, true);
-			f->query[f->req.nquery].key = q;
-			f->query[f->req.nquery].value = eq != NULL ? eq : "";
-			f->req.nquery++;
-		}
-		q = amp;
-	}
-	return true;
-}
-
-/*
- * "Name: value" lines up to an empty one; the body follows that (NULL
- * when there is none).  Lines past HEADERS_MAX are dropped.
- */
-static char *
-split_headers(struct fake *f, char *s)
-{
-	char	*nl, *colon, *v;
-
-	while (s != NULL && *s != '\0') {
-		if ((nl = strchr(s, '\n')) != NULL)
-			*nl++ = '\0';
-		if (*s == '\0' || (*s == '\r' && s[1] == '\0'))
-			return nl;
-		if ((colon = strchr(s, ':')) != NULL &&
-		    f->nheaders < HEADERS_MAX) {
-			*colon = '\0';
-			v = colon + 1 + strspn(colon + 1, " \t");
-			v[strcspn(v, "\r")] = '\0';
-			f->hname[f->nheaders] = s;
-			f->hvalue[f->nheaders] = v;
-			f->nheaders++;
-		}
-		s = nl;
-	}
-	return NULL;
 }
 
 /* --- the response ---------------------------------------------------------- */
@@ -333,32 +223,6 @@ check_response(const struct request *req, const struct route *route,
 }
 
 /*
- * A streaming route as httpd drives it: open on the headers, the body in
- * two pieces split where h says, the handler, and close in every case.
- */
-static enum img_err
-run_sink(const struct route *route, struct request *req, const char *body,
-    size_t blen, uint64_t h, struct response *resp)
-{
-	void		*state = NULL;
-	size_t		 cut = (size_t)(h % (blen + 1));
-	enum img_err	 e;
-
-	if ((e = route->sink->open(ctx, req, resp, &state)) != IMG_OK)
-		return e;
-	if (cut > 0)
-		e = route->sink->write(state, body, cut, resp);
-	if (e == IMG_OK && blen > cut)
-		e = route->sink->write(state, body + cut, blen - cut, resp);
-	if (e == IMG_OK) {
-		req->sink = state;
-		e = route->handler(ctx, req, resp);
-	}
-	route->sink->close(state);
-	return e;
-}
-
-/*
  * A stored upload's record is whole; then it is deleted, so that every
  * input meets the same store.
  */
@@ -396,66 +260,23 @@ undo_upload(const struct response *resp)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fake		 f;
-	struct response		 resp;
-	static struct route_match m;
+	struct inproc		 r;
 	const struct route	*route;
-	char			*text, *line, *rest, *path, *q, *sp, *body;
-	size_t			 blen;
-	enum http_method	 method = HTTP_GET;
 	enum img_err		 e;
 
-	text = fuzz_cstr(data, size);
-	memset(&f, 0, sizeof(f));
-	line = text;
-	if ((rest = strchr(line, '\n')) != NULL)
-		*rest++ = '\0';
-	line[strcspn(line, "\r")] = '\0';
-	path = line;
-	if ((sp = strchr(line, ' ')) != NULL && sp > line &&
-	    strspn(line, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == (size_t)(sp - line)) {
-		*sp = '\0';
-		method = router_method(line);
-		path = sp + 1;
-	}
-	if ((q = strchr(path, '?')) != NULL)
-		*q++ = '\0';
-	unescape(path, false);
-	body = split_headers(&f, rest);
-	blen = body != NULL ? size - (size_t)(body - text) : 0;
-
-	router_match(api_routes, api_nroutes, ctx->cfg.stage, method, path, &m);
-	route = m.route;
-	if (m.status != 200 || route == NULL || !split_query(&f, q))
+	if (inproc_parse(&r, ctx, (const char *)data, size) != 200)
 		goto done;
+	route = r.match.route;
 	if (route->method != HTTP_GET && route->handler != api_upload)
 		goto done;
-
-	f.req.method = method;
-	f.req.path = m.path;
-	f.req.param = m.has_param ? m.param : NULL;
-	f.req.query = f.query;
-	f.req.request_id = "fuzz";
-	f.req.base_url = ctx->url;
-	f.req.header = fake_header;
-	f.req.conn = &f;
-	f.req.content_length = blen;
-
-	response_init(&resp);
-	if (route->sink != NULL)
-		e = run_sink(route, &f.req, body, blen, fuzz_hash(data, size),
-		    &resp);
-	else
-		e = route->handler(ctx, &f.req, &resp);
-	if (e != IMG_OK)
-		response_error(&resp, e);
-	check_response(&f.req, route, &resp, e);
+	e = inproc_run(&r, ctx, (size_t)(fuzz_hash(data, size) %
+	    (r.blen + 1)));
+	check_response(&r.req, route, &r.resp, e);
 	if (route->handler == api_upload && e == IMG_OK) {
-		FUZZ_CHECK(resp.status == 201);
-		undo_upload(&resp);
+		FUZZ_CHECK(r.resp.status == 201);
+		undo_upload(&r.resp);
 	}
-	response_free(&resp);
 done:
-	free(text);
+	inproc_free(&r);
 	return 0;
 }
