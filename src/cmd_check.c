@@ -5,7 +5,6 @@
  * (check.c) and prints what it found, one count a line.  The check may run
  * beside a live daemon: what changed in the last minute is left alone.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdbool.h>

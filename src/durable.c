@@ -117,7 +117,6 @@ durable_write(const char *path, const void *data, size_t len,
 	char			*tmp = NULL;
 	size_t			 tmplen;
 	int			 fd = -1, saved;
-	enum img_err		 ret = IMG_EUNAVAIL;
 
 	tmplen = strlen(path) + sizeof(".XXXXXX");
 	if ((tmp = malloc(tmplen)) == NULL) {
@@ -178,5 +177,5 @@ fail:
 	unlink(tmp);
 	free(tmp);
 	errno = saved;
-	return ret;
+	return IMG_EUNAVAIL;
 }
