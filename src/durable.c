@@ -109,11 +109,28 @@ sync_folder(const char *path)
 	return ok;
 }
 
+/* Give the new file its mode, owner, contents and mtime; then fsync it. */
+static bool
+fill(int fd, const void *data, size_t len, const struct durable_opts *o)
+{
+	const struct stat	*old = o->replaces;
+
+	if (fchmod(fd, o->mode) == -1)
+		return false;
+	if (old != NULL && geteuid() == 0 &&
+	    fchown(fd, old->st_uid, old->st_gid) == -1)
+		return false;
+	if (!write_all(fd, data, len))
+		return false;
+	if (old != NULL && !advance_mtime(fd, &old->st_mtim))
+		return false;
+	return fsync(fd) == 0;
+}
+
 enum img_err
 durable_write(const char *path, const void *data, size_t len,
     const struct durable_opts *o, char *msg, size_t msglen)
 {
-	const struct stat	*old = o->replaces;
 	char			*tmp = NULL;
 	size_t			 tmplen;
 	int			 fd = -1, saved;
@@ -133,16 +150,7 @@ durable_write(const char *path, const void *data, size_t len,
 		errno = saved;
 		return IMG_EUNAVAIL;
 	}
-	if (fchmod(fd, o->mode) == -1)
-		goto fail;
-	if (old != NULL && geteuid() == 0 &&
-	    fchown(fd, old->st_uid, old->st_gid) == -1)
-		goto fail;
-	if (!write_all(fd, data, len))
-		goto fail;
-	if (old != NULL && !advance_mtime(fd, &old->st_mtim))
-		goto fail;
-	if (fsync(fd) == -1)
+	if (!fill(fd, data, len, o))
 		goto fail;
 	if (close(fd) == -1) {
 		fd = -1;
