@@ -10,9 +10,11 @@
 
 #include <stdbool.h>
 
+#include "imaged/image.h"
+
 struct principal {
 	bool	 admin;		/* may act for any user */
-	char	 user_id[65];	/* the user acted for, NUL-terminated */
+	char	 user_id[USER_ID_MAX + 1];	/* the user acted for */
 };
 
 #endif

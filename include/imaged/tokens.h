@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "imaged/err.h"
+#include "imaged/image.h"
 #include "imaged/principal.h"
 
 #define TOKENS_FILE	"tokens"
@@ -52,7 +53,7 @@ bool		 tokens_lookup(struct tokens *, const char *token, size_t len,
 /* One token as the file keeps it: never the token itself. */
 struct token_info {
 	char		 id[TOKENS_ID_LEN + 1];	/* lower-case hex */
-	char		 user_id[65];
+	char		 user_id[USER_ID_MAX + 1];
 	bool		 admin;
 	int64_t		 created;		/* Unix time of the add */
 };
