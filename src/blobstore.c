@@ -505,3 +505,148 @@ blob_key_image_id(const char *key, char id[IMAGE_ID_SIZE])
 	dot = strchr(base, '.');
 	return dot != NULL && uuid_parse(base, (size_t)(dot - base), id);
 }
+
+/* --- bulk copies ------------------------------------------------------------------ */
+
+enum img_err
+blob_writer_commit_unsynced(struct blob_writer *w, const char *key)
+{
+	const char	*base;
+	int		 dfd;
+	enum img_err	 ret;
+
+	if (!key_ok(key))
+		return IMG_EINVAL;
+	if ((dfd = key_dir(w->store, key, true, &base)) == -1)
+		return errno_err();
+	if (renameat(w->store->tmp_fd, w->name, dfd, base) == -1) {
+		ret = errno_err();
+		log_warn("store %s", key);
+		close(dfd);
+		return ret;
+	}
+	close(dfd);
+	w->committed = true;
+	return IMG_OK;
+}
+
+/* Copy the open file sfd to key in dst through a temp file. */
+static enum img_err
+copy_fd(struct blobstore *dst, int sfd, const char *key)
+{
+	struct blob_writer	*w = NULL;
+	char			 buf[128 * 1024];
+	ssize_t			 n;
+	enum img_err		 e;
+
+	if ((e = blob_writer_new(dst, &w)) != IMG_OK)
+		return e;
+	while ((n = read(sfd, buf, sizeof(buf))) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			e = IMG_EUNAVAIL;
+			goto done;
+		}
+		if ((e = blob_writer_write(w, buf, (size_t)n)) != IMG_OK)
+			goto done;
+	}
+	e = blob_writer_commit_unsynced(w, key);
+done:
+	blob_writer_free(w);
+	return e;
+}
+
+enum img_err
+blob_link_or_copy(struct blobstore *dst, struct blobstore *src,
+    const char *key, bool *linked)
+{
+	const char	*sbase, *dbase;
+	int		 sdir = -1, ddir = -1, sfd;
+	enum img_err	 e = IMG_OK;
+
+	*linked = false;
+	if (!key_ok(key))
+		return IMG_EINVAL;
+	if ((sdir = key_dir(src, key, false, &sbase)) == -1)
+		return errno == ENOENT || errno == ELOOP || errno == ENOTDIR ?
+		    IMG_ENOTFOUND : IMG_EUNAVAIL;
+	if ((ddir = key_dir(dst, key, true, &dbase)) == -1) {
+		e = errno_err();
+		goto done;
+	}
+	/* A link cannot replace: an old file at key (another size) goes first. */
+	if (unlinkat(ddir, dbase, 0) == -1 && errno != ENOENT) {
+		e = errno_err();
+		goto done;
+	}
+	if (linkat(sdir, sbase, ddir, dbase, 0) == 0) {
+		*linked = true;
+		goto done;
+	}
+	if (errno == ENOENT) {
+		e = IMG_ENOTFOUND;
+		goto done;
+	}
+	if (errno != EXDEV && errno != EPERM && errno != EMLINK) {
+		e = errno_err();
+		goto done;
+	}
+	if ((sfd = openat(sdir, sbase, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		e = errno == ENOENT ? IMG_ENOTFOUND : IMG_EUNAVAIL;
+		goto done;
+	}
+	e = copy_fd(dst, sfd, key);
+	close(sfd);
+done:
+	if (sdir != -1)
+		close(sdir);
+	if (ddir != -1)
+		close(ddir);
+	return e;
+}
+
+enum img_err
+blob_stat(struct blobstore *bs, const char *key, struct blob_info *info)
+{
+	struct stat	 st;
+	const char	*base;
+	int		 dfd, rc;
+
+	if (!key_ok(key))
+		return IMG_EINVAL;
+	if ((dfd = key_dir(bs, key, false, &base)) == -1)
+		return errno == ENOENT || errno == ELOOP || errno == ENOTDIR ?
+		    IMG_ENOTFOUND : IMG_EUNAVAIL;
+	rc = fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW);
+	close(dfd);
+	if (rc == -1)
+		return errno == ENOENT ? IMG_ENOTFOUND : IMG_EUNAVAIL;
+	if (!S_ISREG(st.st_mode))
+		return IMG_ENOTFOUND;
+	info->size = (uint64_t)st.st_size;
+	info->mtime = st.st_mtime;
+	info->mtim = st.st_mtim;
+	return IMG_OK;
+}
+
+enum img_err
+blobstore_sync(struct blobstore *bs)
+{
+	if (syncfs(bs->bucket_fd) == -1) {
+		log_warn("sync");
+		return errno_err();
+	}
+	return IMG_OK;
+}
+
+void
+blobstore_drop_tmp(const char *dir)
+{
+	int	 dfd;
+
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return;
+	(void)unlinkat(dfd, TMP_DIR, AT_REMOVEDIR);
+	close(dfd);
+}

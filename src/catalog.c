@@ -1652,3 +1652,211 @@ catalog_quarantined(struct catalog *cat, int64_t *count)
 	return reader_query1(cat, "SELECT count(*) FROM images WHERE state <> 0",
 	    NULL, NULL, &found, count);
 }
+
+/* --- data in and out ------------------------------------------------------------ */
+
+/* One statement over every row with no parameters, on a reader, in one snapshot. */
+static enum img_err
+scan_sql(struct catalog *cat, const char *sql, catalog_record_cb cb, void *arg)
+{
+	struct image_record	 rec;
+	struct conn		*c;
+	sqlite3_stmt		*st = NULL;
+	enum img_err		 e;
+	int			 rc;
+
+	if ((e = reader_get(cat, &c)) != IMG_OK)
+		return e;
+	/* One statement is one read transaction: the scan is a snapshot. */
+	if ((rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL)) != SQLITE_OK) {
+		e = sql_err(c->db, rc, "scan");
+		goto done;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_record(st, &rec);
+		if ((e = cb(arg, &rec)) != IMG_OK)
+			goto done;
+	}
+	if (rc != SQLITE_DONE)
+		e = sql_err(c->db, rc, "scan");
+done:
+	sqlite3_finalize(st);
+	reader_put(cat, c);
+	return e;
+}
+
+enum img_err
+catalog_scan_every(struct catalog *cat, catalog_record_cb cb, void *arg)
+{
+	return scan_sql(cat, "SELECT " CATALOG_COLS " FROM images AS i"
+	    " ORDER BY i.created_at", cb, arg);
+}
+
+enum img_err
+catalog_totals(struct catalog *cat, int64_t *rows, int64_t *bytes)
+{
+	bool		 found;
+	enum img_err	 e;
+
+	*rows = *bytes = 0;
+	if ((e = reader_query1(cat, "SELECT count(*) FROM images WHERE state = 0",
+	    NULL, NULL, &found, rows)) != IMG_OK)
+		return e;
+	return reader_query1(cat, "SELECT coalesce(sum(file_size), 0) FROM images"
+	    " WHERE state = 0", NULL, NULL, &found, bytes);
+}
+
+enum img_err
+catalog_copy_to(struct catalog *cat, const char *path)
+{
+	struct conn	*c;
+	sqlite3_stmt	*st = NULL;
+	enum img_err	 e;
+	int		 rc;
+
+	/* A connection of its own: the pool's readers are query_only. */
+	if ((e = conn_open(cat->path, false, &c)) != IMG_OK)
+		return e;
+	if ((rc = sqlite3_exec(c->db, "PRAGMA query_only = OFF", NULL, NULL,
+	    NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_prepare_v2(c->db, "VACUUM INTO ?1", -1, &st,
+	    NULL)) != SQLITE_OK ||
+	    (rc = bind_text(st, 1, path)) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sql_err(c->db, rc, "copy");
+		if (e == IMG_EINTERNAL)
+			e = IMG_EUNAVAIL;
+	}
+	sqlite3_finalize(st);
+	conn_close(c);
+	return e;
+}
+
+enum img_err
+catalog_id_known(struct catalog *cat, const char *image_id)
+{
+	enum img_err	 e;
+	bool		 found;
+
+	e = reader_query1(cat, "SELECT 1 FROM images WHERE image_id = ?1",
+	    image_id, NULL, &found, NULL);
+	return e == IMG_OK && !found ? IMG_ENOTFOUND : e;
+}
+
+/* Whether the writer's query with one int64 parameter returns a row. */
+static int
+writer_probe(sqlite3_stmt *st, sqlite3_int64 v, bool *found)
+{
+	int	 rc;
+
+	sqlite3_reset(st);
+	if ((rc = sqlite3_bind_int64(st, 1, v)) != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+enum img_err
+catalog_import(struct catalog *cat, struct catalog_import_row *rows, size_t n)
+{
+	struct conn	*w = cat->writer;
+	sqlite3_stmt	*known = NULL, *taken = NULL, *ins = NULL, *seq = NULL;
+	int64_t		 last, at, now = now_usec();
+	bool		 found;
+	size_t		 i;
+	enum img_err	 e = IMG_OK;
+	int		 rc = SQLITE_OK;
+
+	for (i = 0; i < n; i++) {
+		rows[i].added = false;
+		if (rows[i].rec->created_at >= now)
+			return IMG_EINVAL;
+	}
+	pthread_mutex_lock(&cat->wlock);
+	if ((e = conn_run(w, S_BEGIN_WRITE, "begin")) != IMG_OK)
+		goto done;
+	/* Another process (a running daemon) may have moved it on. */
+	if ((e = query_int(w->db, "SELECT max(coalesce((SELECT max(created_at)"
+	    " FROM images), 0), (SELECT last_created FROM catalog_seq"
+	    " WHERE id = 1))", &last)) != IMG_OK)
+		goto done;
+	if ((rc = sqlite3_prepare_v2(w->db, "SELECT 1 FROM images"
+	    " WHERE image_id = ?1", -1, &known, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_prepare_v2(w->db, "SELECT 1 FROM images"
+	    " WHERE created_at = ?1", -1, &taken, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_prepare_v2(w->db, "INSERT INTO images (created_at,"
+	    " image_id, user_id, filename, s3_key, content_type, file_size,"
+	    " checksum_sha256, width, height, title, description, location,"
+	    " tags, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+	    " ?10, ?11, ?12, ?13, ?14, ?15)", -1, &ins, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_prepare_v2(w->db, "UPDATE catalog_seq SET"
+	    " last_created = max(last_created, ?1) WHERE id = 1", -1, &seq,
+	    NULL)) != SQLITE_OK)
+		goto done;
+	for (i = 0; i < n; i++) {
+		const struct image_record	*r = rows[i].rec;
+		const struct image_meta		*m = rows[i].meta;
+
+		sqlite3_reset(known);
+		if ((rc = bind_text(known, 1, r->image_id)) != SQLITE_OK)
+			goto done;
+		if ((rc = sqlite3_step(known)) == SQLITE_ROW)
+			continue;
+		if (rc != SQLITE_DONE)
+			goto done;
+		for (at = r->created_at;; at++) {
+			if ((rc = writer_probe(taken, at, &found)) != SQLITE_OK)
+				goto done;
+			if (!found)
+				break;
+		}
+		sqlite3_reset(ins);
+		if ((rc = sqlite3_bind_int64(ins, 1, at)) != SQLITE_OK ||
+		    (rc = bind_text(ins, 2, r->image_id)) != SQLITE_OK ||
+		    (rc = bind_text(ins, 3, r->user_id)) != SQLITE_OK ||
+		    (rc = bind_text(ins, 4, r->filename)) != SQLITE_OK ||
+		    (rc = bind_text(ins, 5, r->s3_key)) != SQLITE_OK ||
+		    (rc = bind_text(ins, 6, r->content_type)) != SQLITE_OK ||
+		    (rc = sqlite3_bind_int64(ins, 7, r->file_size)) != SQLITE_OK ||
+		    (rc = bind_text(ins, 8, r->checksum_sha256)) != SQLITE_OK ||
+		    (rc = r->width > 0 ? sqlite3_bind_int64(ins, 9, r->width) :
+		    sqlite3_bind_null(ins, 9)) != SQLITE_OK ||
+		    (rc = r->height > 0 ? sqlite3_bind_int64(ins, 10, r->height) :
+		    sqlite3_bind_null(ins, 10)) != SQLITE_OK ||
+		    (rc = bind_text(ins, 11, m ? m->title : NULL)) != SQLITE_OK ||
+		    (rc = bind_text(ins, 12, m ? m->description : NULL)) !=
+		    SQLITE_OK ||
+		    (rc = bind_text(ins, 13, m ? m->location : NULL)) !=
+		    SQLITE_OK ||
+		    (rc = bind_text(ins, 14, m && m->tags_json ? m->tags_json :
+		    "[]")) != SQLITE_OK ||
+		    (rc = sqlite3_bind_int64(ins, 15, r->updated_at > at ?
+		    r->updated_at : at)) != SQLITE_OK ||
+		    (rc = sqlite3_step(ins)) != SQLITE_DONE)
+			goto done;
+		rows[i].added = true;
+		if (at > last)
+			last = at;
+	}
+	sqlite3_reset(seq);
+	if ((rc = sqlite3_bind_int64(seq, 1, last)) != SQLITE_OK ||
+	    (rc = sqlite3_step(seq)) != SQLITE_DONE)
+		goto done;
+	rc = SQLITE_OK;
+	if ((e = conn_commit(w)) == IMG_OK && last > cat->last_created)
+		cat->last_created = last;
+done:
+	if (rc != SQLITE_OK && e == IMG_OK)
+		e = sql_err(w->db, rc, "import");
+	sqlite3_finalize(known);
+	sqlite3_finalize(taken);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(seq);
+	conn_rollback(w);
+	pthread_mutex_unlock(&cat->wlock);
+	if (e != IMG_OK)
+		for (i = 0; i < n; i++)
+			rows[i].added = false;
+	return e;
+}

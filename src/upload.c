@@ -74,3 +74,9 @@ upload_free(struct upload *u)
 	blob_writer_free(u->writer);
 	free(u);
 }
+
+enum img_err
+upload_commit_unsynced(struct upload *u, const char *key)
+{
+	return blob_writer_commit_unsynced(u->writer, key);
+}

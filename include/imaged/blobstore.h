@@ -109,4 +109,30 @@ enum img_err	 blob_walk(struct blobstore *, blob_walk_cb, void *arg);
  */
 unsigned	 blob_tmp_sweep(struct blobstore *, time_t before, bool remove);
 
+/* --- bulk copies (imaged export, import, backup) --------------------------------- */
+
+/*
+ * As blob_writer_commit, but without the fsyncs: the file is renamed into
+ * place at once and made durable later, with many others, by
+ * blobstore_sync().  For bulk work whose result is only trusted after that.
+ */
+enum img_err	 blob_writer_commit_unsynced(struct blob_writer *, const char *key);
+/*
+ * Put the blob at key of src under the same key in dst: a hard link when
+ * both are on one file system (*linked true), else a copy (unsynced, as
+ * above).  An existing file at key in dst is replaced.  Errors:
+ * IMG_ENOTFOUND (no such blob in src), IMG_EINVAL, IMG_ENOSPACE, IMG_EUNAVAIL.
+ */
+enum img_err	 blob_link_or_copy(struct blobstore *dst, struct blobstore *src,
+		    const char *key, bool *linked);
+/* What is at key, without opening it: IMG_OK, IMG_ENOTFOUND, IMG_EINVAL. */
+enum img_err	 blob_stat(struct blobstore *, const char *key, struct blob_info *);
+/* Make everything written to the store's file system durable (syncfs). */
+enum img_err	 blobstore_sync(struct blobstore *);
+/*
+ * Remove the store's temp folder if it is empty (an export, which is not a
+ * data dir, keeps none).  Best effort.
+ */
+void		 blobstore_drop_tmp(const char *dir);
+
 #endif

@@ -137,4 +137,42 @@ enum img_err	 catalog_key_known(struct catalog *, const char *image_id,
 /* The number of quarantined rows. */
 enum img_err	 catalog_quarantined(struct catalog *, int64_t *count);
 
+/* --- data in and out (imaged export, import, backup) ---------------------------- */
+
+/*
+ * Call cb with every row, listed and quarantined, oldest first, inside one
+ * read transaction (a snapshot: writers go on meanwhile).  For a backup,
+ * which must carry the files of quarantined rows too.
+ */
+enum img_err	 catalog_scan_every(struct catalog *, catalog_record_cb, void *arg);
+/* The number of listed rows and the sum of their file sizes. */
+enum img_err	 catalog_totals(struct catalog *, int64_t *rows, int64_t *bytes);
+/*
+ * Write a consistent copy of the whole database, as it is at one moment,
+ * to a new file at path (VACUUM INTO: writers go on meanwhile).  The file
+ * must not exist.  Errors: IMG_EUNAVAIL, IMG_ENOSPACE.
+ */
+enum img_err	 catalog_copy_to(struct catalog *, const char *path);
+/* Whether a row of image_id exists, listed or quarantined: IMG_OK or IMG_ENOTFOUND. */
+enum img_err	 catalog_id_known(struct catalog *, const char *image_id);
+
+/* One row brought in from outside, with its own created_at and updated_at. */
+struct catalog_import_row {
+	const struct image_record	*rec;	/* created_at, updated_at used */
+	const struct image_meta		*meta;
+	bool				 added;	/* out: false if the id was there */
+};
+
+/*
+ * Insert rows that keep their times, in one transaction, skipping any
+ * whose image_id is already stored (rows[i].added says which went in).
+ * created_at must stay unique: a row whose created_at is taken moves to
+ * the next free microsecond.  The sequence moves past the largest, so the
+ * daemon's next upload still sorts last.  Each row's blob must be durable
+ * before the call (the caller's part).  Errors: IMG_EINVAL (a created_at
+ * not before now), IMG_EUNAVAIL, IMG_ENOSPACE; on error no row is added.
+ */
+enum img_err	 catalog_import(struct catalog *, struct catalog_import_row *rows,
+		    size_t n);
+
 #endif

@@ -44,4 +44,7 @@ enum img_err	 upload_commit(struct upload *, const char *key);
 /* Free; the temp file goes unless committed.  NULL is a no-op. */
 void		 upload_free(struct upload *);
 
+/* As upload_commit, made durable later by blobstore_sync() (bulk imports). */
+enum img_err	 upload_commit_unsynced(struct upload *, const char *key);
+
 #endif
