@@ -1,0 +1,481 @@
+/*
+ * cmd_export.c: `imaged export [--json] DIR`: everything, in the formats
+ * of the services imaged stands in for.
+ *
+ *   DIR/s3/<bucket>/<s3_key>                 each image, byte for byte
+ *   DIR/dynamodb/ImageMetadata/items.json    DynamoDB JSON lines {"Item": ...}
+ *   DIR/dynamodb/ImageMetadata/batches/batch-NNNNNN.json
+ *                                            batch-write-item requests of 25
+ *   DIR/manifest.json                        counts, bytes, every file's SHA-256
+ *
+ * The rows come from one catalog scan, a read snapshot, so a daemon may go
+ * on serving and taking uploads: the export is the catalog as it was when
+ * the scan began.  An image deleted after that moment has lost its file by
+ * the time it is copied; it is left out and counted ("vanished").  Each
+ * file is hashed as it is copied and must match its row.
+ *
+ * Nothing is half-written: the export is built in a hidden folder beside
+ * DIR, synced once (syncfs) and renamed to DIR only when whole.  Memory
+ * does not grow with the store: rows, items and manifest entries stream.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "imaged/blobstore.h"
+#include "imaged/catalog.h"
+#include "imaged/dataio.h"
+#include "imaged/dynamo.h"
+#include "imaged/httputil.h"
+#include "imaged/log.h"
+
+#define EXPORT_FORMAT	"imaged-export"
+#define EXPORT_VERSION	1
+
+/* A file of the export being written, hashed as it goes. */
+struct hfile {
+	FILE				*fp;
+	crypto_hash_sha256_state	 hash;
+	uint64_t			 size;
+	char				 rel[PATH_MAX];	/* path inside DIR */
+};
+
+struct exporter {
+	const struct config	*cfg;
+	struct blobstore	*src, *dst;
+	char			 stage[PATH_MAX];
+	struct hfile		 items;
+	FILE			*entries;	/* manifest entries, streamed */
+	uint64_t		 nentries;
+	json_t			*batch;
+	unsigned		 nbatch, batches;
+	uint64_t		 vanished;
+	struct dataio_progress	 prog;
+	char			 err[PATH_MAX + 256];
+};
+
+static void
+hex_digest(crypto_hash_sha256_state *st, char hex[65])
+{
+	unsigned char	 d[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256_final(st, d);
+	sodium_bin2hex(hex, 65, d, sizeof(d));
+}
+
+/* One line of the manifest's "files": {"path": ..., "size": ..., "sha256": ...}. */
+static bool
+add_entry(struct exporter *x, const char *rel, uint64_t size, const char *hex)
+{
+	json_t	*e = json_pack("{s:s,s:I,s:s}", "path", rel, "size",
+		    (json_int_t)size, "sha256", hex);
+	int	 rc;
+
+	if (e == NULL)
+		return false;
+	rc = fputs(x->nentries++ > 0 ? ",\n    " : "    ", x->entries) == EOF ||
+	    json_dumpf(e, x->entries, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0;
+	json_decref(e);
+	return !rc;
+}
+
+static bool
+hfile_open(struct exporter *x, struct hfile *h, const char *rel)
+{
+	char	 path[PATH_MAX * 2];
+
+	(void)snprintf(h->rel, sizeof(h->rel), "%s", rel);
+	(void)snprintf(path, sizeof(path), "%s/%s", x->stage, rel);
+	crypto_hash_sha256_init(&h->hash);
+	h->size = 0;
+	if ((h->fp = fopen(path, "wx")) == NULL) {
+		(void)snprintf(x->err, sizeof(x->err), "%s: %s", rel,
+		    strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static bool
+hfile_write(struct exporter *x, struct hfile *h, const char *s, size_t n)
+{
+	crypto_hash_sha256_update(&h->hash, (const unsigned char *)s, n);
+	h->size += n;
+	if (fwrite(s, 1, n, h->fp) != n) {
+		(void)snprintf(x->err, sizeof(x->err), "%s: %s", h->rel,
+		    strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static bool
+hfile_close(struct exporter *x, struct hfile *h)
+{
+	char	 hex[65];
+	int	 rc;
+
+	if (h->fp == NULL)
+		return true;
+	rc = fclose(h->fp);
+	h->fp = NULL;
+	if (rc == EOF) {
+		(void)snprintf(x->err, sizeof(x->err), "%s: %s", h->rel,
+		    strerror(errno));
+		return false;
+	}
+	hex_digest(&h->hash, hex);
+	return add_entry(x, h->rel, h->size, hex);
+}
+
+/* Write the batch-write-item request of the items gathered so far. */
+static bool
+flush_batch(struct exporter *x)
+{
+	struct hfile	 h;
+	json_t		*req;
+	char		*text = NULL, rel[128];
+	bool		 ok = false;
+
+	if (x->nbatch == 0)
+		return true;
+	x->batches++;
+	(void)snprintf(rel, sizeof(rel), "dynamodb/%s/batches/batch-%06u.json",
+	    DYNAMO_TABLE, x->batches);
+	memset(&h, 0, sizeof(h));
+	if ((req = json_pack("{s:O}", DYNAMO_TABLE, x->batch)) == NULL ||
+	    (text = json_dumps(req, JSON_INDENT(1) | JSON_PRESERVE_ORDER)) ==
+	    NULL) {
+		(void)snprintf(x->err, sizeof(x->err), "out of memory");
+		goto done;
+	}
+	ok = hfile_open(x, &h, rel) && hfile_write(x, &h, text, strlen(text)) &&
+	    hfile_write(x, &h, "\n", 1);
+	if (!hfile_close(x, &h))
+		ok = false;
+done:
+	free(text);
+	json_decref(req);
+	json_array_clear(x->batch);
+	x->nbatch = 0;
+	return ok;
+}
+
+/* Copy one image, checking it against its row; *vanished when it is gone. */
+static bool
+copy_image(struct exporter *x, const struct image_record *r, bool *vanished,
+    char hex[65])
+{
+	crypto_hash_sha256_state	 st;
+	struct blob_writer		*w = NULL;
+	struct blob_info		 info;
+	unsigned char			 buf[128 * 1024];
+	uint64_t			 size = 0;
+	ssize_t				 n;
+	int				 fd = -1;
+	enum img_err			 e;
+	bool				 ok = false;
+
+	*vanished = false;
+	if ((e = blob_open_read(x->src, r->s3_key, &fd, &info)) == IMG_ENOTFOUND) {
+		*vanished = true;
+		return true;
+	}
+	if (e != IMG_OK || (e = blob_writer_new(x->dst, &w)) != IMG_OK) {
+		(void)snprintf(x->err, sizeof(x->err), "%s: %s", r->s3_key,
+		    img_err_message(e));
+		goto done;
+	}
+	crypto_hash_sha256_init(&st);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
+		size += (uint64_t)n;
+		if ((e = blob_writer_write(w, buf, (size_t)n)) != IMG_OK) {
+			(void)snprintf(x->err, sizeof(x->err), "%s: %s",
+			    r->s3_key, img_err_message(e));
+			goto done;
+		}
+	}
+	if (n < 0) {
+		(void)snprintf(x->err, sizeof(x->err), "%s: %s", r->s3_key,
+		    strerror(errno));
+		goto done;
+	}
+	hex_digest(&st, hex);
+	if (size != (uint64_t)r->file_size ||
+	    strcmp(hex, r->checksum_sha256) != 0) {
+		(void)snprintf(x->err, sizeof(x->err), "%s: the file differs "
+		    "from its row (%s); see imaged check", r->s3_key,
+		    size != (uint64_t)r->file_size ? "size" : "SHA-256");
+		goto done;
+	}
+	if ((e = blob_writer_commit_unsynced(w, r->s3_key)) != IMG_OK) {
+		(void)snprintf(x->err, sizeof(x->err), "%s: %s", r->s3_key,
+		    img_err_message(e));
+		goto done;
+	}
+	ok = true;
+done:
+	if (fd != -1)
+		close(fd);
+	blob_writer_free(w);
+	return ok;
+}
+
+static enum img_err
+export_row(void *arg, const struct image_record *r)
+{
+	struct exporter	*x = arg;
+	json_t		*item = NULL;
+	char		*line = NULL, hex[65], rel[PATH_MAX];
+	bool		 vanished, ok = false;
+
+	if (!copy_image(x, r, &vanished, hex))
+		return IMG_EUNAVAIL;
+	if (vanished) {
+		x->vanished++;
+		return IMG_OK;
+	}
+	(void)snprintf(rel, sizeof(rel), "s3/%s/%s", x->cfg->bucket, r->s3_key);
+	if ((item = dynamo_item_from_record(r)) == NULL ||
+	    (line = json_dumps(item, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
+	    NULL ||
+	    json_array_append_new(x->batch, json_pack("{s:{s:O}}", "PutRequest",
+	    "Item", item)) != 0) {
+		(void)snprintf(x->err, sizeof(x->err), "out of memory");
+		goto done;
+	}
+	if (!hfile_write(x, &x->items, "{\"Item\":", 8) ||
+	    !hfile_write(x, &x->items, line, strlen(line)) ||
+	    !hfile_write(x, &x->items, "}\n", 2) ||
+	    !add_entry(x, rel, (uint64_t)r->file_size, hex))
+		goto done;
+	if (++x->nbatch == DYNAMO_BATCH_MAX && !flush_batch(x))
+		goto done;
+	dataio_progress_add(&x->prog, 1, (uint64_t)r->file_size);
+	ok = true;
+done:
+	free(line);
+	json_decref(item);
+	return ok ? IMG_OK : IMG_EUNAVAIL;
+}
+
+/* Write manifest.json from the streamed entries. */
+static bool
+write_manifest(struct exporter *x, const char *entries_path)
+{
+	char	 path[PATH_MAX + 32], when[32], buf[64 * 1024];
+	json_t	*head;
+	char	*text = NULL;
+	FILE	*fp = NULL, *in = NULL;
+	size_t	 n, len;
+	bool	 ok = false;
+
+	time_format_rfc3339((int64_t)time(NULL) * 1000000, when);
+	head = json_pack("{s:s,s:i,s:s,s:s,s:s,s:I,s:I,s:I,s:I}",
+	    "format", EXPORT_FORMAT, "version", EXPORT_VERSION,
+	    "exported_at", when, "bucket", x->cfg->bucket,
+	    "table", DYNAMO_TABLE, "images", (json_int_t)x->prog.items,
+	    "bytes", (json_int_t)x->prog.bytes, "batch_files",
+	    (json_int_t)x->batches, "vanished", (json_int_t)x->vanished);
+	if (head == NULL || (text = json_dumps(head, JSON_INDENT(2) |
+	    JSON_PRESERVE_ORDER)) == NULL)
+		goto done;
+	/* The head without its closing brace, then "files". */
+	len = strlen(text);
+	while (len > 0 && text[len - 1] != '}')
+		len--;
+	(void)snprintf(path, sizeof(path), "%s/manifest.json", x->stage);
+	if ((fp = fopen(path, "wx")) == NULL || (in = fopen(entries_path, "r")) ==
+	    NULL)
+		goto done;
+	if (fwrite(text, 1, len - 2, fp) != len - 2 ||
+	    fputs(",\n  \"files\": [\n", fp) == EOF)
+		goto done;
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, fp) != n)
+			goto done;
+	if (ferror(in) || fputs("\n  ]\n}\n", fp) == EOF || fflush(fp) == EOF ||
+	    fsync(fileno(fp)) == -1)
+		goto done;
+	ok = true;
+done:
+	if (!ok)
+		(void)snprintf(x->err, sizeof(x->err), "manifest.json: %s",
+		    strerror(errno));
+	if (in != NULL)
+		fclose(in);
+	if (fp != NULL && fclose(fp) == EOF)
+		ok = false;
+	free(text);
+	json_decref(head);
+	return ok;
+}
+
+int
+export_command(const struct config *cfg, int argc, char *argv[])
+{
+	struct exporter		 x;
+	struct catalog		*cat = NULL;
+	char			 db[PATH_MAX + 16], path[PATH_MAX * 2];
+	char			 entries[PATH_MAX + 32], parent[PATH_MAX];
+	char			 base[PATH_MAX], text[PATH_MAX + 128];
+	const char		*dir = NULL;
+	int64_t			 rows, bytes;
+	bool			 json = false, staged = false;
+	int			 i, ret = 1;
+
+	memset(&x, 0, sizeof(x));
+	x.cfg = cfg;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = true;
+		else if (argv[i][0] != '-' && dir == NULL)
+			dir = argv[i];
+		else {
+			fprintf(stderr, "usage: imaged export [--json] dir\n");
+			return 2;
+		}
+	}
+	if (dir == NULL || *dir == '\0') {
+		fprintf(stderr, "usage: imaged export [--json] dir\n");
+		return 2;
+	}
+	(void)snprintf(db, sizeof(db), "%s/imaged.db", cfg->data_dir);
+	if (access(db, F_OK) == -1) {
+		fprintf(stderr, "imaged: export: %s: %s\n", db, strerror(errno));
+		return 1;
+	}
+	if (dataio_inside(dir, cfg->data_dir)) {
+		fprintf(stderr, "imaged: export: %s: inside the data dir %s\n",
+		    dir, cfg->data_dir);
+		return 1;
+	}
+	switch (dataio_dir_state(dir)) {
+	case DATAIO_MISSING:
+	case DATAIO_EMPTY:
+		break;
+	case DATAIO_FULL:
+		fprintf(stderr, "imaged: export: %s: not empty\n", dir);
+		return 1;
+	case DATAIO_NOTDIR:
+		fprintf(stderr, "imaged: export: %s: not a directory\n", dir);
+		return 1;
+	case DATAIO_ERROR:
+		fprintf(stderr, "imaged: export: %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	(void)snprintf(parent, sizeof(parent), "%s", dir);
+	(void)snprintf(base, sizeof(base), "%s", dir);
+	(void)snprintf(x.stage, sizeof(x.stage), "%s/.%s.partial-XXXXXX",
+	    dirname(parent), basename(base));
+	if (mkdtemp(x.stage) == NULL) {
+		fprintf(stderr, "imaged: export: %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	staged = true;
+	(void)snprintf(path, sizeof(path), "%s/s3", x.stage);
+	(void)snprintf(entries, sizeof(entries), "%s/.files", x.stage);
+	if (sodium_init() < 0 || mkdir(path, 0755) == -1 ||
+	    catalog_open(db, 1, &cat) != IMG_OK ||
+	    blobstore_open(cfg->data_dir, cfg->bucket, &x.src) != IMG_OK ||
+	    blobstore_open(path, cfg->bucket, &x.dst) != IMG_OK) {
+		(void)snprintf(x.err, sizeof(x.err), "cannot open the store");
+		goto done;
+	}
+	(void)snprintf(path, sizeof(path), "%s/dynamodb", x.stage);
+	if (mkdir(path, 0755) == -1 ||
+	    (snprintf(path, sizeof(path), "%s/dynamodb/%s", x.stage,
+	    DYNAMO_TABLE), mkdir(path, 0755) == -1) ||
+	    (snprintf(path, sizeof(path), "%s/dynamodb/%s/batches", x.stage,
+	    DYNAMO_TABLE), mkdir(path, 0755) == -1) ||
+	    (x.entries = fopen(entries, "wx")) == NULL ||
+	    (x.batch = json_array()) == NULL) {
+		(void)snprintf(x.err, sizeof(x.err), "%s: %s", x.stage,
+		    strerror(errno));
+		goto done;
+	}
+	(void)snprintf(path, sizeof(path), "dynamodb/%s/items.json", DYNAMO_TABLE);
+	if (!hfile_open(&x, &x.items, path))
+		goto done;
+	if (catalog_totals(cat, &rows, &bytes) != IMG_OK)
+		rows = 0;
+	dataio_progress_init(&x.prog, "exported", (uint64_t)rows,
+	    isatty(STDERR_FILENO) ? stderr : NULL);
+	if (catalog_scan(cat, export_row, &x) != IMG_OK) {
+		if (x.err[0] == '\0')
+			(void)snprintf(x.err, sizeof(x.err), "cannot read the catalog");
+		goto done;
+	}
+	dataio_progress_end(&x.prog);
+	if (!flush_batch(&x) || !hfile_close(&x, &x.items))
+		goto done;
+	if (fclose(x.entries) == EOF) {
+		x.entries = NULL;
+		(void)snprintf(x.err, sizeof(x.err), "%s", strerror(errno));
+		goto done;
+	}
+	x.entries = NULL;
+	/* Every file on its disk at once, then the manifest that lists them. */
+	if (blobstore_sync(x.dst) != IMG_OK) {
+		(void)snprintf(x.err, sizeof(x.err), "sync: %s", strerror(errno));
+		goto done;
+	}
+	if (!write_manifest(&x, entries))
+		goto done;
+	(void)unlink(entries);
+	blobstore_close(x.dst);
+	x.dst = NULL;
+	(void)snprintf(path, sizeof(path), "%s/s3", x.stage);
+	blobstore_drop_tmp(path);
+	/* rename(2) replaces an empty folder. */
+	if (rename(x.stage, dir) == -1) {
+		(void)snprintf(x.err, sizeof(x.err), "%s: %s", dir, strerror(errno));
+		goto done;
+	}
+	staged = false;
+	(void)snprintf(parent, sizeof(parent), "%s", dir);
+	{
+		int pfd = open(dirname(parent), O_RDONLY | O_DIRECTORY);
+
+		if (pfd != -1) {
+			(void)fsync(pfd);
+			close(pfd);
+		}
+	}
+	(void)snprintf(text, sizeof(text), "exported %" PRIu64 " images, %"
+	    PRIu64 " bytes, to %s%s", x.prog.items, x.prog.bytes, dir,
+	    x.vanished > 0 ? " (some deleted meanwhile)" : "");
+	dataio_summary(stdout, json, "export", &x.prog,
+	    json_pack("{s:s,s:I,s:I}", "dir", dir, "batch_files",
+	    (json_int_t)x.batches, "vanished", (json_int_t)x.vanished), text);
+	ret = 0;
+done:
+	if (ret != 0) {
+		dataio_progress_end(&x.prog);
+		fprintf(stderr, "imaged: export: %s; nothing written to %s\n",
+		    x.err[0] != '\0' ? x.err : "failed", dir);
+	}
+	if (x.items.fp != NULL)
+		fclose(x.items.fp);
+	if (x.entries != NULL)
+		fclose(x.entries);
+	json_decref(x.batch);
+	blobstore_close(x.dst);
+	blobstore_close(x.src);
+	catalog_close(cat);
+	if (staged)
+		dataio_remove_tree(x.stage);
+	return ret;
+}
