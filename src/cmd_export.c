@@ -155,7 +155,7 @@ flush_batch(struct exporter *x)
 	    DYNAMO_TABLE, x->batches);
 	memset(&h, 0, sizeof(h));
 	if ((req = json_pack("{s:O}", DYNAMO_TABLE, x->batch)) == NULL ||
-	    (text = json_dumps(req, JSON_INDENT(1) | JSON_PRESERVE_ORDER)) ==
+	    (text = json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
 	    NULL) {
 		(void)snprintf(x->err, sizeof(x->err), "out of memory");
 		goto done;

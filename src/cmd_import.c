@@ -796,7 +796,6 @@ import_command(const struct config *cfg, int argc, char *argv[])
 	if (!x.failed)
 		(void)flush(&x);
 	dataio_progress_end(&x.prog);
-	x.prog.bytes = 0;
 	(void)snprintf(text, sizeof(text), "%s %" PRIu64 " images from %s, %"
 	    PRIu64 " already present, %" PRIu64 " skipped%s",
 	    adopt ? "adopted" : "imported", x.added, adopt ? "the bucket" : src,
