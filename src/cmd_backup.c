@@ -175,6 +175,8 @@ backup_command(const struct config *cfg, int argc, char *argv[])
 	int			 i, ret = 1;
 
 	memset(&b, 0, sizeof(b));
+	/* Start-up notes (a schema made) are not for a command's output. */
+	log_quiet(!log_verbose());
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;

@@ -337,6 +337,8 @@ export_command(const struct config *cfg, int argc, char *argv[])
 	int			 i, ret = 1;
 
 	memset(&x, 0, sizeof(x));
+	/* Start-up notes (a schema made) are not for a command's output. */
+	log_quiet(!log_verbose());
 	x.cfg = cfg;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)

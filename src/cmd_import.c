@@ -307,10 +307,14 @@ import_item(struct importer *x, json_t *item)
 	(void)snprintf(what, sizeof(what), "%s: item %lu", x->where, x->nitem);
 	memset(p, 0, sizeof(*p));
 	meta_input_init(&p->meta);
+	/* The id names the item in messages, even when the item is bad. */
+	if ((k = json_string_value(json_object_get(json_object_get(item,
+	    "image_id"), "S"))) != NULL) {
+		n = strlen(what);
+		(void)snprintf(what + n, sizeof(what) - n, " (%.64s)", k);
+	}
 	if (!dynamo_image_parse(item, &im, msg, sizeof(msg)))
 		goto bad;
-	n = strlen(what);
-	(void)snprintf(what + n, sizeof(what) - n, " (%s)", im.image_id);
 	if (!uuid_parse(im.image_id, strlen(im.image_id), p->id) ||
 	    strcmp(p->id, im.image_id) != 0) {
 		(void)snprintf(msg, sizeof(msg), "image_id: expected a lower-case "
@@ -684,6 +688,8 @@ import_command(const struct config *cfg, int argc, char *argv[])
 	int			 rc, ret = 1;
 
 	memset(&x, 0, sizeof(x));
+	/* Start-up notes (a schema made) are not for a command's output. */
+	log_quiet(!log_verbose());
 	x.cfg = cfg;
 	x.srcfd = -1;
 	for (i = 1; i < (size_t)argc; i++) {

@@ -83,7 +83,7 @@ if [ "$failed" -gt 0 ]; then
 fi
 
 # The original's bucket and table.
-check "bucket created" s3 s3api create-bucket --bucket "$BUCKET" -o text >/dev/null
+check "bucket created" s3 s3api create-bucket --bucket "$BUCKET" >/dev/null
 check "table created" sh -c "aws --endpoint-url '$DDB_URL' dynamodb create-table \
     --table-name $TABLE \
     --attribute-definitions AttributeName=image_id,AttributeType=S \
@@ -220,10 +220,10 @@ for u in alice bob carol; do
 	    [ "$(listing $u)" = "$(cat "$work/list-$u.json")" ]
 done
 id=$(head -1 "$work/lambda-ids")
-r=$(curl -s "$BASE/images/$id")
+r=$(curl -s "$BASE/images/$id"); echo "$r" > "$work/lambda-item"
 check "the Lambda's item is served" [ "$(echo "$r" | jq -c '[.user_id, .filename,
     .title, .description, .tags, .location, .created_at, .content_type, .width]')" = \
-    '["lambda","pic1.png","Lambda 1","written by put-item",["cloud","n1"],"eu-west-1","2025-03-01T10:20:30.123451Z","image/png",16]' ]
+    '["lambda","pic1.png","Lambda 1","written by put-item",["cloud","n1"],"eu-west-1","2025-03-01T10:20:30.123451Z","image/png",8]' ]
 check "with the same bytes" sh -c "curl -s -H 'Accept: image/png' \
     '$BASE/images/$id?download=true' | cmp -s - data/sample.png"
 check "the Lambda's items list by user, in time order" [ "$(listing lambda | jq -r '[.[].image_id] | join(" ")')" = \
@@ -384,5 +384,5 @@ check "the backup serves the same images" [ "$(curl -s "$BASE/images?order=asc&l
     jq -c '[.images[] | del(.download_url, .url_expires_in)]')" = "$(cat "$work/live")" ]
 stop_daemon
 
-stop_tools
+stop_tools; [ -n "${DATAIO_KEEP:-}" ] && cp -r "$work" "$DATAIO_KEEP"
 finish
