@@ -251,6 +251,7 @@ struct dynamo_reader {
 	char		 key[KEY_MAX + 1];
 	char		*val;		/* the value being captured */
 	size_t		 vlen, vcap;
+	bool		 spent;		/* an error was returned */
 };
 
 enum img_err
@@ -423,9 +424,28 @@ fail(char *msg, size_t msglen, unsigned long line, const char *what)
 	return -1;
 }
 
+static int	 reader_step(struct dynamo_reader *, json_t **, char *, size_t);
+
 int
 dynamo_reader_next(struct dynamo_reader *r, json_t **item, char *msg,
     size_t msglen)
+{
+	int	 rc;
+
+	*item = NULL;
+	if (r->spent) {
+		(void)snprintf(msg, msglen, "line %lu: read after an error",
+		    r->line);
+		return -1;
+	}
+	if ((rc = reader_step(r, item, msg, msglen)) < 0)
+		r->spent = true;
+	return rc;
+}
+
+/* The next item, whatever the state: dynamo_reader_next's contract. */
+static int
+reader_step(struct dynamo_reader *r, json_t **item, char *msg, size_t msglen)
 {
 	json_t		*v, *it;
 	unsigned long	 line;

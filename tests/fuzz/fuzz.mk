@@ -18,7 +18,7 @@ FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 60
 FUZZ_FLAGS	?=
 FUZZ_DEBS	 = clang libclang-rt-14-dev
-FUZZ_TARGETS	 = jsonupload meta multipart cursor httputil router imgsniff \
+FUZZ_TARGETS	 = jsonupload meta multipart cursor httputil router imgsniff dynamo \
 		   query
 FUZZ_DIR	 = $(BUILD)/fuzz
 
