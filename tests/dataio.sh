@@ -367,10 +367,19 @@ wait $streamer
 check "backup: quiet off a terminal" [ ! -s "$work/err" ]
 n1=$(jq .images "$work/out")
 check "backup: hard links on one file system" [ "$(jq .linked "$work/out")" -eq "$n1" ]
+# Import beside the running daemon: it serves the new images at once.
+"$IMAGED" --data-dir "$d1" import --json --items "$work/pulled/scan.json" \
+    "$work/pulled/s3" > "$work/out"
+check "import beside a running daemon" [ "$(jq -c '[.added, .present]' "$work/out")" = '[3,32]' ]
+check "the daemon serves what was imported" [ "$(curl -s -o /dev/null -w '%{http_code}' \
+    "$BASE/images/$(head -1 "$work/lambda-ids")")" = 200 ]
+late=$(upload stream sample.png late.png)
+check "an upload after an import still sorts last" [ "$(curl -s "$BASE/images?limit=1" |
+    jq -r '.images[0].image_id')" = "$late" ]
 check "the backup is clean" "$IMAGED" --data-dir "$work/bk" check >/dev/null
 "$IMAGED" --data-dir "$d1" backup --json "$work/bk" > "$work/out"
 check "a second backup takes only the new images" [ "$(jq -c '[.unchanged, .linked + .copied]' "$work/out")" = \
-    "[$n1,$((72 - n1))]" ]
+    "[$n1,$((76 - n1))]" ]
 del=$(jq -r '.[0].image_id' "$work/list-carol.json")
 curl -s -X DELETE "$BASE/images/$del" >/dev/null
 "$IMAGED" --data-dir "$d1" backup --json "$work/bk" > "$work/out"
