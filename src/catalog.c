@@ -1655,6 +1655,8 @@ catalog_quarantined(struct catalog *cat, int64_t *count)
 
 /* --- data in and out ------------------------------------------------------------ */
 
+#define LEAN_PRAGMAS	"PRAGMA cache_size = -2048; PRAGMA mmap_size = 0;"
+
 /* One statement over every row with no parameters, on a reader, in one snapshot. */
 static enum img_err
 scan_sql(struct catalog *cat, const char *sql, catalog_record_cb cb, void *arg)
@@ -1717,8 +1719,9 @@ catalog_copy_to(struct catalog *cat, const char *path)
 	/* A connection of its own: the pool's readers are query_only. */
 	if ((e = conn_open(cat->path, false, &c)) != IMG_OK)
 		return e;
-	if ((rc = sqlite3_exec(c->db, "PRAGMA query_only = OFF", NULL, NULL,
-	    NULL)) != SQLITE_OK ||
+	/* The copy streams every page once: no cache to keep. */
+	if ((rc = sqlite3_exec(c->db, LEAN_PRAGMAS "PRAGMA query_only = OFF",
+	    NULL, NULL, NULL)) != SQLITE_OK ||
 	    (rc = sqlite3_prepare_v2(c->db, "VACUUM INTO ?1", -1, &st,
 	    NULL)) != SQLITE_OK ||
 	    (rc = bind_text(st, 1, path)) != SQLITE_OK ||
@@ -1859,4 +1862,19 @@ done:
 		for (i = 0; i < n; i++)
 			rows[i].added = false;
 	return e;
+}
+
+enum img_err
+catalog_lean(struct catalog *cat)
+{
+	unsigned	 i;
+	int		 rc;
+
+	pthread_mutex_lock(&cat->plock);
+	rc = sqlite3_exec(cat->writer->db, LEAN_PRAGMAS, NULL, NULL, NULL);
+	for (i = 0; rc == SQLITE_OK && i < cat->nidle; i++)
+		rc = sqlite3_exec(cat->idle[i]->db, LEAN_PRAGMAS, NULL, NULL,
+		    NULL);
+	pthread_mutex_unlock(&cat->plock);
+	return rc == SQLITE_OK ? IMG_OK : sql_err(cat->writer->db, rc, "lean");
 }

@@ -227,6 +227,7 @@ backup_command(const struct config *cfg, int argc, char *argv[])
 		return 1;
 	}
 	if (catalog_open(db, 1, &cat) != IMG_OK ||
+	    catalog_lean(cat) != IMG_OK ||
 	    blobstore_open(cfg->data_dir, cfg->bucket, &b.src) != IMG_OK ||
 	    blobstore_open(dest, cfg->bucket, &b.dst) != IMG_OK) {
 		(void)snprintf(b.err, sizeof(b.err), "cannot open the stores");
@@ -244,7 +245,8 @@ backup_command(const struct config *cfg, int argc, char *argv[])
 	    isatty(STDERR_FILENO) ? stderr : NULL);
 	/* The moment: the whole database as one transaction saw it. */
 	if (catalog_copy_to(cat, newdb) != IMG_OK ||
-	    catalog_open(newdb, 1, &b.copy) != IMG_OK) {
+	    catalog_open(newdb, 1, &b.copy) != IMG_OK ||
+	    catalog_lean(b.copy) != IMG_OK) {
 		(void)snprintf(b.err, sizeof(b.err), "cannot copy the database");
 		goto done;
 	}
@@ -284,6 +286,7 @@ backup_command(const struct config *cfg, int argc, char *argv[])
 	sync_dir(dest);
 	/* Files of images deleted since the last backup. */
 	if (catalog_open(path, 1, &b.copy) != IMG_OK ||
+	    catalog_lean(b.copy) != IMG_OK ||
 	    blob_walk(b.dst, drop_stale, &b) != IMG_OK) {
 		(void)snprintf(b.err, sizeof(b.err), "cannot sweep %s", dest);
 		goto done;

@@ -391,6 +391,7 @@ export_command(const struct config *cfg, int argc, char *argv[])
 	(void)snprintf(entries, sizeof(entries), "%s/.files", x.stage);
 	if (sodium_init() < 0 || mkdir(path, 0755) == -1 ||
 	    catalog_open(db, 1, &cat) != IMG_OK ||
+	    catalog_lean(cat) != IMG_OK ||
 	    blobstore_open(cfg->data_dir, cfg->bucket, &x.src) != IMG_OK ||
 	    blobstore_open(path, cfg->bucket, &x.dst) != IMG_OK) {
 		(void)snprintf(x.err, sizeof(x.err), "cannot open the store");

@@ -175,4 +175,12 @@ struct catalog_import_row {
 enum img_err	 catalog_import(struct catalog *, struct catalog_import_row *rows,
 		    size_t n);
 
+/*
+ * For a command that walks the whole catalog once (export, import,
+ * backup): give every open connection a small page cache and no memory
+ * map, so that memory stays flat however large the file.  Call right
+ * after catalog_open with one reader, before any other call.
+ */
+enum img_err	 catalog_lean(struct catalog *);
+
 #endif
