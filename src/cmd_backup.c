@@ -32,7 +32,6 @@
 #include "imaged/blobstore.h"
 #include "imaged/catalog.h"
 #include "imaged/dataio.h"
-#include "imaged/httputil.h"
 #include "imaged/log.h"
 #include "imaged/tokens.h"
 
@@ -40,7 +39,7 @@ struct backer {
 	struct blobstore	*src, *dst;
 	struct catalog		*copy;
 	uint64_t		 linked, copied, unchanged, removed;
-	char			(*gone)[IMAGE_ID_LEN + 1];	/* deleted meanwhile */
+	char			(*gone)[IMAGE_ID_SIZE];	/* deleted meanwhile */
 	size_t			 ngone, gonecap;
 	struct dataio_progress	 prog;
 	char			 err[PATH_MAX + 256];
@@ -70,7 +69,7 @@ back_row(void *arg, const struct image_record *r)
 				return IMG_ENOMEM;
 			b->gone = p;
 		}
-		(void)snprintf(b->gone[b->ngone++], IMAGE_ID_LEN + 1, "%s",
+		(void)snprintf(b->gone[b->ngone++], IMAGE_ID_SIZE, "%s",
 		    r->image_id);
 		return IMG_OK;
 	}
@@ -87,25 +86,14 @@ back_row(void *arg, const struct image_record *r)
 	return IMG_OK;
 }
 
-/* The image id a key's file name carries: images/<user>/<id>.<ext>. */
-static bool
-key_id(const char *key, char id[IMAGE_ID_LEN + 1])
-{
-	const char	*base = strrchr(key, '/'), *dot;
-
-	base = base != NULL ? base + 1 : key;
-	dot = strchr(base, '.');
-	return dot != NULL && uuid_parse(base, (size_t)(dot - base), id);
-}
-
 static enum img_err
 drop_stale(void *arg, const char *key, const struct blob_info *info)
 {
 	struct backer	*b = arg;
-	char		 id[IMAGE_ID_LEN + 1];
+	char		 id[IMAGE_ID_SIZE];
 
 	(void)info;
-	if (key_id(key, id) && catalog_key_known(b->copy, id, key) == IMG_OK)
+	if (blob_key_image_id(key, id) && catalog_key_known(b->copy, id, key) == IMG_OK)
 		return IMG_OK;
 	if (blob_remove(b->dst, key) == IMG_OK)
 		b->removed++;

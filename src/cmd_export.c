@@ -37,7 +37,7 @@
 #include "imaged/catalog.h"
 #include "imaged/dataio.h"
 #include "imaged/dynamo.h"
-#include "imaged/httputil.h"
+#include "imaged/text.h"
 #include "imaged/log.h"
 
 #define EXPORT_FORMAT	"imaged-export"

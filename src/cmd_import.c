@@ -53,7 +53,7 @@
 #include "imaged/catalog.h"
 #include "imaged/dataio.h"
 #include "imaged/dynamo.h"
-#include "imaged/httputil.h"
+#include "imaged/text.h"
 #include "imaged/imgsniff.h"
 #include "imaged/log.h"
 #include "imaged/upload.h"
@@ -70,7 +70,7 @@ struct pending {
 	struct image_record	 rec;
 	struct meta_input	 meta;
 	struct image_meta	 view;
-	char			 id[IMAGE_ID_LEN + 1];
+	char			 id[IMAGE_ID_SIZE];
 	char			 key[BLOB_KEY_MAX + 1];
 	char			 old_key[BLOB_KEY_MAX + 1]; /* adopt: to remove */
 	char			 user[USER_ID_MAX + 1];
@@ -330,12 +330,14 @@ import_item(struct importer *x, json_t *item)
 		    "bucket", im.s3_key);
 		goto bad;
 	}
-	n = (size_t)snprintf(want, sizeof(want), "images/%s/%s.", im.user_id,
-	    im.image_id);
-	if (strncmp(im.s3_key, want, n) != 0 || strlen(im.s3_key) >
-	    BLOB_KEY_MAX || strcasecmp(im.s3_key + n, ext) != 0) {
-		(void)snprintf(msg, sizeof(msg), "s3_key: expected %s%s", want,
-		    ext);
+	/* The key imaged would make, but the extension in either case. */
+	if (!blob_key_make(want, sizeof(want), im.user_id, p->id, ext))
+		want[0] = '\0';
+	n = strlen(want) - strlen(ext);
+	if (want[0] == '\0' || strlen(im.s3_key) != strlen(want) ||
+	    strncmp(im.s3_key, want, n) != 0 || strcasecmp(im.s3_key + n,
+	    ext) != 0) {
+		(void)snprintf(msg, sizeof(msg), "s3_key: expected %s", want);
 		goto bad;
 	}
 	n = strlen(im.content_type);
@@ -442,7 +444,7 @@ bad:
 
 /* An id for a file not named by one: from its key, so a rerun finds the same. */
 static void
-derived_id(const char *key, char id[IMAGE_ID_LEN + 1])
+derived_id(const char *key, char id[IMAGE_ID_SIZE])
 {
 	unsigned char	 d[crypto_hash_sha256_BYTES];
 	char		 hex[65];
@@ -451,7 +453,7 @@ derived_id(const char *key, char id[IMAGE_ID_LEN + 1])
 	d[6] = (unsigned char)((d[6] & 0x0f) | 0x40);	/* the form of v4 */
 	d[8] = (unsigned char)((d[8] & 0x3f) | 0x80);
 	sodium_bin2hex(hex, sizeof(hex), d, 16);
-	(void)snprintf(id, IMAGE_ID_LEN + 1, "%.8s-%.4s-%.4s-%.4s-%.12s", hex,
+	(void)snprintf(id, IMAGE_ID_SIZE, "%.8s-%.4s-%.4s-%.4s-%.12s", hex,
 	    hex + 8, hex + 12, hex + 16, hex + 20);
 }
 
@@ -464,7 +466,7 @@ adopt_file(void *arg, const char *key, const struct blob_info *info)
 	enum img_kind		 kind;
 	const char		*user, *base, *slash, *dot;
 	char			 msg[256], ext[EXT_MAX + 1], lext[EXT_MAX + 1];
-	char			 id[IMAGE_ID_LEN + 1];
+	char			 id[IMAGE_ID_SIZE];
 	size_t			 ulen, i;
 	int			 fd = -1;
 	bool			 in_place;
@@ -482,7 +484,7 @@ adopt_file(void *arg, const char *key, const struct blob_info *info)
 	base = slash + 1;
 	ulen = (size_t)(slash - user);
 	dot = strchr(base, '.');
-	in_place = dot != NULL && uuid_parse(base, (size_t)(dot - base), id) &&
+	in_place = blob_key_image_id(key, id) &&
 	    strncmp(base, id, IMAGE_ID_LEN) == 0 && dot == base + IMAGE_ID_LEN;
 	if (in_place && (pending_has(x, id) || catalog_id_known(x->cat, id) ==
 	    IMG_OK))
@@ -507,8 +509,11 @@ adopt_file(void *arg, const char *key, const struct blob_info *info)
 		(void)snprintf(p->key, sizeof(p->key), "%s", key);
 	} else {
 		derived_id(key, p->id);
-		(void)snprintf(p->key, sizeof(p->key), "images/%s/%s.%s", p->user,
-		    p->id, lext);
+		if (!blob_key_make(p->key, sizeof(p->key), p->user, p->id,
+		    lext)) {
+			skip(x, key, "too long a key");
+			return IMG_OK;
+		}
 		(void)snprintf(p->old_key, sizeof(p->old_key), "%s", key);
 		if (pending_has(x, p->id))
 			return IMG_OK;

@@ -17,7 +17,7 @@
 #include <zlib.h>
 
 #include "imaged/dynamo.h"
-#include "imaged/httputil.h"
+#include "imaged/text.h"
 
 /* --- records to items ----------------------------------------------------------- */
 

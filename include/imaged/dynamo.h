@@ -26,8 +26,8 @@
 
 #include <jansson.h>
 
-#include "imaged/catalog.h"
 #include "imaged/err.h"
+#include "imaged/image.h"
 
 #define DYNAMO_TABLE		"ImageMetadata"
 #define DYNAMO_BATCH_MAX	25	/* items per batch-write-item request */

@@ -53,7 +53,7 @@ now_usec(void)
 }
 
 struct rec {
-	char			 id[IMAGE_ID_LEN + 1], key[80];
+	char			 id[IMAGE_ID_SIZE], key[80];
 	struct image_record	 r;
 };
 
@@ -77,7 +77,7 @@ make_rec(struct rec *x, unsigned n, int64_t created, int64_t updated)
 struct seen {
 	int	 n;
 	int64_t	 created[8], updated[8];
-	char	 ids[8][IMAGE_ID_LEN + 1];
+	char	 ids[8][IMAGE_ID_SIZE];
 };
 
 static enum img_err
@@ -88,7 +88,7 @@ see(void *arg, const struct image_record *r)
 	if (s->n < 8) {
 		s->created[s->n] = r->created_at;
 		s->updated[s->n] = r->updated_at;
-		snprintf(s->ids[s->n], IMAGE_ID_LEN + 1, "%s", r->image_id);
+		snprintf(s->ids[s->n], IMAGE_ID_SIZE, "%s", r->image_id);
 	}
 	s->n++;
 	return IMG_OK;
