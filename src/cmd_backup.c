@@ -37,8 +37,8 @@
 
 struct backer {
 	struct blobstore	*src, *dst;
-	struct catalog		*copy;
-	uint64_t		 linked, copied, unchanged, removed;
+	struct catalog		*live, *copy;
+	uint64_t		 linked, copied, unchanged, removed, missing;
 	char			(*gone)[IMAGE_ID_SIZE];	/* deleted meanwhile */
 	size_t			 ngone, gonecap;
 	struct dataio_progress	 prog;
@@ -61,6 +61,15 @@ back_row(void *arg, const struct image_record *r)
 		return IMG_OK;
 	}
 	e = blob_link_or_copy(b->dst, b->src, r->s3_key, &linked);
+	if (e == IMG_ENOTFOUND && catalog_id_known(b->live, r->image_id) ==
+	    IMG_OK) {
+		/* A lost file, not a delete: the copy keeps the row, as is. */
+		b->missing++;
+		dataio_progress_end(&b->prog);
+		fprintf(stderr, "imaged: backup: %s: missing in the data dir; "
+		    "see imaged check\n", r->s3_key);
+		return IMG_OK;
+	}
 	if (e == IMG_ENOTFOUND) {
 		if (b->ngone == b->gonecap) {
 			b->gonecap = b->gonecap ? b->gonecap * 2 : 64;
@@ -227,6 +236,7 @@ backup_command(const struct config *cfg, int argc, char *argv[])
 		(void)unlink(newdb);
 	}
 	(void)snprintf(newdb, sizeof(newdb), "%s/imaged.db.new", dest);
+	b.live = cat;
 	if (catalog_totals(cat, &rows, &bytes) != IMG_OK)
 		rows = 0;
 	dataio_progress_init(&b.prog, "backed up", (uint64_t)rows,
@@ -290,7 +300,7 @@ backup_command(const struct config *cfg, int argc, char *argv[])
 	    "linked", (json_int_t)b.linked, "copied", (json_int_t)b.copied,
 	    "unchanged", (json_int_t)b.unchanged, "removed",
 	    (json_int_t)b.removed, "vanished", (json_int_t)b.ngone), text);
-	ret = 0;
+	ret = b.missing > 0 ? 1 : 0;
 done:
 	if (ret != 0) {
 		dataio_progress_end(&b.prog);

@@ -53,6 +53,7 @@ struct hfile {
 
 struct exporter {
 	const struct config	*cfg;
+	struct catalog		*cat;
 	struct blobstore	*src, *dst;
 	char			 stage[PATH_MAX];
 	struct hfile		 items;
@@ -189,8 +190,18 @@ copy_image(struct exporter *x, const struct image_record *r, bool *vanished,
 
 	*vanished = false;
 	if ((e = blob_open_read(x->src, r->s3_key, &fd, &info)) == IMG_ENOTFOUND) {
-		*vanished = true;
-		return true;
+		/*
+		 * Deleted since the snapshot (its row is gone now too): left
+		 * out.  A row still there names a lost file: the store is
+		 * damaged, and an export would not be whole.
+		 */
+		if (catalog_id_known(x->cat, r->image_id) == IMG_ENOTFOUND) {
+			*vanished = true;
+			return true;
+		}
+		(void)snprintf(x->err, sizeof(x->err), "%s: the file is missing; "
+		    "see imaged check", r->s3_key);
+		return false;
 	}
 	if (e != IMG_OK || (e = blob_writer_new(x->dst, &w)) != IMG_OK) {
 		(void)snprintf(x->err, sizeof(x->err), "%s: %s", r->s3_key,
@@ -390,7 +401,7 @@ export_command(const struct config *cfg, int argc, char *argv[])
 	(void)snprintf(path, sizeof(path), "%s/s3", x.stage);
 	(void)snprintf(entries, sizeof(entries), "%s/.files", x.stage);
 	if (sodium_init() < 0 || mkdir(path, 0755) == -1 ||
-	    catalog_open(db, 1, &cat) != IMG_OK ||
+	    catalog_open(db, 2, &cat) != IMG_OK ||
 	    catalog_lean(cat) != IMG_OK ||
 	    blobstore_open(cfg->data_dir, cfg->bucket, &x.src) != IMG_OK ||
 	    blobstore_open(path, cfg->bucket, &x.dst) != IMG_OK) {
@@ -412,6 +423,7 @@ export_command(const struct config *cfg, int argc, char *argv[])
 	(void)snprintf(path, sizeof(path), "dynamodb/%s/items.json", DYNAMO_TABLE);
 	if (!hfile_open(&x, &x.items, path))
 		goto done;
+	x.cat = cat;
 	if (catalog_totals(cat, &rows, &bytes) != IMG_OK)
 		rows = 0;
 	dataio_progress_init(&x.prog, "exported", (uint64_t)rows,

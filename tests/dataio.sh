@@ -321,6 +321,19 @@ bad "backup into a folder that is not a backup" 1 "not an imaged backup" \
     "$IMAGED" --data-dir "$d1" backup "$work/full"
 check "no partial export anywhere" [ -z "$(ls -a "$work" "$d1" | grep partial)" ]
 
+# A store that lost a file: the export stops, naming it; the backup names it
+# and keeps the row, so that check on the copy says what check on the store says.
+cp -r "$work/d6" "$work/d8"
+rm "$work/d8/$BUCKET/images/m/$g1.png"
+bad "export of a store that lost a file" 1 "images/m/$g1.png: the file is missing" \
+    "$IMAGED" --data-dir "$work/d8" export "$work/exp8"
+check "nothing exported" [ ! -e "$work/exp8" ]
+"$IMAGED" --data-dir "$work/d8" backup "$work/bk8" > /dev/null 2> "$work/err"
+check "backup of a store that lost a file: non-zero" [ $? -eq 1 ]
+check "backup names the lost file" grep -q "images/m/$g1.png: missing in the data dir" "$work/err"
+"$IMAGED" --data-dir "$work/bk8" check > "$work/out"
+check "check on the backup reports the same loss" grep -q "^missing *images/m/$g1.png" "$work/out"
+
 # ---------------------------------------------------------------------------
 # 4. --adopt: files copied into the bucket by hand
 d7="$work/d7"
