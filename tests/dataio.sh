@@ -406,5 +406,5 @@ check "the backup serves the same images" [ "$(curl -s "$BASE/images?order=asc&l
     jq -c '[.images[] | del(.download_url, .url_expires_in)]')" = "$(cat "$work/live")" ]
 stop_daemon
 
-stop_tools; [ -n "${DATAIO_KEEP:-}" ] && cp -r "$work" "$DATAIO_KEEP"
+stop_tools
 finish
