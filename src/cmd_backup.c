@@ -31,7 +31,9 @@
 
 #include "imaged/blobstore.h"
 #include "imaged/catalog.h"
+#include "imaged/cmd.h"
 #include "imaged/dataio.h"
+#include "imaged/durable.h"
 #include "imaged/log.h"
 #include "imaged/tokens.h"
 
@@ -109,38 +111,48 @@ drop_stale(void *arg, const char *key, const struct blob_info *info)
 	return IMG_OK;
 }
 
-/* Copy a small file of the data dir whole: temp, fsync, rename.  Missing is fine. */
+/*
+ * Copy a small file of the data dir (the signing key, the tokens file)
+ * whole and durably, keeping its mode.  A missing one is no error.
+ */
+#define SMALL_FILE_MAX	(1u << 20)
+
 static bool
 copy_small(const char *from, const char *to, char *err, size_t errlen)
 {
-	char		 tmp[PATH_MAX + 8], buf[64 * 1024];
-	struct stat	 st;
-	ssize_t		 n;
-	int		 in, out = -1;
-	bool		 ok = false;
+	struct durable_opts	 opts = { 0 };
+	struct stat		 st;
+	char			*data = NULL;
+	ssize_t			 n;
+	size_t			 len = 0;
+	int			 in;
+	bool			 ok = false;
 
-	if ((in = open(from, O_RDONLY | O_CLOEXEC)) == -1)
-		return errno == ENOENT;
-	(void)snprintf(tmp, sizeof(tmp), "%s.tmp", to);
-	if (fstat(in, &st) == -1 || (out = open(tmp, O_WRONLY | O_CREAT |
-	    O_TRUNC | O_CLOEXEC, st.st_mode & 0777)) == -1)
-		goto done;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			goto done;
-	if (n < 0 || fsync(out) == -1 || close(out) == -1) {
-		out = -1;
+	if ((in = open(from, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return true;
+		(void)snprintf(err, errlen, "%s: %s", from, strerror(errno));
+		return false;
+	}
+	errno = 0;
+	if (fstat(in, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size > SMALL_FILE_MAX ||
+	    (data = malloc((size_t)st.st_size + 1)) == NULL) {
+		(void)snprintf(err, errlen, "%s: %s", from, errno != 0 ?
+		    strerror(errno) : "not a small regular file");
 		goto done;
 	}
-	out = -1;
-	ok = rename(tmp, to) == 0;
+	while (len <= (size_t)st.st_size && (n = read(in, data + len,
+	    (size_t)st.st_size + 1 - len)) > 0)
+		len += (size_t)n;
+	if (len != (size_t)st.st_size) {
+		(void)snprintf(err, errlen, "%s: changed while read", from);
+		goto done;
+	}
+	opts.mode = st.st_mode & 0777;
+	ok = durable_write(to, data, len, &opts, err, errlen) == IMG_OK;
 done:
-	if (!ok) {
-		(void)snprintf(err, errlen, "%s: %s", to, strerror(errno));
-		(void)unlink(tmp);
-	}
-	if (out != -1)
-		close(out);
+	free(data);
 	close(in);
 	return ok;
 }
@@ -157,7 +169,7 @@ sync_dir(const char *dir)
 }
 
 int
-backup_command(const struct config *cfg, int argc, char *argv[])
+cmd_backup(const struct config *cfg, int argc, char *argv[])
 {
 	struct backer		 b;
 	struct catalog		*cat = NULL;

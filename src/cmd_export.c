@@ -35,6 +35,7 @@
 
 #include "imaged/blobstore.h"
 #include "imaged/catalog.h"
+#include "imaged/cmd.h"
 #include "imaged/dataio.h"
 #include "imaged/dynamo.h"
 #include "imaged/text.h"
@@ -282,7 +283,12 @@ done:
 	return ok ? IMG_OK : IMG_EUNAVAIL;
 }
 
-/* Write manifest.json from the streamed entries. */
+/*
+ * Write manifest.json from the streamed entries.  Not durable_write: the
+ * manifest grows with the store (a line per file), so it streams too; it
+ * is synced here, and the export becomes visible only by the rename of
+ * its whole folder after that.
+ */
 static bool
 write_manifest(struct exporter *x, const char *entries_path)
 {
@@ -335,7 +341,7 @@ done:
 }
 
 int
-export_command(const struct config *cfg, int argc, char *argv[])
+cmd_export(const struct config *cfg, int argc, char *argv[])
 {
 	struct exporter		 x;
 	struct catalog		*cat = NULL;

@@ -51,6 +51,7 @@
 
 #include "imaged/blobstore.h"
 #include "imaged/catalog.h"
+#include "imaged/cmd.h"
 #include "imaged/dataio.h"
 #include "imaged/dynamo.h"
 #include "imaged/text.h"
@@ -677,7 +678,7 @@ usage(void)
 }
 
 int
-import_command(const struct config *cfg, int argc, char *argv[])
+cmd_import(const struct config *cfg, int argc, char *argv[])
 {
 	struct importer		 x;
 	struct dynamo_reader	*r = NULL;

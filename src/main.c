@@ -42,6 +42,15 @@ static const struct command {
 	{ .name = "token", .args = "add USER [--admin] | list | revoke ID",
 	  .help = "add, list or revoke the API tokens of auth = token",
 	  .run = cmd_token },
+	{ .name = "export", .args = "[--json] DIR",
+	  .help = "write every image and record in S3's and DynamoDB's formats",
+	  .run = cmd_export },
+	{ .name = "import", .args = "[--json] [--items FILE] SRC | --adopt",
+	  .help = "bring images in from an export, the AWS CLI, or the bucket",
+	  .run = cmd_import },
+	{ .name = "backup", .args = "[--json] DEST",
+	  .help = "copy the data dir, consistently, while it serves",
+	  .run = cmd_backup },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

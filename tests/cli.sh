@@ -18,13 +18,13 @@ code() {
 }
 
 check "--help lists settings" sh -c "'$IMAGED' --help | grep -q -- --max-file-size"
-for c in check token; do
+for c in check token export import backup; do
 	check "--help lists the $c command" sh -c \
 	    "'$IMAGED' --help | grep -q '^  $c '"
 done
 check "unknown command names the commands" sh -c \
     "'$IMAGED' frob 2> '$work/err'; [ \$? = 2 ] &&
-    grep -q 'unknown command \"frob\" (commands: check, token)' '$work/err'"
+    grep -q 'unknown command \"frob\" (commands: check, token, export, import, backup)' '$work/err'"
 check "--version" sh -c "'$IMAGED' --version | grep -q '^imaged [0-9]'"
 check "bad port refused" refused port --port 70000
 check "unknown flag refused" refused --frobnicate --frobnicate

@@ -21,6 +21,12 @@ typedef int	 cmd_fn(const struct config *cfg, int argc, char *argv[]);
 cmd_fn		 cmd_check;
 /* `imaged token add USER [--admin] | list | revoke ID`. */
 cmd_fn		 cmd_token;
+/* `imaged export [--json] DIR`: everything, in S3's and DynamoDB's formats. */
+cmd_fn		 cmd_export;
+/* `imaged import [--json] [--items FILE] SRC | --adopt`: 1 if items were skipped. */
+cmd_fn		 cmd_import;
+/* `imaged backup [--json] DEST`: an online, consistent, incremental copy. */
+cmd_fn		 cmd_backup;
 
 /*
  * cmd_token on the tokens file at path, printing to out and err instead

@@ -17,7 +17,6 @@
 
 #include <jansson.h>
 
-#include "imaged/config.h"
 
 struct dataio_progress {
 	FILE		*tty;		/* NULL: quiet */
@@ -65,10 +64,5 @@ bool	 dataio_inside(const char *path, const char *dir);
 
 /* Remove a tree (files, folders, symlinks not followed).  Best effort. */
 void	 dataio_remove_tree(const char *path);
-
-/* The sub-commands. */
-int	 export_command(const struct config *, int argc, char *argv[]);
-int	 import_command(const struct config *, int argc, char *argv[]);
-int	 backup_command(const struct config *, int argc, char *argv[]);
 
 #endif
