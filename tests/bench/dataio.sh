@@ -6,10 +6,14 @@
 # nothing.  Needs about 1.5 GB of disk per 100000 images (4 KiB blocks).
 #
 #   IMAGED=build/imaged N=100000 sh tests/bench/dataio.sh
+#
+# BACKUP_DIR puts the backup on another file system (copies, not links),
+# e.g. BACKUP_DIR=/dev/shm.
 IMAGED=${IMAGED:-build/imaged}
 N=${N:-100000}
 work=$(mktemp -d "${TMPDIR:-/tmp}/imaged-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+bk=$(mktemp -d "${BACKUP_DIR:-$work}/imaged-bench-bk.XXXXXX")
+trap 'rm -rf "$work" "$bk"' EXIT
 
 # The images: the sample files, round robin, over 100 users, one
 # microsecond apart in age.
@@ -44,6 +48,6 @@ run() { # NAME COMMAND...
 run adopt "$IMAGED" --data-dir "$work/d1" import --adopt
 run export "$IMAGED" --data-dir "$work/d1" export "$work/exp"
 run import "$IMAGED" --data-dir "$work/d2" import "$work/exp"
-run backup "$IMAGED" --data-dir "$work/d1" backup "$work/bk"
-run backup2 "$IMAGED" --data-dir "$work/d1" backup "$work/bk"
-run check "$IMAGED" --data-dir "$work/bk" check
+run backup "$IMAGED" --data-dir "$work/d1" backup "$bk"
+run backup2 "$IMAGED" --data-dir "$work/d1" backup "$bk"
+run check "$IMAGED" --data-dir "$bk" check
