@@ -13,7 +13,7 @@ PROG	 = imaged
 VERSION	 = 0.1.0
 BUILD	?= build
 
-PKGS	 = libmicrohttpd sqlite3 jansson libsodium zlib
+PKGS	 = libmicrohttpd sqlite3 jansson libsodium zlib vips
 TPKGS	 = check libcurl
 # What the build needs, then what the tests drive: a browser, the AWS CLI,
 # promtool, Node.js for the npm tools pinned in tests/node.

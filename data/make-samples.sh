@@ -51,3 +51,50 @@ head -c "$((sof + 2 + 5))" sample.jpg > bad/corrupt-sof.jpg
 head -c 20 sample.png > bad/short-ihdr.png
 # Plain text under an image's name.
 printf 'This is a text file, not a PNG image.\n' > bad/not-an-image.png
+
+# For renditions (these two need only Python 3).
+# sample.jpg with an EXIF Orientation of 6 (rotate 90 degrees clockwise to
+# view): 16x12 stored, 12x16 upright.  The APP1 segment holds one IFD entry.
+python3 - <<'PY'
+src = open("sample.jpg", "rb").read()
+tiff = b"MM\x00\x2a\x00\x00\x00\x08" + b"\x00\x01" + \
+    b"\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00" + b"\x00\x00\x00\x00"
+body = b"Exif\x00\x00" + tiff
+app1 = b"\xff\xe1" + (len(body) + 2).to_bytes(2, "big") + body
+open("sample-rotated.jpg", "wb").write(src[:2] + app1 + src[2:])
+PY
+# An animated GIF of three 11x8 frames: red, green, blue.  The LZW stream
+# sends a clear code before every two pixels, so codes stay 3 bits wide.
+python3 - <<'PY'
+w, h = 11, 8
+out = bytearray(b"GIF89a" + w.to_bytes(2, "little") + h.to_bytes(2, "little"))
+out += bytes([0x81, 0, 0])                      # 4-colour global table
+out += bytes([255, 0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0])
+out += b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"   # loop forever
+for colour in range(3):
+    out += b"\x21\xf9\x04\x00\x0a\x00\x00\x00"  # 0.1 s a frame
+    out += b"\x2c\x00\x00\x00\x00" + w.to_bytes(2, "little") + \
+        h.to_bytes(2, "little") + b"\x00\x02"
+    codes = []
+    pixels = [colour] * (w * h)
+    for i in range(0, len(pixels), 2):
+        codes += [4] + pixels[i:i + 2]
+    codes.append(5)
+    acc = nbits = 0
+    data = bytearray()
+    for c in codes:
+        acc |= c << nbits
+        nbits += 3
+        while nbits >= 8:
+            data.append(acc & 0xff)
+            acc >>= 8
+            nbits -= 8
+    if nbits:
+        data.append(acc)
+    for i in range(0, len(data), 255):
+        block = data[i:i + 255]
+        out += bytes([len(block)]) + block
+    out += b"\x00"
+out += b"\x3b"
+open("sample-animated.gif", "wb").write(out)
+PY

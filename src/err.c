@@ -20,6 +20,7 @@ static const struct {
 	[IMG_ETOOBIG] =		{ 413, "PAYLOAD_TOO_LARGE", "the image is larger than the size limit" },
 	[IMG_EMEDIA] =		{ 415, "UNSUPPORTED_MEDIA_TYPE", "unsupported media type" },
 	[IMG_ERANGE] =		{ 416, "RANGE_NOT_SATISFIABLE", "requested range not satisfiable" },
+	[IMG_EDECODE] =		{ 422, "UNPROCESSABLE_IMAGE", "the image cannot be decoded" },
 	[IMG_EINTERNAL] =	{ 500, "INTERNAL_ERROR", "internal error" },
 	[IMG_ENOMEM] =		{ 500, "INTERNAL_ERROR", "internal error" },
 	[IMG_EUNAVAIL] =	{ 503, "SERVICE_UNAVAILABLE", "service unavailable" },
