@@ -12,7 +12,7 @@ C=tests/fuzz/corpus
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/imaged-seeds.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p $C/jsonupload $C/meta $C/multipart $C/cursor $C/httputil \
-    $C/router $C/imgsniff $C/query
+    $C/router $C/imgsniff $C/query $C/rendparams
 
 # --- sealing with the fuzz key ----------------------------------------------
 cat > "$tmp/seal.c" <<'EOF'
@@ -269,3 +269,14 @@ for f in tests/fuzz/regressions/*; do
 	[ -d "$C/$target" ] || continue
 	cp "$f" "$C/$target/regression-${name#*-}"
 done
+
+# --- rendparams: rendition= specs, query values, the renditions setting ------
+printf 'thumb' > $C/rendparams/preset
+printf 'w256' > $C/rendparams/width
+printf 'x128:jpeg:q75' > $C/rendparams/height
+printf '256x256:cover:webp' > $C/rendparams/spec
+printf '800x600:contain:png:q90' > $C/rendparams/spec-full
+printf 'thumb:256x256:cover:webp, big:w2048:q90' > $C/rendparams/setting
+printf '4096' > $C/rendparams/number
+printf 'cover' > $C/rendparams/fit
+printf 'avif' > $C/rendparams/format
