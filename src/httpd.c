@@ -16,6 +16,12 @@
  * still sending then reads the error instead of a reset.  The connection
  * closes after it.
  *
+ * A handler may defer its answer (http.h, struct response_defer): the
+ * connection is suspended, so that no request thread waits on slow work
+ * such as a render, and resumed by the work's wake call; libmicrohttpd
+ * then calls on_request once more, and the deferral's resume fills the
+ * answer.
+ *
  * Thread-safety: the server's fields are read-only once started, except
  * the counters and connection clocks, which are atomic, and the list of
  * clocks, under clock_lock.
@@ -101,6 +107,8 @@ struct exchange {
 	bool			 sink_open;
 	bool			 answered;	/* a response is queued */
 	bool			 preflight;	/* OPTIONS on a known path */
+	bool			 deferred;	/* suspended for resp.defer */
+	enum img_err		 defer_failed;	/* start's refusal */
 	enum img_err		 failed;	/* an error found on the way */
 	char			 method[12];
 	char			*path;
@@ -411,14 +419,51 @@ consume(struct exchange *ex, const char *data, size_t len)
 	return IMG_OK;
 }
 
+/* The deferred work is done: resume_connection brings us back here. */
+static void
+wake_exchange(void *token)
+{
+	struct exchange	*ex = token;
+
+	MHD_resume_connection(ex->conn);
+}
+
 static enum MHD_Result
 finish(struct exchange *ex)
 {
-	enum img_err	 e;
+	struct response_defer	*d = &ex->resp.defer;
+	enum img_err		 e;
 
 	ex->req.body = &ex->body;
 	e = ex->match.route->handler(ex->httpd->ctx, &ex->req, &ex->resp);
 	if (e != IMG_OK)
+		return answer_error(ex, e);
+	if (d->start == NULL)
+		return answer(ex);
+	/*
+	 * Suspend before starting, so that a wake, however early, finds
+	 * the connection suspended; a refusal resumes it at once.
+	 */
+	ex->deferred = true;
+	MHD_suspend_connection(ex->conn);
+	if ((e = d->start(d->arg, &ex->resp, wake_exchange, ex)) != IMG_OK) {
+		ex->defer_failed = e;
+		MHD_resume_connection(ex->conn);
+	}
+	return MHD_YES;
+}
+
+/* The call after a deferred request was woken. */
+static enum MHD_Result
+finish_deferred(struct exchange *ex)
+{
+	struct response_defer	*d = &ex->resp.defer;
+	enum img_err		 e;
+
+	if (ex->defer_failed != IMG_OK)
+		return answer_error(ex, ex->defer_failed);
+	if ((e = d->resume(ex->httpd->ctx, &ex->req, &ex->resp, d->arg)) !=
+	    IMG_OK)
 		return answer_error(ex, e);
 	return answer(ex);
 }
@@ -595,6 +640,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return answer(ex);
 	if (ex->preflight)
 		return answer_preflight(ex);
+	if (ex->deferred)
+		return finish_deferred(ex);
 	return finish(ex);
 }
 
@@ -615,6 +662,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	access_log(ex);
 	if (ex->sink_open)
 		ex->match.route->sink->close(ex->sink_state);
+	if (ex->resp.defer.release != NULL)
+		ex->resp.defer.release(ex->resp.defer.arg);
 	buf_free(&ex->body);
 	response_free(&ex->resp);
 	free(ex->path);
@@ -712,7 +761,7 @@ httpd_start(const struct config *cfg, const struct route *routes,
 	pthread_cond_init(&h->clock_cond, NULL);
 
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ERROR_LOG;
+	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	if (family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	h->mhd = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL,

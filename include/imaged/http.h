@@ -75,6 +75,36 @@ const char	*request_query(const struct request *, const char *key);
 bool		 request_has(const struct request *, const char *key);
 const char	*request_header(const struct request *, const char *name);
 
+struct imaged;
+struct response;
+
+/*
+ * A deferred answer.  A handler whose answer waits on work done elsewhere
+ * (a rendition being made on the render pool) fills resp->defer and
+ * returns IMG_OK.  The HTTP layer then takes the connection off its
+ * thread (libmicrohttpd's suspend: the thread goes on serving others) and
+ * calls start(arg, resp, wake, token).  start returns IMG_OK when the
+ * work is under way, and then whoever finishes it calls wake(token)
+ * exactly once, from any thread; any other return is answered at once as
+ * that error (start may add headers and api_fail details to resp, such
+ * as Retry-After on a 503).
+ * After the wake, on one of its own threads, the HTTP layer calls
+ * resume(ctx, req, resp, arg), which fills the response as a handler
+ * does.  release(arg), if set, is called once when the request ends,
+ * whatever happened.  Work that was started must wake its request before
+ * the server stops (imaged_stop drains the render pool first).
+ */
+typedef void	 (*response_wake)(void *token);
+
+struct response_defer {
+	enum img_err	(*start)(void *arg, struct response *, response_wake,
+			    void *token);
+	enum img_err	(*resume)(struct imaged *, const struct request *,
+			    struct response *, void *arg);
+	void		(*release)(void *arg);
+	void		*arg;
+};
+
 struct response_header {
 	const char	*name;		/* static */
 	char		*value;		/* owned */
@@ -94,6 +124,7 @@ struct response {
 	const char		*err_field;	/* static or borrowed from the route */
 	char			 err_message[256];
 	bool			 close;		/* close the connection after */
+	struct response_defer	 defer;		/* start == NULL: answer now */
 };
 
 #define JSON_TYPE	"application/json; charset=utf-8"
