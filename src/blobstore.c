@@ -24,6 +24,8 @@
 #include "imaged/text.h"
 
 #define TMP_DIR		"tmp"
+/* Beside the bucket; '_' is not allowed in a bucket name, so never one. */
+#define RENDITIONS_DIR	"_renditions"
 #define TMP_NAME_LEN	40	/* "up-" + 32 hex + ".part" */
 
 /* A file waiting to be removed by the remover thread. */
@@ -35,6 +37,7 @@ struct removal {
 struct blobstore {
 	int		 bucket_fd;
 	int		 tmp_fd;
+	int		 rend_fd;	/* the renditions folder */
 
 	/* the remover: a queue of keys and the thread that unlinks them */
 	pthread_mutex_t	 rm_lock;
@@ -94,7 +97,7 @@ blobstore_open(const char *data_dir, const char *bucket, struct blobstore **bsp)
 
 	if ((bs = calloc(1, sizeof(*bs))) == NULL)
 		return IMG_ENOMEM;
-	bs->bucket_fd = bs->tmp_fd = -1;
+	bs->bucket_fd = bs->tmp_fd = bs->rend_fd = -1;
 	pthread_mutex_init(&bs->rm_lock, NULL);
 	pthread_cond_init(&bs->rm_cond, NULL);
 	bs->rm_tail = &bs->rm_head;
@@ -108,6 +111,10 @@ blobstore_open(const char *data_dir, const char *bucket, struct blobstore **bsp)
 	}
 	if ((bs->tmp_fd = subdir(dfd, TMP_DIR, true, NULL)) == -1) {
 		log_warn("%s/%s", data_dir, TMP_DIR);
+		goto fail;
+	}
+	if ((bs->rend_fd = subdir(dfd, RENDITIONS_DIR, true, NULL)) == -1) {
+		log_warn("%s/%s", data_dir, RENDITIONS_DIR);
 		goto fail;
 	}
 	close(dfd);
@@ -139,6 +146,8 @@ blobstore_close(struct blobstore *bs)
 		close(bs->bucket_fd);
 	if (bs->tmp_fd != -1)
 		close(bs->tmp_fd);
+	if (bs->rend_fd != -1)
+		close(bs->rend_fd);
 	free(bs);
 }
 
@@ -208,7 +217,7 @@ blob_writer_write(struct blob_writer *w, const void *p, size_t n)
  * component, or -1 with errno set.
  */
 static int
-key_dir(struct blobstore *bs, const char *key, bool create, const char **base)
+key_dir_at(int root, const char *key, bool create, const char **base)
 {
 	char		 comp[BLOB_KEY_MAX + 1];
 	const char	*p = key, *slash;
@@ -216,7 +225,7 @@ key_dir(struct blobstore *bs, const char *key, bool create, const char **base)
 	bool		 created;
 	size_t		 len;
 
-	if ((fd = dup(bs->bucket_fd)) == -1)
+	if ((fd = dup(root)) == -1)
 		return -1;
 	while ((slash = strchr(p, '/')) != NULL) {
 		len = (size_t)(slash - p);
@@ -256,8 +265,8 @@ key_ok(const char *key)
 	}
 }
 
-enum img_err
-blob_writer_commit(struct blob_writer *w, const char *key)
+static enum img_err
+commit_at(struct blob_writer *w, int root, const char *key)
 {
 	const char	*base;
 	int		 dfd;
@@ -267,7 +276,7 @@ blob_writer_commit(struct blob_writer *w, const char *key)
 		return IMG_EINVAL;
 	if (fsync(w->fd) == -1)
 		return errno_err();
-	if ((dfd = key_dir(w->store, key, true, &base)) == -1)
+	if ((dfd = key_dir_at(root, key, true, &base)) == -1)
 		return errno_err();
 	if (renameat(w->store->tmp_fd, w->name, dfd, base) == -1 ||
 	    fsync(dfd) == -1) {
@@ -279,6 +288,18 @@ blob_writer_commit(struct blob_writer *w, const char *key)
 	close(dfd);
 	w->committed = true;
 	return IMG_OK;
+}
+
+enum img_err
+blob_writer_commit(struct blob_writer *w, const char *key)
+{
+	return commit_at(w, w->store->bucket_fd, key);
+}
+
+enum img_err
+blob_writer_commit_rendition(struct blob_writer *w, const char *key)
+{
+	return commit_at(w, w->store->rend_fd, key);
 }
 
 void
@@ -293,9 +314,8 @@ blob_writer_free(struct blob_writer *w)
 	free(w);
 }
 
-enum img_err
-blob_open_read(struct blobstore *bs, const char *key, int *fdp,
-    struct blob_info *info)
+static enum img_err
+open_read_at(int root, const char *key, int *fdp, struct blob_info *info)
 {
 	struct stat	 st;
 	const char	*base;
@@ -303,7 +323,7 @@ blob_open_read(struct blobstore *bs, const char *key, int *fdp,
 
 	if (!key_ok(key))
 		return IMG_EINVAL;
-	if ((dfd = key_dir(bs, key, false, &base)) == -1)
+	if ((dfd = key_dir_at(root, key, false, &base)) == -1)
 		return errno == ENOENT || errno == ELOOP || errno == ENOTDIR ?
 		    IMG_ENOTFOUND : IMG_EUNAVAIL;
 	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -323,14 +343,28 @@ blob_open_read(struct blobstore *bs, const char *key, int *fdp,
 }
 
 enum img_err
-blob_remove(struct blobstore *bs, const char *key)
+blob_open_read(struct blobstore *bs, const char *key, int *fdp,
+    struct blob_info *info)
+{
+	return open_read_at(bs->bucket_fd, key, fdp, info);
+}
+
+enum img_err
+blob_rendition_open_read(struct blobstore *bs, const char *key, int *fdp,
+    struct blob_info *info)
+{
+	return open_read_at(bs->rend_fd, key, fdp, info);
+}
+
+static enum img_err
+remove_at(int root, const char *key)
 {
 	const char	*base;
 	int		 dfd;
 
 	if (!key_ok(key))
 		return IMG_EINVAL;
-	if ((dfd = key_dir(bs, key, false, &base)) == -1)
+	if ((dfd = key_dir_at(root, key, false, &base)) == -1)
 		return errno == ENOENT ? IMG_OK : IMG_EUNAVAIL;
 	if (unlinkat(dfd, base, 0) == -1 && errno != ENOENT) {
 		log_warn("remove %s", key);
@@ -338,6 +372,42 @@ blob_remove(struct blobstore *bs, const char *key)
 		return IMG_EUNAVAIL;
 	}
 	close(dfd);
+	return IMG_OK;
+}
+
+enum img_err
+blob_remove(struct blobstore *bs, const char *key)
+{
+	return remove_at(bs->bucket_fd, key);
+}
+
+enum img_err
+blob_rendition_remove(struct blobstore *bs, const char *key)
+{
+	return remove_at(bs->rend_fd, key);
+}
+
+enum img_err
+blob_rendition_remove_folder(struct blobstore *bs, const char *folder)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 fd;
+
+	if (!key_ok(folder) || strchr(folder, '/') != NULL)
+		return IMG_EINVAL;
+	if ((fd = subdir(bs->rend_fd, folder, false, NULL)) == -1)
+		return errno == ENOENT ? IMG_OK : IMG_EUNAVAIL;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return IMG_EUNAVAIL;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+	if (unlinkat(bs->rend_fd, folder, AT_REMOVEDIR) == -1 && errno != ENOENT)
+		return IMG_EUNAVAIL;
 	return IMG_OK;
 }
 
@@ -398,6 +468,14 @@ blob_walk(struct blobstore *bs, blob_walk_cb cb, void *arg)
 	char	 key[BLOB_KEY_MAX + 2] = "";
 
 	return walk_dir(bs->bucket_fd, key, 0, 0, cb, arg);
+}
+
+enum img_err
+blob_rendition_walk(struct blobstore *bs, blob_walk_cb cb, void *arg)
+{
+	char	 key[BLOB_KEY_MAX + 2] = "";
+
+	return walk_dir(bs->rend_fd, key, 0, 0, cb, arg);
 }
 
 unsigned

@@ -161,9 +161,14 @@ signer_open(const char *path, const char *previous, struct signer **sp)
 	return e;
 }
 
+/*
+ * "GET\n" path "\n" expires, and for a rendition "\n" its canonical
+ * name: a plain download's message is unchanged by renditions, and a
+ * rendition's signature cannot serve the original or another size.
+ */
 static void
-url_mac(const struct keys *k, const char *path, int64_t expires,
-    unsigned char mac[crypto_auth_hmacsha256_BYTES])
+url_mac(const struct keys *k, const char *path, const char *rendition,
+    int64_t expires, unsigned char mac[crypto_auth_hmacsha256_BYTES])
 {
 	crypto_auth_hmacsha256_state	 st;
 	char				 exp[32];
@@ -176,6 +181,11 @@ url_mac(const struct keys *k, const char *path, int64_t expires,
 	    strlen(path));
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)exp,
 	    (unsigned long long)n);
+	if (rendition != NULL) {
+		crypto_auth_hmacsha256_update(&st, (const unsigned char *)"\n", 1);
+		crypto_auth_hmacsha256_update(&st,
+		    (const unsigned char *)rendition, strlen(rendition));
+	}
 	crypto_auth_hmacsha256_final(&st, mac);
 }
 
@@ -183,9 +193,16 @@ void
 signer_sign_url(const struct signer *s, const char *path, int64_t expires,
     char sig[SIGNER_SIG_HEX + 1])
 {
+	signer_sign_rendition_url(s, path, NULL, expires, sig);
+}
+
+void
+signer_sign_rendition_url(const struct signer *s, const char *path,
+    const char *rendition, int64_t expires, char sig[SIGNER_SIG_HEX + 1])
+{
 	unsigned char	 mac[crypto_auth_hmacsha256_BYTES];
 
-	url_mac(&s->cur, path, expires, mac);
+	url_mac(&s->cur, path, rendition, expires, mac);
 	sodium_bin2hex(sig, SIGNER_SIG_HEX + 1, mac, sizeof(mac));
 }
 
@@ -210,6 +227,13 @@ enum img_err
 signer_verify_url(const struct signer *s, const char *path,
     const char *expires, const char *sig, int64_t now)
 {
+	return signer_verify_rendition_url(s, path, NULL, expires, sig, now);
+}
+
+enum img_err
+signer_verify_rendition_url(const struct signer *s, const char *path,
+    const char *rendition, const char *expires, const char *sig, int64_t now)
+{
 	unsigned char	 want[crypto_auth_hmacsha256_BYTES];
 	unsigned char	 got[crypto_auth_hmacsha256_BYTES];
 	size_t		 gotlen;
@@ -221,11 +245,11 @@ signer_verify_url(const struct signer *s, const char *path,
 	if (sodium_hex2bin(got, sizeof(got), sig, SIGNER_SIG_HEX, NULL,
 	    &gotlen, NULL) != 0 || gotlen != sizeof(got))
 		return IMG_EFORBIDDEN;
-	url_mac(&s->cur, path, exp, want);
+	url_mac(&s->cur, path, rendition, exp, want);
 	if (sodium_memcmp(want, got, sizeof(want)) != 0) {
 		if (!s->has_prev)
 			return IMG_EFORBIDDEN;
-		url_mac(&s->prev, path, exp, want);
+		url_mac(&s->prev, path, rendition, exp, want);
 		if (sodium_memcmp(want, got, sizeof(want)) != 0)
 			return IMG_EFORBIDDEN;
 	}

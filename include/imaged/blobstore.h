@@ -8,6 +8,12 @@
  * the key's folder: a key names either nothing or a whole, durable file.
  * Every path is resolved one component at a time from the bucket folder
  * with O_NOFOLLOW, so no key can leave the bucket or follow a symlink.
+ * Renditions (resized copies, rendcache.h) are kept beside the bucket, in
+ * <data_dir>/_renditions/<key>, never among the users' keys; the same rules
+ * hold there.
+ * Renditions (resized copies, rendcache.h) are kept beside the bucket, in
+ * <data_dir>/_renditions/<key>, never among the users' keys; the same rules
+ * hold there.
  * Thread-safe: the store's state never changes after blobstore_open.
  */
 #ifndef IMAGED_BLOBSTORE_H
@@ -91,6 +97,22 @@ enum img_err	 blob_remove(struct blobstore *, const char *key);
  */
 enum img_err	 blob_remove_later(struct blobstore *, const char *key);
 
+/* --- renditions, beside the bucket ------------------------------------------- */
+
+/* As blob_writer_commit, under the renditions folder. */
+enum img_err	 blob_writer_commit_rendition(struct blob_writer *, const char *key);
+/* As blob_open_read, under the renditions folder. */
+enum img_err	 blob_rendition_open_read(struct blobstore *, const char *key,
+		    int *fd, struct blob_info *);
+/* As blob_remove, under the renditions folder. */
+enum img_err	 blob_rendition_remove(struct blobstore *, const char *key);
+/*
+ * Remove the renditions folder named folder (one component) with the
+ * files in it; a missing folder is success.  Errors: IMG_EINVAL,
+ * IMG_EUNAVAIL.
+ */
+enum img_err	 blob_rendition_remove_folder(struct blobstore *, const char *folder);
+
 /* --- maintenance ------------------------------------------------------------- */
 
 /* Called with each file under the bucket; a non-IMG_OK return stops the walk. */
@@ -101,6 +123,8 @@ typedef enum img_err (*blob_walk_cb)(void *arg, const char *key,
  * neither followed nor reported.
  */
 enum img_err	 blob_walk(struct blobstore *, blob_walk_cb, void *arg);
+/* As blob_walk, over the renditions folder. */
+enum img_err	 blob_rendition_walk(struct blobstore *, blob_walk_cb, void *arg);
 /*
  * Temp files of unfinished uploads last modified before `before`: their
  * count, and with remove, remove them.  At start-up every one is a crash's

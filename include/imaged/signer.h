@@ -54,6 +54,19 @@ void		 signer_sign_url(const struct signer *, const char *path,
 enum img_err	 signer_verify_url(const struct signer *, const char *path,
 		    const char *expires, const char *sig, int64_t now);
 
+/*
+ * The same for a rendition of the download: the message also holds the
+ * rendition's canonical name (rendparams.h), so the URL cannot be altered
+ * into another size or into the original.  rendition NULL is a plain
+ * download, exactly as above.
+ */
+void		 signer_sign_rendition_url(const struct signer *,
+		    const char *path, const char *rendition, int64_t expires,
+		    char sig[SIGNER_SIG_HEX + 1]);
+enum img_err	 signer_verify_rendition_url(const struct signer *,
+		    const char *path, const char *rendition, const char *expires,
+		    const char *sig, int64_t now);
+
 /* MAC data for a cursor. */
 void		 signer_mac(const struct signer *, const void *data, size_t len,
 		    unsigned char mac[SIGNER_MAC_LEN]);

@@ -50,6 +50,33 @@ START_TEST(test_url_signatures)
 }
 END_TEST
 
+START_TEST(test_rendition_urls)
+{
+	struct signer	*a;
+	char		 plain[SIGNER_SIG_HEX + 1], sig[SIGNER_SIG_HEX + 1];
+	const char	*path = "/blobs/images/u/f47ac10b-58cc-4372-a567-0e02b2c3d479.png";
+
+	ck_assert_int_eq(signer_new(key_a, &a), IMG_OK);
+	signer_sign_url(a, path, 2000, plain);
+	signer_sign_rendition_url(a, path, NULL, 2000, sig);
+	ck_assert_str_eq(plain, sig);	/* plain URLs are signed as before */
+	signer_sign_rendition_url(a, path, "256x0-inside-q82.jpg", 2000, sig);
+	ck_assert_str_ne(plain, sig);
+	ck_assert_int_eq(signer_verify_rendition_url(a, path,
+	    "256x0-inside-q82.jpg", "2000", sig, 1999), IMG_OK);
+	ck_assert_int_eq(signer_verify_rendition_url(a, path,
+	    "256x0-inside-q82.jpg", "2000", sig, 2001), IMG_EEXPIRED);
+	/* Another size, or the original, with this signature: refused. */
+	ck_assert_int_eq(signer_verify_rendition_url(a, path,
+	    "512x0-inside-q82.jpg", "2000", sig, 1999), IMG_EFORBIDDEN);
+	ck_assert_int_eq(signer_verify_url(a, path, "2000", sig, 1999),
+	    IMG_EFORBIDDEN);
+	ck_assert_int_eq(signer_verify_rendition_url(a, path,
+	    "256x0-inside-q82.jpg", "2000", plain, 1999), IMG_EFORBIDDEN);
+	signer_free(a);
+}
+END_TEST
+
 START_TEST(test_cursors)
 {
 	struct signer	*a, *b;
@@ -174,6 +201,7 @@ signer_suite(void)
 	TCase	*tc = tcase_create("signer");
 
 	tcase_add_test(tc, test_url_signatures);
+	tcase_add_test(tc, test_rendition_urls);
 	tcase_add_test(tc, test_cursors);
 	tcase_add_test(tc, test_key_file);
 	tcase_add_test(tc, test_uuids);
