@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "imaged/config.h"
+#include "imaged/rendition.h"
 
 #ifndef IMAGED_VERSION
 #define IMAGED_VERSION	"0.0.0"
@@ -84,6 +85,7 @@ static uint64_t	auto_workers(void);
 static bool	store_extensions(struct config *, const union value *);
 static bool	store_cors(struct config *, const union value *);
 static bool	store_auth(struct config *, const union value *);
+static bool	store_renditions(struct config *, const union value *);
 
 static const char *const auth_choices[] = { "none", "token", NULL };
 
@@ -181,6 +183,25 @@ static const struct setting settings[] = {
 	  .min = 4096, .max = 1048576, .def = "32K",
 	  .help = "request line and headers (414 or 431 past it)",
 	  .what = "a size from 4K to 1M", FIELD(max_header_bytes) },
+	{ .key = "renditions", .type = SET_LIST, .arg = "LIST",
+	  .def = "", .shown = "none",
+	  .help = "rendition presets: name:WxH[:fit][:format][:qN],...",
+	  .what = "a list of presets name:spec (see imaged(8))",
+	  .store = store_renditions },
+	{ .key = "rendition_max_pixels", .type = SET_UINT, .arg = "N",
+	  .min = 1, .max = 1000000000, .def = "50000000",
+	  .help = "largest source (width x height) a rendition is made of",
+	  .what = "a number of pixels", FIELD(rendition_max_pixels) },
+	{ .key = "rendition_cache_size", .type = SET_SIZE, .arg = "SIZE",
+	  .min = 0, .max = 1024 * GIB, .def = "1G",
+	  .help = "disk kept for renditions; least recently used go first",
+	  .what = "a size", FIELD(rendition_cache_size) },
+	{ .key = "render_workers", .type = SET_UINT, .arg = "N|auto",
+	  .min = 1, .max = WORKERS_MAX, .def = "auto",
+	  .shown = "auto: the number of CPUs",
+	  .help = "threads that make renditions",
+	  .what = "a worker count", .autoval = auto_workers,
+	  FIELD(render_workers) },
 };
 
 #define NSETTINGS	(sizeof(settings) / sizeof(settings[0]))
@@ -568,6 +589,24 @@ static bool
 store_auth(struct config *c, const union value *v)
 {
 	c->auth = v->n == 0 ? AUTH_NONE : AUTH_TOKEN;
+	return true;
+}
+
+/*
+ * AVIF is a format only where this libvips writes it; asking libvips
+ * starts it, so only a list that names avif asks.
+ */
+static bool
+store_renditions(struct config *c, const union value *v)
+{
+	struct rend_presets	 l;
+	char			 why[256];
+	bool			 avif = strstr(v->s, "avif") != NULL &&
+	    rendition_avif_ok();
+
+	if (!rend_presets_parse(v->s, strlen(v->s), &l, avif, why, sizeof(why)))
+		return false;
+	c->renditions = l;
 	return true;
 }
 

@@ -114,7 +114,7 @@ renderpool_pending(struct renderpool *p)
 }
 
 void
-renderpool_free(struct renderpool *p)
+renderpool_drain(struct renderpool *p)
 {
 	unsigned	 i;
 
@@ -126,6 +126,15 @@ renderpool_free(struct renderpool *p)
 	pthread_mutex_unlock(&p->lock);
 	for (i = 0; i < p->nthreads; i++)
 		pthread_join(p->threads[i], NULL);
+	p->nthreads = 0;	/* joined */
+}
+
+void
+renderpool_free(struct renderpool *p)
+{
+	if (p == NULL)
+		return;
+	renderpool_drain(p);
 	pthread_cond_destroy(&p->more);
 	pthread_mutex_destroy(&p->lock);
 	free(p->threads);

@@ -21,8 +21,14 @@
 #include "imaged/httpd.h"
 #include "imaged/imaged.h"
 #include "imaged/log.h"
+#include "imaged/rendcache.h"
+#include "imaged/renderpool.h"
+#include "imaged/rendition.h"
 #include "imaged/signer.h"
 #include "imaged/tokens.h"
+
+/* Renders that may wait for a render thread, per thread; past them, 503. */
+#define RENDER_QUEUE_PER_WORKER	16
 
 static int
 rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -130,6 +136,17 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 	/* No upload is running yet: every temp file is a crash's leftover. */
 	if ((n = blob_tmp_sweep(d->blobs, time(NULL) + 1, true)) > 0)
 		log_info("removed %u unfinished upload%s", n, n == 1 ? "" : "s");
+	if ((e = rendition_lib_init()) != IMG_OK) {
+		log_warnx("libvips cannot start: renditions are unavailable");
+		goto fail;
+	}
+	if ((e = renderpool_new(d->cfg.render_workers,
+	    d->cfg.render_workers * RENDER_QUEUE_PER_WORKER,
+	    &d->render_pool)) != IMG_OK ||
+	    (e = rendcache_open(d->blobs, d->render_pool,
+	    d->cfg.rendition_cache_size, d->cfg.rendition_max_pixels,
+	    &d->renditions)) != IMG_OK)
+		goto fail;
 	if (d->cfg.auth == AUTH_TOKEN) {
 		snprintf(path, sizeof(path), "%s/%s", d->data_dir, TOKENS_FILE);
 		if ((e = tokens_open(path, &d->tokens)) != IMG_OK)
@@ -166,7 +183,15 @@ imaged_stop(struct imaged *d, unsigned grace_ms)
 	atomic_store(&d->stopping, true);
 	if (d->sweeper_started)
 		pthread_join(d->sweeper, NULL);
+	/*
+	 * Renders first: each wakes the requests waiting on it, which the
+	 * HTTP server then answers in its grace period; it cannot stop with
+	 * a request still suspended.
+	 */
+	renderpool_drain(d->render_pool);
 	httpd_stop(d->httpd, grace_ms);
+	rendcache_close(d->renditions);
+	renderpool_free(d->render_pool);
 	blobstore_close(d->blobs);
 	catalog_close(d->catalog);
 	tokens_close(d->tokens);

@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "imaged/rendparams.h"
+
 #define CONFIG_MAX_EXTENSIONS	16
 #define CONFIG_EXT_LEN		16
 #define CONFIG_MAX_ORIGINS	16
@@ -52,6 +54,10 @@ struct config {
 	unsigned	 header_timeout;		/* seconds */
 	unsigned	 idle_timeout;			/* seconds */
 	uint64_t	 max_header_bytes;
+	struct rend_presets renditions;			/* named rendition presets */
+	unsigned	 rendition_max_pixels;		/* a source's width x height */
+	uint64_t	 rendition_cache_size;		/* bytes of kept renditions */
+	unsigned	 render_workers;		/* render threads, >= 1 */
 
 	/* flags only */
 	char		 config_file[PATH_MAX];		/* -c */

@@ -25,6 +25,8 @@ struct blobstore;
 struct signer;
 struct httpd;
 struct tokens;
+struct renderpool;
+struct rendcache;
 
 struct imaged {
 	struct config		 cfg;
@@ -34,6 +36,8 @@ struct imaged {
 	struct signer		*signer;
 	struct tokens		*tokens;	/* auth = token only */
 	struct httpd		*httpd;
+	struct renderpool	*render_pool;	/* renders, off the request threads */
+	struct rendcache	*renditions;	/* renditions kept on disk */
 	char			 url[128];	/* http://host:port it listens on */
 	bool			 remove_data_dir;	/* --ephemeral */
 

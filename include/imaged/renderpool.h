@@ -27,9 +27,11 @@ enum img_err	 renderpool_submit(struct renderpool *, render_job, void *arg);
 /* Jobs waiting and running now (for tests and metrics). */
 unsigned	 renderpool_pending(struct renderpool *);
 /*
- * Refuse new jobs, let the queued and running ones finish, join the
- * threads and free.  NULL is a no-op.
+ * Refuse new jobs (submit then gives IMG_EUNAVAIL), let the queued and
+ * running ones finish and join the threads.  NULL is a no-op.
  */
+void		 renderpool_drain(struct renderpool *);
+/* Drain, then free.  NULL is a no-op. */
 void		 renderpool_free(struct renderpool *);
 
 #endif
