@@ -92,17 +92,35 @@ enum img_err
 api_record_json(struct imaged *ctx, const struct request *req, struct buf *b,
     const struct image_record *r, unsigned lifetime)
 {
+	return api_record_json_rendition(ctx, req, b, r, lifetime, NULL);
+}
+
+enum img_err
+api_record_json_rendition(struct imaged *ctx, const struct request *req,
+    struct buf *b, const struct image_record *r, unsigned lifetime,
+    const struct rend_params *rp)
+{
 	char		 created[32], updated[32], sig[SIGNER_SIG_HEX + 1];
 	char		 path[BLOB_KEY_MAX + 16], url[1024];
+	char		 canon[REND_CANON_MAX], query[REND_QUERY_MAX + 1] = "";
 	int64_t		 expires = (int64_t)time(NULL) + lifetime;
 	enum img_err	 e;
+	size_t		 n;
 
 	time_format_rfc3339(r->created_at, created);
 	time_format_rfc3339(r->updated_at, updated);
 	snprintf(path, sizeof(path), "/blobs/%s", r->s3_key);
-	signer_sign_url(ctx->signer, path, expires, sig);
-	snprintf(url, sizeof(url), "%s%s?expires=%" PRId64 "&signature=%s",
-	    req->base_url, path, expires, sig);
+	if (rp != NULL) {
+		/* The rendition's parameters, in the URL and under its signature. */
+		rend_canonical(rp, canon);
+		n = rend_query(rp, query);
+		query[n] = '&';
+		query[n + 1] = '\0';
+		signer_sign_rendition_url(ctx->signer, path, canon, expires, sig);
+	} else
+		signer_sign_url(ctx->signer, path, expires, sig);
+	snprintf(url, sizeof(url), "%s%s?%sexpires=%" PRId64 "&signature=%s",
+	    req->base_url, path, query, expires, sig);
 
 	if ((e = buf_reserve(b, 1024)) != IMG_OK ||
 	    (e = PUT_LIT(b, "{\"image_id\": ")) != IMG_OK ||

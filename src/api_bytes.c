@@ -1,6 +1,7 @@
 /*
  * api_bytes.c: image bytes out: the signed URL route and the body of
- * every byte response (conditional, ranged, from the file descriptor).
+ * every byte response (conditional, ranged, from the file descriptor),
+ * for originals and renditions alike.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,9 +16,16 @@
 #include "imaged/signer.h"
 #include "imaged/text.h"
 
+/*
+ * Files up to this size are answered from memory: for a thumbnail,
+ * libmicrohttpd's file response (sendfile) costs more than the read, and
+ * halves the request rate.
+ */
+#define SMALL_FILE_MAX	(64 * 1024)
+
 /* The headers every answer about the file carries. */
 static enum img_err
-file_headers(struct response *resp, const struct image_record *r,
+file_headers(struct response *resp, const char *etag, const char *filename,
     const struct blob_info *info)
 {
 	struct buf	 disp;
@@ -26,8 +34,8 @@ file_headers(struct response *resp, const struct image_record *r,
 
 	time_format_http(info->mtime, lastmod);
 	buf_init(&disp, 4096);
-	if ((e = http_content_disposition(&disp, r->filename)) != IMG_OK ||
-	    (e = response_header(resp, "ETag", "\"%s\"", r->checksum_sha256)) ||
+	if ((e = http_content_disposition(&disp, filename)) != IMG_OK ||
+	    (e = response_header(resp, "ETag", "\"%s\"", etag)) ||
 	    (e = response_header(resp, "Last-Modified", "%s", lastmod)) ||
 	    (e = response_header(resp, "Content-Disposition", "%s", disp.data)) ||
 	    (e = response_header(resp, "Cache-Control", "private")) ||
@@ -36,6 +44,29 @@ file_headers(struct response *resp, const struct image_record *r,
 		return e;
 	}
 	buf_free(&disp);
+	return IMG_OK;
+}
+
+/* Read len bytes at off of resp->fd into the body and close the fd. */
+static enum img_err
+small_from_memory(struct response *resp, uint64_t off, uint64_t len)
+{
+	enum img_err	 e;
+	ssize_t		 n;
+	size_t		 got = 0;
+
+	if ((e = buf_reserve(&resp->body, (size_t)len)) != IMG_OK)
+		return e;
+	while (got < len) {
+		n = pread(resp->fd, resp->body.data + resp->body.len + got,
+		    (size_t)len - got, (off_t)(off + got));
+		if (n <= 0)
+			return IMG_EUNAVAIL;	/* shrunk under us: not ours */
+		got += (size_t)n;
+	}
+	resp->body.len += got;
+	close(resp->fd);
+	resp->fd = -1;
 	return IMG_OK;
 }
 
@@ -60,6 +91,10 @@ apply_conditions(const struct request *req, struct response *resp,
 	}
 	range = http_parse_range(request_header(req, "Range"), size, &start,
 	    &len);
+	if (range != HTTP_RANGE_UNSATISFIABLE && size <= SMALL_FILE_MAX &&
+	    (e = small_from_memory(resp, range == HTTP_RANGE_OK ? start : 0,
+	    range == HTTP_RANGE_OK ? len : size)) != IMG_OK)
+		return e;
 	if (range == HTTP_RANGE_UNSATISFIABLE) {
 		if ((e = response_header(resp, "Content-Range", "bytes */%" PRIu64,
 		    size)) != IMG_OK)
@@ -79,6 +114,26 @@ apply_conditions(const struct request *req, struct response *resp,
 }
 
 enum img_err
+api_serve_fd(const struct request *req, struct response *resp, int fd,
+    const struct blob_info *info, const char *etag, const char *content_type,
+    const char *filename)
+{
+	enum img_err	 e;
+
+	resp->fd = fd;	/* the response owns it from here */
+	if ((e = file_headers(resp, etag, filename, info)) != IMG_OK)
+		return e;
+	/* The caller's strings may be borrowed: keep a copy past the call. */
+	snprintf(resp->content_type_buf, sizeof(resp->content_type_buf), "%s",
+	    content_type);
+	resp->content_type = resp->content_type_buf;
+	resp->offset = 0;
+	resp->length = info->size;
+	resp->status = 200;
+	return apply_conditions(req, resp, info->size);
+}
+
+enum img_err
 api_serve_blob(struct imaged *ctx, const struct request *req,
     struct response *resp, const struct image_record *r)
 {
@@ -92,23 +147,16 @@ api_serve_blob(struct imaged *ctx, const struct request *req,
 		    "from the blob store");
 	if (e != IMG_OK)
 		return e;
-	resp->fd = fd;	/* the response owns it from here */
-	if ((e = file_headers(resp, r, &info)) != IMG_OK)
-		return e;
-	/* r is borrowed from the catalog: keep a copy past the callback. */
-	snprintf(resp->content_type_buf, sizeof(resp->content_type_buf), "%s",
-	    r->content_type);
-	resp->content_type = resp->content_type_buf;
-	resp->offset = 0;
-	resp->length = info.size;
-	resp->status = 200;
-	return apply_conditions(req, resp, info.size);
+	return api_serve_fd(req, resp, fd, &info, r->checksum_sha256,
+	    r->content_type, r->filename);
 }
 
 struct blob_lookup {
 	struct imaged		*ctx;
 	const struct request	*req;
 	struct response		*resp;
+	bool			 rendition;
+	struct rend_params	 params;	/* finished, when rendition */
 };
 
 static enum img_err
@@ -118,6 +166,9 @@ serve_found(void *arg, const struct image_record *r)
 
 	if (strcmp(r->s3_key, l->req->param) != 0)
 		return IMG_ENOTFOUND;
+	if (l->rendition)
+		return api_serve_rendition(l->ctx, l->req, l->resp, r,
+		    &l->params);
 	return api_serve_blob(l->ctx, l->req, l->resp, r);
 }
 
@@ -128,12 +179,28 @@ serve_found(void *arg, const struct image_record *r)
 enum img_err
 api_blob(struct imaged *ctx, const struct request *req, struct response *resp)
 {
-	struct blob_lookup	 l = { ctx, req, resp };
+	struct blob_lookup	 l = { ctx, req, resp, false, { 0 } };
 	char			 path[ROUTE_PARAM_MAX + 8], id[IMAGE_ID_SIZE];
+	char			 canon[REND_CANON_MAX];
 	enum img_err		 e;
 
 	snprintf(path, sizeof(path), "/blobs/%s", req->param);
-	e = signer_verify_url(ctx->signer, path, request_query(req, "expires"),
+	/*
+	 * A rendition's URL carries its parameters, which the signature
+	 * covers in canonical form: no rendition= here, only what a signed
+	 * URL holds.
+	 */
+	if ((e = api_rendition_query(ctx, req, resp, false, &l.params,
+	    &l.rendition)) != IMG_OK)
+		return e;
+	if (l.rendition) {
+		if ((e = api_rendition_finish(resp, req->param, &l.params)) !=
+		    IMG_OK)
+			return e;
+		rend_canonical(&l.params, canon);
+	}
+	e = signer_verify_rendition_url(ctx->signer, path,
+	    l.rendition ? canon : NULL, request_query(req, "expires"),
 	    request_query(req, "signature"), (int64_t)time(NULL));
 	if (e == IMG_EFORBIDDEN)
 		return api_fail(resp, e, NULL, "the URL's signature is missing "

@@ -18,6 +18,7 @@
 #include "imaged/cursor.h"
 #include "imaged/httputil.h"
 #include "imaged/imaged.h"
+#include "imaged/rendcache.h"
 #include "imaged/text.h"
 #include "imaged/validate.h"
 
@@ -313,6 +314,8 @@ struct get_one {
 	struct response		*resp;
 	unsigned		 lifetime;
 	bool			 download;
+	bool			 rendition;	/* params holds one */
+	struct rend_params	 params;
 };
 
 /* The original's download: the whole image as base64 inside JSON. */
@@ -369,9 +372,20 @@ static enum img_err
 get_found(void *arg, const struct image_record *r)
 {
 	struct get_one	*g = arg;
+	enum img_err	 e;
 
 	if (!request_may_act_for(g->req, r->user_id))
 		return IMG_ENOTFOUND;	/* another's image is as good as absent */
+	if (g->rendition && (e = api_rendition_finish(g->resp, r->s3_key,
+	    &g->params)) != IMG_OK)
+		return e;
+	if (g->rendition && g->download)
+		return api_serve_rendition(g->ctx, g->req, g->resp, r, &g->params);
+	if (g->rendition) {
+		api_json(g->resp, 200);
+		return api_record_json_rendition(g->ctx, g->req, &g->resp->body,
+		    r, g->lifetime, &g->params);
+	}
 	if (g->download) {
 		if (http_accept_image(request_header(g->req, "Accept")))
 			return api_serve_blob(g->ctx, g->req, g->resp, r);
@@ -384,7 +398,8 @@ get_found(void *arg, const struct image_record *r)
 enum img_err
 api_get(struct imaged *ctx, const struct request *req, struct response *resp)
 {
-	struct get_one	 g = { ctx, req, resp, ctx->cfg.url_lifetime, false };
+	struct get_one	 g = { ctx, req, resp, ctx->cfg.url_lifetime, false,
+	    false, { 0 } };
 	const char	*v;
 	char		 id[IMAGE_ID_SIZE];
 	enum img_err	 e;
@@ -397,6 +412,9 @@ api_get(struct imaged *ctx, const struct request *req, struct response *resp)
 	    !parse_uint(v, 1, URL_LIFETIME_MAX, &g.lifetime))
 		return api_fail(resp, IMG_EINVAL, "expires_in", "expires_in must "
 		    "be a whole number of seconds from 1 to %d", URL_LIFETIME_MAX);
+	if ((e = api_rendition_query(ctx, req, resp, true, &g.params,
+	    &g.rendition)) != IMG_OK)
+		return e;
 	e = catalog_get(ctx->catalog, id, get_found, &g);
 	if (e == IMG_ENOTFOUND && resp->err_message[0] == '\0')
 		return api_fail(resp, e, NULL, "no image %s", id);
@@ -521,6 +539,7 @@ api_delete(struct imaged *ctx, const struct request *req, struct response *resp)
 		return e;
 	/* The image is gone once its row is; its file follows, off this path. */
 	(void)blob_remove_later(ctx->blobs, key);
+	rendcache_remove_image(ctx->renditions, id);
 	api_json(resp, 200);
 	return buf_printf(&resp->body, "{\"message\": \"Image deleted "
 	    "successfully\", \"image_id\": \"%s\"}\n", id);

@@ -9,12 +9,15 @@
 #ifndef IMAGED_API_H
 #define IMAGED_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
+#include "imaged/blobstore.h"
 #include "imaged/buf.h"
 #include "imaged/catalog.h"
 #include "imaged/http.h"
+#include "imaged/rendparams.h"
 #include "imaged/router.h"
 
 struct imaged;
@@ -43,6 +46,10 @@ enum img_err	 api_authenticate(struct imaged *, const struct request *,
  */
 enum img_err	 api_record_json(struct imaged *, const struct request *,
 		    struct buf *, const struct image_record *, unsigned lifetime);
+/* The same with a download_url for the rendition rp (finished), or the original if NULL. */
+enum img_err	 api_record_json_rendition(struct imaged *, const struct request *,
+		    struct buf *, const struct image_record *, unsigned lifetime,
+		    const struct rend_params *rp);
 /* The {image_id} path parameter in canonical form; 400 field image_id if malformed. */
 enum img_err	 api_image_id(const struct request *, struct response *, char id[IMAGE_ID_SIZE]);
 /*
@@ -53,6 +60,36 @@ enum img_err	 api_image_id(const struct request *, struct response *, char id[IM
  */
 enum img_err	 api_serve_blob(struct imaged *, const struct request *,
 		    struct response *, const struct image_record *);
+/*
+ * The same from an open file: fd (which the response owns from here on)
+ * with info, the ETag value etag (unquoted), content_type and the
+ * filename of Content-Disposition.
+ */
+enum img_err	 api_serve_fd(const struct request *, struct response *, int fd,
+		    const struct blob_info *, const char *etag,
+		    const char *content_type, const char *filename);
+/*
+ * The rendition a request asks for: rendition= (a preset or a spec, where
+ * spec_allowed), then w, h, fit, format and q over it.  *asked is false
+ * when none is given.  400 naming the parameter at fault.
+ */
+enum img_err	 api_rendition_query(struct imaged *, const struct request *,
+		    struct response *, bool spec_allowed, struct rend_params *,
+		    bool *asked);
+/* Finish p for the image stored at s3_key (its kind decides defaults); 400. */
+enum img_err	 api_rendition_finish(struct response *, const char *s3_key,
+		    struct rend_params *p);
+/*
+ * Answer with the bytes of r's rendition p (finished), as api_serve_fd:
+ * at once when it is kept, else deferred until the render pool made it.
+ * 400 (field image) when the record shows no dimensions or more pixels
+ * than rendition_max_pixels; after the render, 400 for a refused size and
+ * 422 for a source that cannot be decoded; 503 with Retry-After when the
+ * render queue is full.
+ */
+enum img_err	 api_serve_rendition(struct imaged *, const struct request *,
+		    struct response *, const struct image_record *r,
+		    const struct rend_params *p);
 /* Start a JSON body in resp (status, content type). */
 void		 api_json(struct response *, int status);
 
