@@ -55,6 +55,7 @@ struct rendcache {
 	size_t			 nbuckets, count;
 	struct rc_entry		*newest, *oldest;
 	uint64_t		 bytes;
+	uint64_t		 made;		/* renders finished, for tests and metrics */
 	struct rc_flight	*flights;
 
 	pthread_t		 walker;
@@ -413,6 +414,7 @@ flight_run(void *arg)
 	for (pp = &c->flights; *pp != f; pp = &(*pp)->next)
 		;
 	*pp = f->next;
+	c->made++;
 	if (ret == IMG_OK) {
 		if ((e = find(c, f->key)) != NULL) {
 			drop(c, e);
@@ -503,10 +505,12 @@ rendcache_remove_image(struct rendcache *c, const char *image_id)
 }
 
 void
-rendcache_usage(struct rendcache *c, uint64_t *count, uint64_t *bytes)
+rendcache_usage(struct rendcache *c, uint64_t *count, uint64_t *bytes,
+    uint64_t *made)
 {
 	pthread_mutex_lock(&c->lock);
 	*count = c->count;
 	*bytes = c->bytes;
+	*made = c->made;
 	pthread_mutex_unlock(&c->lock);
 }

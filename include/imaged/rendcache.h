@@ -70,8 +70,8 @@ enum img_err	 rendcache_make(struct rendcache *, const char *key,
 /* Forget and remove every rendition of image_id (when it is deleted). */
 void		 rendcache_remove_image(struct rendcache *, const char *image_id);
 
-/* What the cache holds now: renditions and their bytes. */
+/* What the cache holds now (renditions, bytes) and how many renders ended. */
 void		 rendcache_usage(struct rendcache *, uint64_t *count,
-		    uint64_t *bytes);
+		    uint64_t *bytes, uint64_t *made);
 
 #endif
