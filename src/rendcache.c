@@ -277,7 +277,8 @@ walk_index(void *arg)
 	size_t			 i;
 
 	if (blob_rendition_walk(c->blobs, walk_one, &w) == IMG_OK) {
-		qsort(w.list, w.n, sizeof(*w.list), by_mtime_desc);
+		if (w.n > 0)
+			qsort(w.list, w.n, sizeof(*w.list), by_mtime_desc);
 		pthread_mutex_lock(&c->lock);
 		/* Made meanwhile, the renditions already listed are newer. */
 		for (i = 0; i < w.n; i++)
