@@ -418,7 +418,9 @@ api_get(struct imaged *ctx, const struct request *req, struct response *resp)
 	e = catalog_get(ctx->catalog, id, get_found, &g);
 	if (e == IMG_ENOTFOUND && resp->err_message[0] == '\0')
 		return api_fail(resp, e, NULL, "no image %s", id);
-	if (e == IMG_OK)
+	/* JSON ends in a newline; image bytes (a small file's body) do not. */
+	if (e == IMG_OK && resp->content_type != NULL &&
+	    strcmp(resp->content_type, JSON_TYPE) == 0)
 		buf_addc(&resp->body, '\n');
 	return e;
 }

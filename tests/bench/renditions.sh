@@ -124,6 +124,7 @@ done
 note "vipsthumbnail: $RENDERS thumbnails on $CPUS processes"
 per=$(( (RENDERS + CPUS - 1) / CPUS ))
 t0=$(now)
+VPIDS=""
 p=0
 while [ $p -lt "$CPUS" ]; do
 	(
@@ -134,9 +135,13 @@ while [ $p -lt "$CPUS" ]; do
 			k=$((k + 1))
 		done
 	) &
+	VPIDS="$VPIDS $!"
 	p=$((p + 1))
 done
-wait
+# Not a bare wait: imaged is a child of this shell too.
+for p in $VPIDS; do
+	wait "$p"
+done
 t1=$(now)
 vt_n=$((per * CPUS))
 vt_rate=$(calc 'n / (b - a) / c' -v n=$vt_n -v a="$t0" -v b="$t1" -v c="$CPUS")
@@ -261,7 +266,9 @@ while [ $running = 1 ]; do
 		kill -0 "$p" 2>/dev/null && running=1
 	done
 done
-wait
+for p in $CPIDS; do
+	wait "$p"
+done
 row "RSS, 8 clients rendering 12 MP (peak / idle)" "$((peak / 1024)) MiB" \
     "$((idle / 1024)) MiB idle" "+$(( (peak - idle) / 1024 )) MiB" bounded
 
