@@ -22,9 +22,10 @@
 
 #include "imaged/blobstore.h"
 #include "imaged/err.h"
+#include "imaged/image.h"
 #include "imaged/rendparams.h"
 
-#define RENDCACHE_KEY_MAX	(36 + 1 + REND_CANON_MAX)
+#define RENDCACHE_KEY_MAX	(IMAGE_ID_LEN + 1 + REND_CANON_MAX)
 
 struct rendcache;
 struct renderpool;

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "harness.h"
+#include "imaged/image.h"
 #include "imaged/imgsniff.h"
 #include "imaged/rendcache.h"
 
@@ -47,7 +48,7 @@ url_path(const char *url)
 
 /* Upload bytes raw as user u with filename name; the image id is copied to id. */
 static void
-upload_bytes(const void *bytes, size_t len, const char *name, char id[37])
+upload_bytes(const void *bytes, size_t len, const char *name, char id[IMAGE_ID_SIZE])
 {
 	static const char *const hdrs[] = { "Content-Type: image/*", NULL };
 	struct reply	 r;
@@ -57,12 +58,12 @@ upload_bytes(const void *bytes, size_t len, const char *name, char id[37])
 	http_do(&r, "POST", path, hdrs, bytes, len);
 	ck_assert_msg(r.status == 201, "upload %s: %ld %s", name, r.status,
 	    r.body.data);
-	snprintf(id, 37, "%s", str(r.json, "image_id"));
+	snprintf(id, IMAGE_ID_SIZE, "%s", str(r.json, "image_id"));
 	reply_free(&r);
 }
 
 static void
-upload_file(const char *path, const char *name, char id[37])
+upload_file(const char *path, const char *name, char id[IMAGE_ID_SIZE])
 {
 	size_t	 len;
 	char	*bytes = read_file(path, &len);
@@ -128,7 +129,7 @@ expect_image(const char *path, const char *mime, enum img_kind kind,
 
 START_TEST(test_sizes_and_formats)
 {
-	char	 id[37], path[256];
+	char	 id[IMAGE_ID_SIZE], path[256];
 
 	upload_file("data/sample.jpg", "photo.jpg", id);
 #define GET(q) (snprintf(path, sizeof(path), "/images/%s?download=true&%s", \
@@ -160,7 +161,7 @@ END_TEST
 
 START_TEST(test_orientation_alpha_animation)
 {
-	char	 id[37], path[256];
+	char	 id[IMAGE_ID_SIZE], path[256];
 
 	upload_file("data/sample-rotated.jpg", "r.jpg", id);
 	snprintf(path, sizeof(path), "/images/%s?download=true&h=16", id);
@@ -178,7 +179,7 @@ START_TEST(test_cache_conditional_range)
 {
 	static const char *const range[] = { "Range: bytes=0-9", NULL };
 	struct reply	 a, b;
-	char		 id[37], path[256], inm[256];
+	char		 id[IMAGE_ID_SIZE], path[256], inm[256];
 	const char	*hdrs[2] = { inm, NULL };
 
 	upload_file("data/sample.png", "p.png", id);
@@ -232,7 +233,7 @@ replaced(const char *s, const char *from, const char *to)
 START_TEST(test_signed_rendition_urls)
 {
 	struct reply	 r, d;
-	char		 id[37], path[256], *bad;
+	char		 id[IMAGE_ID_SIZE], path[256], *bad;
 	const char	*url;
 	size_t		 len;
 	char		*orig = read_file("data/sample.jpg", &len);
@@ -300,7 +301,7 @@ presets_setup(void)
 START_TEST(test_presets)
 {
 	struct reply	 r;
-	char		 id[37], path[256];
+	char		 id[IMAGE_ID_SIZE], path[256];
 
 	upload_file("data/sample.jpg", "s.jpg", id);
 	snprintf(path, sizeof(path), "/images/%s?rendition=thumb", id);
@@ -324,7 +325,7 @@ END_TEST
 START_TEST(test_removed_with_image)
 {
 	struct reply	 r;
-	char		 id[37], other[37], path[256];
+	char		 id[IMAGE_ID_SIZE], other[IMAGE_ID_SIZE], path[256];
 
 	upload_file("data/sample.jpg", "s.jpg", id);
 	upload_file("data/sample.png", "o.png", other);
@@ -377,7 +378,7 @@ kept(const char *id, const char *canon)
 
 START_TEST(test_lru_eviction)
 {
-	char	 id[37], setting[64];
+	char	 id[IMAGE_ID_SIZE], setting[64];
 	const char *settings[] = { setting, NULL };
 
 	harness_start();
@@ -471,7 +472,7 @@ fetch_all(struct fetch *f, size_t n)
 START_TEST(test_concurrent_same_rendition_made_once)
 {
 	struct fetch	 f[8];
-	char		 id[37];
+	char		 id[IMAGE_ID_SIZE];
 	size_t		 i;
 
 	upload_file("data/sample-progressive.jpg", "p.jpg", id);
@@ -581,7 +582,7 @@ START_TEST(test_full_queue_is_503)
 	unsigned char	*png;
 	size_t		 len, i;
 	int		 ok = 0, busy = 0;
-	char		 id[37];
+	char		 id[IMAGE_ID_SIZE];
 
 	png = big_png(1500, 1500, &len);
 	upload_bytes(png, len, "big.png", id);
@@ -650,7 +651,7 @@ static const struct {
 	{ "h=4096", "w" },
 };
 
-static char	 bad_id[37];
+static char	 bad_id[IMAGE_ID_SIZE];
 
 static void
 bad_setup(void)
@@ -707,7 +708,7 @@ START_TEST(test_unreadable_headers)
 	static const char *const files[] = { "data/bad/corrupt-sof.jpg",
 	    "data/bad/short-ihdr.png" };
 	struct reply	 r, u;
-	char		 id[37], path[256];
+	char		 id[IMAGE_ID_SIZE], path[256];
 	size_t		 i;
 
 	for (i = 0; i < NITEMS(files); i++) {
@@ -745,7 +746,7 @@ START_TEST(test_bombs_and_pixel_limit)
 {
 	unsigned char	 png[64], gif[40];
 	struct reply	 r;
-	char		 id[37], path[256];
+	char		 id[IMAGE_ID_SIZE], path[256];
 	uint32_t	 crc = 0xffffffffu;
 	int		 i, bit;
 
@@ -794,7 +795,7 @@ small_pixels_setup(void)
 START_TEST(test_pixel_limit_setting)
 {
 	struct reply	 r;
-	char		 id[37], path[256];
+	char		 id[IMAGE_ID_SIZE], path[256];
 
 	upload_file("data/sample.jpg", "s.jpg", id);	/* 192 pixels */
 	snprintf(path, sizeof(path), "/images/%s?download=true&w=8", id);
@@ -812,7 +813,7 @@ START_TEST(test_corrupt_source_is_422)
 {
 	static const char *const accept[] = { "Accept: image/*", NULL };
 	struct reply	 r;
-	char		 id[37], path[256], *bytes;
+	char		 id[IMAGE_ID_SIZE], path[256], *bytes;
 	size_t		 len;
 
 	/* A good header over a scan cut short. */
