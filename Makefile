@@ -13,7 +13,10 @@ PROG	 = imaged
 VERSION	 = 0.1.0
 BUILD	?= build
 
-PKGS	 = libmicrohttpd sqlite3 jansson libsodium zlib vips
+PKGS	 = libmicrohttpd sqlite3 jansson libsodium zlib
+# libvips is compiled against but not linked: src/rendition.c loads it when
+# the first rendition is asked for, so that starting costs nothing of it.
+DLPKGS	 = vips
 TPKGS	 = check libcurl
 # What the build needs, then what the tests drive: a browser, the AWS CLI,
 # promtool, Node.js for the npm tools pinned in tests/node.
@@ -37,8 +40,8 @@ SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer
 
 # Library flags are asked of pkg-config only once the packages are there.
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(DLPKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl -lpthread
 TPKG_CFLAGS = $(shell pkg-config --cflags $(TPKGS) 2>/dev/null)
 TPKG_LIBS  = $(shell pkg-config --libs $(TPKGS) 2>/dev/null)
 # Tests may also reach a module's internal header, kept beside its .c.
@@ -64,7 +67,7 @@ all: $(BUILD)/$(PROG)
 deps: $(DEPS_OK)
 $(DEPS_OK):
 	@missing=""; \
-	for p in $(PKGS) $(TPKGS) vips; do \
+	for p in $(PKGS) $(DLPKGS) $(TPKGS); do \
 		pkg-config --exists $$p 2>/dev/null || missing=1; \
 	done; \
 	for c in curl clang mandoc $(CC) $(TCMDS); do \

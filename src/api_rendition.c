@@ -31,28 +31,38 @@ api_rendition_query(struct imaged *ctx, const struct request *req,
 {
 	static const char *const keys[] = { "w", "h", "fit", "format", "q" };
 	struct rend_error	 err;
-	const char		*v;
-	bool			 avif = rendition_avif_ok();
+	const char		*v, *format_field = "format";
 	size_t			 i;
 
 	memset(p, 0, sizeof(*p));
 	*asked = false;
+	/*
+	 * avif is taken at its word here; whether this libvips writes it is
+	 * asked below, only of a request that wants it, since asking loads
+	 * libvips.
+	 */
 	if (spec_allowed && (v = request_query(req, "rendition")) != NULL) {
-		if (rend_spec_parse(v, strlen(v), &ctx->cfg.renditions, avif, p,
+		if (rend_spec_parse(v, strlen(v), &ctx->cfg.renditions, true, p,
 		    &err) != IMG_OK)
 			return api_fail(resp, IMG_EINVAL, err.field, "%s",
 			    err.message);
 		*asked = true;
+		format_field = "rendition";
 	}
 	/* Given one by one, the parameters override a spec's. */
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if ((v = request_query(req, keys[i])) == NULL)
 			continue;
-		if (rend_param_set(p, keys[i], v, strlen(v), avif, &err) != IMG_OK)
+		if (rend_param_set(p, keys[i], v, strlen(v), true, &err) != IMG_OK)
 			return api_fail(resp, IMG_EINVAL, err.field, "%s",
 			    err.message);
+		if (strcmp(keys[i], "format") == 0)
+			format_field = "format";
 		*asked = true;
 	}
+	if (p->format == REND_FMT_AVIF && !rendition_avif_ok())
+		return api_fail(resp, IMG_EINVAL, format_field, "format must be "
+		    "jpeg, png or webp: this libvips cannot write avif");
 	return IMG_OK;
 }
 

@@ -12,6 +12,7 @@
  * libvips' state is process-wide; the only state of this file is set once
  * under pthread_once and read-only afterwards.
  */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,8 +24,65 @@
 #include "imaged/log.h"
 #include "imaged/rendition.h"
 
+/*
+ * libvips is loaded when the first rendition is asked for, not linked:
+ * with its hundred libraries it would cost every start tens of
+ * milliseconds and some 15 MiB of memory, renditions or not.  These are
+ * the functions this file calls, each through V(name).
+ */
+#define VIPS_SONAME	"libvips.so.42"
+#define VIPS_FUNCTIONS(X) \
+	X(g_free) \
+	X(g_log_set_handler) \
+	X(g_object_unref) \
+	X(g_strfreev) \
+	X(vips_addalpha) \
+	X(vips_area_unref) \
+	X(vips_array_double_new) \
+	X(vips_black) \
+	X(vips_cache_set_max) \
+	X(vips_cache_set_max_files) \
+	X(vips_cache_set_max_mem) \
+	X(vips_colourspace) \
+	X(vips_concurrency_set) \
+	X(vips_copy) \
+	X(vips_error_buffer) \
+	X(vips_error_clear) \
+	X(vips_flatten) \
+	X(vips_foreign_find_load_source) \
+	X(vips_gravity) \
+	X(vips_heifsave_buffer) \
+	X(vips_image_copy_memory) \
+	X(vips_image_get_bands) \
+	X(vips_image_get_fields) \
+	X(vips_image_get_format) \
+	X(vips_image_get_height) \
+	X(vips_image_get_interpretation) \
+	X(vips_image_get_orientation_swap) \
+	X(vips_image_get_width) \
+	X(vips_image_hasalpha) \
+	X(vips_image_new_from_source) \
+	X(vips_image_remove) \
+	X(vips_jpegsave_buffer) \
+	X(vips_operation_block_set) \
+	X(vips_pngsave_buffer) \
+	X(vips_source_new_from_descriptor) \
+	X(vips_thumbnail_source) \
+	X(vips_type_find) \
+	X(vips_webpsave_buffer) \
+	X(vips_init)
+
+struct vips_lib {
+#define VIPS_FIELD(name)	__typeof__(name) *f_##name;
+	VIPS_FUNCTIONS(VIPS_FIELD)
+#undef VIPS_FIELD
+};
+
+#define V(name)		(lib.f_##name)
+
 /* Set once by lib_start() under lib_once; read-only afterwards. */
 static pthread_once_t	 lib_once = PTHREAD_ONCE_INIT;
+static struct vips_lib	 lib;
 static bool		 lib_ok;
 static bool		 lib_avif;
 
@@ -37,10 +95,10 @@ static const char *const allowed_loaders[] = {
 };
 
 static void
-vips_failed(const char *what)
+lib_failed(const char *what)
 {
-	log_debug("rendition: %s: %s", what, vips_error_buffer());
-	vips_error_clear();
+	log_debug("rendition: %s: %s", what, V(vips_error_buffer)());
+	V(vips_error_clear)();
 }
 
 /* Whether heifsave can write AV1 here: libheif may lack the encoder. */
@@ -52,18 +110,18 @@ probe_avif(void)
 	size_t		 len = 0;
 	bool		 ok;
 
-	if (vips_type_find("VipsOperation", "heifsave_buffer") == 0)
+	if (V(vips_type_find)("VipsOperation", "heifsave_buffer") == 0)
 		return false;
-	if (vips_black(&img, 16, 16, "bands", 3, NULL) != 0) {
-		vips_failed("avif probe");
+	if (V(vips_black)(&img, 16, 16, "bands", 3, NULL) != 0) {
+		lib_failed("avif probe");
 		return false;
 	}
-	ok = vips_heifsave_buffer(img, &buf, &len, "compression",
+	ok = V(vips_heifsave_buffer)(img, &buf, &len, "compression",
 	    VIPS_FOREIGN_HEIF_COMPRESSION_AV1, NULL) == 0 && len > 0;
 	if (!ok)
-		vips_error_clear();
-	g_free(buf);
-	g_object_unref(img);
+		V(vips_error_clear)();
+	V(g_free)(buf);
+	V(g_object_unref)(img);
 	return ok;
 }
 
@@ -78,16 +136,39 @@ on_vips_log(const gchar *domain, GLogLevelFlags level, const gchar *message,
 	log_debug("libvips: %s", message);
 }
 
+/* dlopen libvips and find every function; false (logged) if one is missing. */
+static bool
+lib_load(void)
+{
+	void	*h;
+
+	if ((h = dlopen(VIPS_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		log_warnx("renditions: cannot load %s: %s", VIPS_SONAME,
+		    dlerror());
+		return false;
+	}
+#define VIPS_LOOKUP(name)						\
+	if ((*(void **)&lib.f_##name = dlsym(h, #name)) == NULL) {	\
+		log_warnx("renditions: %s has no %s", VIPS_SONAME, #name); \
+		return false;						\
+	}
+	VIPS_FUNCTIONS(VIPS_LOOKUP)
+#undef VIPS_LOOKUP
+	return true;	/* the handle stays open for the process's life */
+}
+
 static void
 lib_start(void)
 {
 	size_t	 i;
 
-	if (VIPS_INIT("imaged") != 0) {
-		vips_failed("vips_init");
+	if (!lib_load())
+		return;
+	if (V(vips_init)("imaged") != 0) {
+		lib_failed("vips_init");
 		return;
 	}
-	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE |
+	V(g_log_set_handler)("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE |
 	    G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG, on_vips_log, NULL);
 	/*
 	 * Nothing cached across renders: a cache would hold decoded pixels
@@ -95,13 +176,13 @@ lib_start(void)
 	 * renders run in parallel on the render pool instead, whose size
 	 * bounds the CPU and memory they take together.
 	 */
-	vips_cache_set_max(0);
-	vips_cache_set_max_mem(0);
-	vips_cache_set_max_files(0);
-	vips_concurrency_set(1);
-	vips_operation_block_set("VipsForeignLoad", TRUE);
+	V(vips_cache_set_max)(0);
+	V(vips_cache_set_max_mem)(0);
+	V(vips_cache_set_max_files)(0);
+	V(vips_concurrency_set)(1);
+	V(vips_operation_block_set)("VipsForeignLoad", TRUE);
 	for (i = 0; i < sizeof(allowed_loaders) / sizeof(allowed_loaders[0]); i++)
-		vips_operation_block_set(allowed_loaders[i], FALSE);
+		V(vips_operation_block_set)(allowed_loaders[i], FALSE);
 	lib_avif = probe_avif();
 	lib_ok = true;
 }
@@ -159,8 +240,8 @@ source_at_start(int fd)
 
 	if (lseek(fd, 0, SEEK_SET) != 0)
 		return NULL;
-	if ((src = vips_source_new_from_descriptor(fd)) == NULL)
-		vips_failed("source");
+	if ((src = V(vips_source_new_from_descriptor)(fd)) == NULL)
+		lib_failed("source");
 	return src;
 }
 
@@ -180,26 +261,26 @@ rendition_probe(int fd, uint64_t max_pixels, struct rend_source *out,
 		ret = IMG_EINTERNAL;
 		goto done;
 	}
-	loader = vips_foreign_find_load_source(src);
+	loader = V(vips_foreign_find_load_source)(src);
 	if (loader == NULL) {
-		vips_error_clear();
+		V(vips_error_clear)();
 		fail(err, "image", "the image's header cannot be read "
 		    "(renditions are made of JPEG, PNG, GIF and WebP images)");
 		goto done;
 	}
 	/* Header only: the loader reads no pixel until one is asked for. */
-	img = vips_image_new_from_source(src, "", "access",
+	img = V(vips_image_new_from_source)(src, "", "access",
 	    VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, NULL);
-	if (img == NULL || vips_image_get_width(img) < 1 ||
-	    vips_image_get_height(img) < 1) {
-		vips_failed("header");
+	if (img == NULL || V(vips_image_get_width)(img) < 1 ||
+	    V(vips_image_get_height)(img) < 1) {
+		lib_failed("header");
 		fail(err, "image", "the image's header cannot be read");
 		goto done;
 	}
 	out->kind = kind_of_loader(loader);
-	out->width = (uint32_t)vips_image_get_width(img);
-	out->height = (uint32_t)vips_image_get_height(img);
-	out->alpha = vips_image_hasalpha(img) != 0;
+	out->width = (uint32_t)V(vips_image_get_width)(img);
+	out->height = (uint32_t)V(vips_image_get_height)(img);
+	out->alpha = V(vips_image_hasalpha)(img) != 0;
 	pixels = (uint64_t)out->width * out->height;
 	if (pixels > max_pixels) {
 		fail(err, "image", "the image claims %ux%u pixels, more than "
@@ -208,7 +289,7 @@ rendition_probe(int fd, uint64_t max_pixels, struct rend_source *out,
 		    (unsigned long long)max_pixels);
 		goto done;
 	}
-	if (vips_image_get_orientation_swap(img)) {
+	if (V(vips_image_get_orientation_swap)(img)) {
 		uint32_t t = out->width;
 
 		out->width = out->height;
@@ -217,9 +298,9 @@ rendition_probe(int fd, uint64_t max_pixels, struct rend_source *out,
 	ret = IMG_OK;
 done:
 	if (img != NULL)
-		g_object_unref(img);
+		V(g_object_unref)(img);
 	if (src != NULL)
-		g_object_unref(src);
+		V(g_object_unref)(src);
 	return ret;
 }
 
@@ -269,7 +350,7 @@ step(VipsImage **img, VipsImage *out, int rc)
 {
 	if (rc != 0)
 		return -1;
-	g_object_unref(*img);
+	V(g_object_unref)(*img);
 	*img = out;
 	return 0;
 }
@@ -290,17 +371,17 @@ thumbnail(VipsSource *src, const struct rend_params *p, VipsImage **out)
 
 	switch (p->fit) {
 	case REND_FIT_COVER:
-		return vips_thumbnail_source(src, out, w, "height", h,
+		return V(vips_thumbnail_source)(src, out, w, "height", h,
 		    "crop", VIPS_INTERESTING_CENTRE,
 		    "option_string", LOAD_OPTIONS, NULL);
 	case REND_FIT_FILL:
-		return vips_thumbnail_source(src, out, w, "height", h,
+		return V(vips_thumbnail_source)(src, out, w, "height", h,
 		    "size", VIPS_SIZE_FORCE,
 		    "option_string", LOAD_OPTIONS, NULL);
 	case REND_FIT_INSIDE:
 	case REND_FIT_CONTAIN:
 	default:
-		return vips_thumbnail_source(src, out, w, "height", h,
+		return V(vips_thumbnail_source)(src, out, w, "height", h,
 		    "option_string", LOAD_OPTIONS, NULL);
 	}
 }
@@ -313,35 +394,35 @@ finish_pixels(VipsImage **img, const struct rend_params *p)
 	VipsArrayDouble	*bg;
 	double		 white[4] = { 255, 255, 255, 255 };
 	double		 clear[4] = { 0, 0, 0, 0 };
-	VipsInterpretation it = vips_image_get_interpretation(*img);
+	VipsInterpretation it = V(vips_image_get_interpretation)(*img);
 	int		 bands, rc;
 
-	if (vips_image_get_format(*img) != VIPS_FORMAT_UCHAR ||
+	if (V(vips_image_get_format)(*img) != VIPS_FORMAT_UCHAR ||
 	    (it != VIPS_INTERPRETATION_sRGB && it != VIPS_INTERPRETATION_B_W))
-		if (step(img, out, vips_colourspace(*img, &out,
+		if (step(img, out, V(vips_colourspace)(*img, &out,
 		    VIPS_INTERPRETATION_sRGB, NULL)) != 0)
 			return -1;
-	if (p->format == REND_FMT_JPEG && vips_image_hasalpha(*img)) {
-		bg = vips_array_double_new(white, 3);
-		rc = vips_flatten(*img, &out, "background", bg, NULL);
-		vips_area_unref(VIPS_AREA(bg));
+	if (p->format == REND_FMT_JPEG && V(vips_image_hasalpha)(*img)) {
+		bg = V(vips_array_double_new)(white, 3);
+		rc = V(vips_flatten)(*img, &out, "background", bg, NULL);
+		V(vips_area_unref)(VIPS_AREA(bg));
 		if (step(img, out, rc) != 0)
 			return -1;
 	}
 	if (p->fit != REND_FIT_CONTAIN)
 		return 0;
-	if (p->format != REND_FMT_JPEG && !vips_image_hasalpha(*img) &&
-	    step(img, out, vips_addalpha(*img, &out, NULL)) != 0)
+	if (p->format != REND_FMT_JPEG && !V(vips_image_hasalpha)(*img) &&
+	    step(img, out, V(vips_addalpha)(*img, &out, NULL)) != 0)
 		return -1;
-	bands = vips_image_get_bands(*img);
+	bands = V(vips_image_get_bands)(*img);
 	if (bands > 4)
 		bands = 4;
-	bg = vips_array_double_new(p->format == REND_FMT_JPEG ? white : clear,
+	bg = V(vips_array_double_new)(p->format == REND_FMT_JPEG ? white : clear,
 	    bands);
-	rc = vips_gravity(*img, &out, VIPS_COMPASS_DIRECTION_CENTRE,
+	rc = V(vips_gravity)(*img, &out, VIPS_COMPASS_DIRECTION_CENTRE,
 	    (int)p->w, (int)p->h, "extend", VIPS_EXTEND_BACKGROUND,
 	    "background", bg, NULL);
-	vips_area_unref(VIPS_AREA(bg));
+	V(vips_area_unref)(VIPS_AREA(bg));
 	return step(img, out, rc);
 }
 
@@ -359,17 +440,17 @@ strip_metadata(VipsImage **img)
 	gchar		**fields;
 	size_t		 i, k;
 
-	if (step(img, out, vips_copy(*img, &out, NULL)) != 0)
+	if (step(img, out, V(vips_copy)(*img, &out, NULL)) != 0)
 		return -1;
-	fields = vips_image_get_fields(*img);
+	fields = V(vips_image_get_fields)(*img);
 	for (i = 0; fields[i] != NULL; i++)
 		for (k = 0; k < sizeof(prefixes) / sizeof(prefixes[0]); k++)
 			if (strncmp(fields[i], prefixes[k],
 			    strlen(prefixes[k])) == 0) {
-				vips_image_remove(*img, fields[i]);
+				V(vips_image_remove)(*img, fields[i]);
 				break;
 			}
-	g_strfreev(fields);
+	V(g_strfreev)(fields);
 	return 0;
 }
 
@@ -431,10 +512,10 @@ encode(VipsImage *img, const struct rend_params *p, void **buf, size_t *len)
 {
 	switch (p->format) {
 	case REND_FMT_JPEG:
-		return vips_jpegsave_buffer(img, buf, len, "Q", (int)p->q,
+		return V(vips_jpegsave_buffer)(img, buf, len, "Q", (int)p->q,
 		    "strip", TRUE, NULL);
 	case REND_FMT_WEBP:
-		if (vips_webpsave_buffer(img, buf, len, "Q", (int)p->q,
+		if (V(vips_webpsave_buffer)(img, buf, len, "Q", (int)p->q,
 		    "strip", TRUE, NULL) != 0)
 			return -1;
 		webp_strip(*buf, len);
@@ -442,13 +523,13 @@ encode(VipsImage *img, const struct rend_params *p, void **buf, size_t *len)
 	case REND_FMT_AVIF:
 		if (!lib_avif)
 			return -1;
-		return vips_heifsave_buffer(img, buf, len, "Q", (int)p->q,
+		return V(vips_heifsave_buffer)(img, buf, len, "Q", (int)p->q,
 		    "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1,
 		    "strip", TRUE, NULL);
 	case REND_FMT_PNG:
 	case REND_FMT_AUTO:
 	default:
-		return vips_pngsave_buffer(img, buf, len, "strip", TRUE, NULL);
+		return V(vips_pngsave_buffer)(img, buf, len, "strip", TRUE, NULL);
 	}
 }
 
@@ -473,33 +554,33 @@ rendition_render(int fd, const struct rend_params *p, uint64_t max_pixels,
 		goto done;
 	}
 	if (thumbnail(src, p, &img) != 0) {
-		vips_failed("thumbnail");
+		lib_failed("thumbnail");
 		fail(err, NULL, "the image cannot be decoded");
 		goto done;
 	}
 	/* Decode now, so that a corrupt source fails here and not in the encoder. */
-	if ((mem = vips_image_copy_memory(img)) == NULL) {
-		vips_failed("decode");
+	if ((mem = V(vips_image_copy_memory)(img)) == NULL) {
+		lib_failed("decode");
 		fail(err, NULL, "the image cannot be decoded");
 		goto done;
 	}
-	g_object_unref(img);
+	V(g_object_unref)(img);
 	img = mem;
 	ret = IMG_EINTERNAL;
 	if (finish_pixels(&img, p) != 0 || strip_metadata(&img) != 0) {
-		vips_failed("convert");
+		lib_failed("convert");
 		goto done;
 	}
 	if (encode(img, p, &buf, &len) != 0) {
-		vips_failed("encode");
+		lib_failed("encode");
 		goto done;
 	}
 	ret = sink(arg, buf, len);
 done:
-	g_free(buf);
+	V(g_free)(buf);
 	if (img != NULL)
-		g_object_unref(img);
+		V(g_object_unref)(img);
 	if (src != NULL)
-		g_object_unref(src);
+		V(g_object_unref)(src);
 	return ret;
 }

@@ -23,7 +23,6 @@
 #include "imaged/log.h"
 #include "imaged/rendcache.h"
 #include "imaged/renderpool.h"
-#include "imaged/rendition.h"
 #include "imaged/signer.h"
 #include "imaged/tokens.h"
 
@@ -136,10 +135,6 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 	/* No upload is running yet: every temp file is a crash's leftover. */
 	if ((n = blob_tmp_sweep(d->blobs, time(NULL) + 1, true)) > 0)
 		log_info("removed %u unfinished upload%s", n, n == 1 ? "" : "s");
-	if ((e = rendition_lib_init()) != IMG_OK) {
-		log_warnx("libvips cannot start: renditions are unavailable");
-		goto fail;
-	}
 	if ((e = renderpool_new(d->cfg.render_workers,
 	    d->cfg.render_workers * RENDER_QUEUE_PER_WORKER,
 	    &d->render_pool)) != IMG_OK ||
