@@ -256,7 +256,7 @@ rendition_probe(int fd, uint64_t max_pixels, struct rend_source *out,
 	enum img_err	 ret = IMG_EINVAL;
 
 	if (rendition_lib_init() != IMG_OK)
-		return IMG_EINTERNAL;
+		return IMG_EUNAVAIL;	/* no libvips here: logged once */
 	if ((src = source_at_start(fd)) == NULL) {
 		ret = IMG_EINTERNAL;
 		goto done;

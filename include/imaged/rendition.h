@@ -12,8 +12,10 @@
  * with no metadata (EXIF, GPS, XMP and ICC are stripped; the pixels are
  * sRGB).
  *
- * libvips keeps process-wide state (its operation cache, its thread
- * count): rendition_lib_init() sets it once for the process, with no
+ * libvips is not linked but loaded (dlopen) by the first call that needs
+ * it, so a daemon that makes no rendition never pays for its libraries.
+ * It keeps process-wide state (its operation cache, its thread count):
+ * rendition_lib_init() loads and sets it once for the process, with no
  * cache and one thread per render, since imaged runs renders on its own
  * bounded pool (renderpool.h).  After that every function is thread-safe.
  */
@@ -31,9 +33,10 @@
 #define REND_MAX_PIXELS_DEFAULT	(50ULL * 1000 * 1000)
 
 /*
- * Start libvips for this process (once; later calls do nothing): no
- * operation cache, one worker thread per render, only the JPEG, PNG, GIF
- * and WebP loaders.  IMG_EINTERNAL when libvips cannot start.
+ * Load and start libvips for this process (once; later calls do
+ * nothing): no operation cache, one worker thread per render, only the
+ * JPEG, PNG, GIF and WebP loaders.  IMG_EINTERNAL (logged once) when
+ * libvips cannot be loaded or started.
  */
 enum img_err	 rendition_lib_init(void);
 /* Whether this libvips can write AVIF (starts libvips if need be). */
@@ -53,7 +56,8 @@ typedef enum img_err (*rend_sink)(void *arg, const void *, size_t);
  * Read only the header of the image in fd (from its start; the caller
  * keeps fd).  IMG_EINVAL, field "image", when it is not a JPEG, PNG, GIF
  * or WebP whose header can be read, or when it claims more than
- * max_pixels pixels (nothing is decoded either way).
+ * max_pixels pixels (nothing is decoded either way); IMG_EUNAVAIL when
+ * libvips cannot be loaded.
  */
 enum img_err	 rendition_probe(int fd, uint64_t max_pixels,
 		    struct rend_source *, struct rend_error *);
