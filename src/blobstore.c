@@ -265,8 +265,12 @@ key_ok(const char *key)
 	}
 }
 
+/*
+ * Make the temp file key's under root: its bytes synced, then renamed,
+ * then (with sync_name) the folder synced, so that the name is durable too.
+ */
 static enum img_err
-commit_at(struct blob_writer *w, int root, const char *key)
+commit_at(struct blob_writer *w, int root, const char *key, bool sync_name)
 {
 	const char	*base;
 	int		 dfd;
@@ -279,7 +283,7 @@ commit_at(struct blob_writer *w, int root, const char *key)
 	if ((dfd = key_dir_at(root, key, true, &base)) == -1)
 		return errno_err();
 	if (renameat(w->store->tmp_fd, w->name, dfd, base) == -1 ||
-	    fsync(dfd) == -1) {
+	    (sync_name && fsync(dfd) == -1)) {
 		ret = errno_err();
 		log_warn("store %s", key);
 		close(dfd);
@@ -293,13 +297,17 @@ commit_at(struct blob_writer *w, int root, const char *key)
 enum img_err
 blob_writer_commit(struct blob_writer *w, const char *key)
 {
-	return commit_at(w, w->store->bucket_fd, key);
+	return commit_at(w, w->store->bucket_fd, key, true);
 }
 
 enum img_err
 blob_writer_commit_rendition(struct blob_writer *w, const char *key)
 {
-	return commit_at(w, w->store->rend_fd, key);
+	/*
+	 * A rendition is a cache entry: its bytes must be whole, but losing
+	 * its name in a crash costs only a render, not a folder fsync each.
+	 */
+	return commit_at(w, w->store->rend_fd, key, false);
 }
 
 void

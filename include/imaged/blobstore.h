@@ -99,7 +99,11 @@ enum img_err	 blob_remove_later(struct blobstore *, const char *key);
 
 /* --- renditions, beside the bucket ------------------------------------------- */
 
-/* As blob_writer_commit, under the renditions folder. */
+/*
+ * As blob_writer_commit, under the renditions folder, without the folder
+ * fsync: the file is whole and synced, but a crash may lose its name (a
+ * rendition is made again).
+ */
 enum img_err	 blob_writer_commit_rendition(struct blob_writer *, const char *key);
 /* As blob_open_read, under the renditions folder. */
 enum img_err	 blob_rendition_open_read(struct blobstore *, const char *key,
