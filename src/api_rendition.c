@@ -192,6 +192,9 @@ wait_resume(struct imaged *ctx, const struct request *req,
 		return api_fail(resp, IMG_EDECODE, "image", "the image cannot "
 		    "be decoded (corrupt or cut short); the original is still "
 		    "served");
+	if (w->result == IMG_ENOTFOUND)
+		return api_fail(resp, IMG_ENOTFOUND, NULL, "the image was "
+		    "deleted");
 	if (w->result != IMG_OK)
 		return w->result;
 	w->fd = -1;	/* the response's now */

@@ -39,6 +39,7 @@ struct rc_flight {
 	struct rc_flight	*next;
 	struct rendcache	*cache;
 	struct rc_waiter	*waiters;
+	bool			 doomed;	/* its image was deleted meanwhile */
 	struct rend_params	 params;
 	char			 key[RENDCACHE_KEY_MAX];
 	char			 source_key[BLOB_KEY_MAX + 1];
@@ -408,7 +409,8 @@ flight_run(void *arg)
 	if (src != -1)
 		close(src);
 	blob_writer_free(writer);
-	if (ret != IMG_OK && ret != IMG_EINVAL && ret != IMG_EDECODE)
+	if (ret != IMG_OK && ret != IMG_EINVAL && ret != IMG_EDECODE &&
+	    ret != IMG_ENOTFOUND)
 		log_warnx("rendition %s: %s", f->key, img_err_message(ret));
 
 	pthread_mutex_lock(&c->lock);
@@ -416,6 +418,15 @@ flight_run(void *arg)
 		;
 	*pp = f->next;
 	c->made++;
+	if (ret == IMG_OK && f->doomed) {
+		/* Made for an image deleted meanwhile: not kept. */
+		pthread_mutex_unlock(&c->lock);
+		(void)blob_rendition_remove(c->blobs, f->key);
+		pthread_mutex_lock(&c->lock);
+		close(fd);
+		fd = -1;
+		ret = IMG_ENOTFOUND;
+	}
 	if (ret == IMG_OK) {
 		if ((e = find(c, f->key)) != NULL) {
 			drop(c, e);
@@ -490,10 +501,14 @@ done:
 void
 rendcache_remove_image(struct rendcache *c, const char *image_id)
 {
-	struct rc_entry	*e, *older;
-	size_t		 n = strlen(image_id);
+	struct rc_entry		*e, *older;
+	struct rc_flight	*f;
+	size_t			 n = strlen(image_id);
 
 	pthread_mutex_lock(&c->lock);
+	for (f = c->flights; f != NULL; f = f->next)
+		if (strncmp(f->key, image_id, n) == 0 && f->key[n] == '/')
+			f->doomed = true;
 	for (e = c->newest; e != NULL; e = older) {
 		older = e->older;
 		if (strncmp(e->key, image_id, n) == 0 && e->key[n] == '/') {

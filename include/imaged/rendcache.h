@@ -54,7 +54,8 @@ enum img_err	 rendcache_open_read(struct rendcache *, const char *key,
 /*
  * Called once when a making ends, on a pool thread: with IMG_OK, fd (the
  * callee's to close) reads the rendition; otherwise the error and err
- * (IMG_EINVAL: a refused source or size; IMG_EDECODE: a corrupt source).
+ * (IMG_EINVAL: a refused source or size; IMG_EDECODE: a corrupt source;
+ * IMG_ENOTFOUND: the image was deleted meanwhile).
  */
 typedef void (*rendcache_done)(void *arg, enum img_err, int fd,
 		    const struct blob_info *, const struct rend_error *err);
@@ -68,7 +69,10 @@ enum img_err	 rendcache_make(struct rendcache *, const char *key,
 		    const char *source_key, const struct rend_params *p,
 		    rendcache_done done, void *arg);
 
-/* Forget and remove every rendition of image_id (when it is deleted). */
+/*
+ * Forget and remove every rendition of image_id (when it is deleted); one
+ * being made is not kept, and its waiters get IMG_ENOTFOUND.
+ */
 void		 rendcache_remove_image(struct rendcache *, const char *image_id);
 
 /* What the cache holds now (renditions, bytes) and how many renders ended. */
