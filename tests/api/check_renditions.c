@@ -20,6 +20,7 @@
 #include "imaged/image.h"
 #include "imaged/imgsniff.h"
 #include "imaged/rendcache.h"
+#include "imaged/renderpool.h"
 
 Suite	*renditions_suite(void);
 Suite	*renditions_errors_suite(void);
@@ -571,7 +572,8 @@ big_png(uint32_t w, uint32_t h, size_t *lenp)
 static void
 one_worker_setup(void)
 {
-	static const char *const settings[] = { "render_workers=1", NULL };
+	static const char *const settings[] = { "render_workers=1",
+	    "max_file_size=64M", NULL };
 
 	harness_start_with(settings);
 }
@@ -615,6 +617,36 @@ START_TEST(test_full_queue_is_503)
 		ck_assert_int_eq(r.status, 200);
 		reply_free(&r);
 	}
+}
+END_TEST
+
+START_TEST(test_delete_while_rendering)
+{
+	struct fetch	 f;
+	struct reply	 r;
+	unsigned char	*png;
+	pthread_t	 t;
+	size_t		 len;
+	char		 id[IMAGE_ID_SIZE], path[256];
+
+	png = big_png(2500, 2500, &len);
+	upload_bytes(png, len, "big.png", id);
+	free(png);
+	memset(&f, 0, sizeof(f));
+	snprintf(f.url, sizeof(f.url), "%s/images/%s?download=true&w=64",
+	    imaged_url(test_daemon), id);
+	ck_assert_int_eq(pthread_create(&t, NULL, fetch_one, &f), 0);
+	while (renderpool_pending(test_daemon->render_pool) == 0)
+		usleep(1000);
+	snprintf(path, sizeof(path), "/images/%s", id);
+	http_do(&r, "DELETE", path, NULL, NULL, 0);
+	ck_assert_int_eq(r.status, 200);
+	reply_free(&r);
+	pthread_join(t, NULL);
+	/* The render ended after the delete: nothing kept, and a 404. */
+	ck_assert_int_eq(f.status, 404);
+	ck_assert_int_eq(rendition_files(), 0);
+	buf_free(&f.body);
 }
 END_TEST
 
@@ -866,6 +898,7 @@ renditions_suite(void)
 	tcase_add_checked_fixture(tc, one_worker_setup, harness_stop);
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_full_queue_is_503);
+	tcase_add_test(tc, test_delete_while_rendering);
 	suite_add_tcase(s, tc);
 	return s;
 }
