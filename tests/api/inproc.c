@@ -5,9 +5,12 @@
  * same order, minus libmicrohttpd: route, collect the query, open the
  * sink or cap the buffered body, feed the body, call the handler, render
  * an error.  Authentication is left out (a test that wants a principal
- * sets r->req.principal between parse and run).
+ * sets r->req.principal between parse and run).  A deferred answer (a
+ * rendition being made) is waited for on the calling thread, where httpd
+ * would suspend the connection.
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,8 @@
 #include "imaged/blobstore.h"
 #include "imaged/catalog.h"
 #include "imaged/config.h"
+#include "imaged/rendcache.h"
+#include "imaged/renderpool.h"
 #include "imaged/text.h"
 #include "imaged/signer.h"
 
@@ -55,7 +60,11 @@ inproc_context(const struct config *cfg, const unsigned char *key)
 	if (signer_new(k, &ctx->signer) != IMG_OK ||
 	    catalog_open(path, 1, &ctx->catalog) != IMG_OK ||
 	    blobstore_open(ctx->data_dir, ctx->cfg.bucket,
-	    &ctx->blobs) != IMG_OK) {
+	    &ctx->blobs) != IMG_OK ||
+	    renderpool_new(1, 16, &ctx->render_pool) != IMG_OK ||
+	    rendcache_open(ctx->blobs, ctx->render_pool,
+	    ctx->cfg.rendition_cache_size, ctx->cfg.rendition_max_pixels,
+	    &ctx->renditions) != IMG_OK) {
 		imaged_stop(ctx, 0);
 		return NULL;
 	}
@@ -249,6 +258,41 @@ run_route(struct inproc *r, struct imaged *ctx, size_t cut)
 	return e;
 }
 
+struct waiting {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	bool		 woken;
+};
+
+static void
+wake(void *token)
+{
+	struct waiting	*w = token;
+
+	pthread_mutex_lock(&w->lock);
+	w->woken = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* What httpd does with a deferred answer, on this thread. */
+static enum img_err
+run_deferred(struct inproc *r, struct imaged *ctx)
+{
+	struct response_defer	*d = &r->resp.defer;
+	struct waiting		 w = { PTHREAD_MUTEX_INITIALIZER,
+	    PTHREAD_COND_INITIALIZER, false };
+	enum img_err		 e;
+
+	if ((e = d->start(d->arg, &r->resp, wake, &w)) != IMG_OK)
+		return e;
+	pthread_mutex_lock(&w.lock);
+	while (!w.woken)
+		pthread_cond_wait(&w.cond, &w.lock);
+	pthread_mutex_unlock(&w.lock);
+	return d->resume(ctx, &r->req, &r->resp, d->arg);
+}
+
 enum img_err
 inproc_run(struct inproc *r, struct imaged *ctx, size_t cut)
 {
@@ -256,7 +300,10 @@ inproc_run(struct inproc *r, struct imaged *ctx, size_t cut)
 
 	if (r->match.route == NULL)
 		return IMG_ENOTFOUND;
-	if ((e = run_route(r, ctx, cut)) != IMG_OK)
+	e = run_route(r, ctx, cut);
+	if (e == IMG_OK && r->resp.defer.start != NULL)
+		e = run_deferred(r, ctx);
+	if (e != IMG_OK)
 		response_error(&r->resp, e);
 	return e;
 }
@@ -285,6 +332,9 @@ inproc_do(struct inproc *r, struct imaged *ctx, const char *text)
 void
 inproc_free(struct inproc *r)
 {
+	if (r->resp.defer.release != NULL)
+		r->resp.defer.release(r->resp.defer.arg);
+	r->resp.defer.release = NULL;
 	response_free(&r->resp);
 	buf_free(&r->buffered);
 	free(r->text);
