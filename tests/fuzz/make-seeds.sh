@@ -280,3 +280,11 @@ printf 'thumb:256x256:cover:webp, big:w2048:q90' > $C/rendparams/setting
 printf '4096' > $C/rendparams/number
 printf 'cover' > $C/rendparams/fit
 printf 'avif' > $C/rendparams/format
+
+# --- query: renditions ------------------------------------------------------
+printf 'GET /images/%s?download=true&w=256&h=256&fit=cover&format=webp&q=80' \
+    0d9c3a1e-5b6f-4c2d-8e7a-1f2b3c4d5e01 > $C/query/get-rendition
+printf 'GET /images/%s?rendition=256x256:contain:png' \
+    0d9c3a1e-5b6f-4c2d-8e7a-1f2b3c4d5e02 > $C/query/get-rendition-url
+printf 'GET /blobs/images/user123/%s.jpg?w=64&fit=inside&format=jpeg&q=82&expires=4102444800&signature=00' \
+    0d9c3a1e-5b6f-4c2d-8e7a-1f2b3c4d5e01 > $C/query/blob-rendition
