@@ -182,6 +182,7 @@ api_blob(struct imaged *ctx, const struct request *req, struct response *resp)
 	struct blob_lookup	 l = { ctx, req, resp, false, { 0 } };
 	char			 path[ROUTE_PARAM_MAX + 8], id[IMAGE_ID_SIZE];
 	char			 canon[REND_CANON_MAX];
+	const char		*base;
 	enum img_err		 e;
 
 	snprintf(path, sizeof(path), "/blobs/%s", req->param);
@@ -209,6 +210,17 @@ api_blob(struct imaged *ctx, const struct request *req, struct response *resp)
 		return api_fail(resp, e, NULL, "the signed URL has expired");
 	if (!blob_key_image_id(req->param, id))
 		return api_fail(resp, IMG_ENOTFOUND, NULL, "no such image");
+	/*
+	 * A kept rendition is served without the catalog: the signature
+	 * vouches for the key, and a deleted image's renditions go with it.
+	 */
+	if (l.rendition) {
+		base = strrchr(req->param, '/');
+		e = api_serve_kept_rendition(ctx, req, resp, id,
+		    base != NULL ? base + 1 : req->param, &l.params);
+		if (e != IMG_ENOTFOUND)
+			return e;
+	}
 	e = catalog_get(ctx->catalog, id, serve_found, &l);
 	if (e == IMG_ENOTFOUND && resp->err_message[0] == '\0')
 		return api_fail(resp, e, NULL, "no such image");

@@ -21,8 +21,11 @@
 #include "imaged/rendition.h"
 
 #define RETRY_AFTER_SECONDS	1
-/* "<32 hex of the source's SHA-256>-<canonical name>" */
-#define ETAG_MAX		(32 + 1 + REND_CANON_MAX)
+/*
+ * "<image id>-<canonical name>": an image's bytes never change, so its id
+ * and the parameters name the rendition's bytes, with no record needed.
+ */
+#define ETAG_MAX		(IMAGE_ID_LEN + 1 + REND_CANON_MAX)
 
 enum img_err
 api_rendition_query(struct imaged *ctx, const struct request *req,
@@ -213,27 +216,40 @@ wait_release(void *arg)
 }
 
 enum img_err
-api_serve_rendition(struct imaged *ctx, const struct request *req,
-    struct response *resp, const struct image_record *r,
+api_serve_kept_rendition(struct imaged *ctx, const struct request *req,
+    struct response *resp, const char *image_id, const char *source_name,
     const struct rend_params *p)
 {
-	struct rend_wait	*w;
 	struct blob_info	 info;
 	char			 key[RENDCACHE_KEY_MAX], canon[REND_CANON_MAX];
 	char			 etag[ETAG_MAX], filename[300];
 	enum img_err		 e;
 	int			 fd;
 
+	rendcache_key(image_id, p, key);
+	if ((e = rendcache_open_read(ctx->renditions, key, &fd, &info)) !=
+	    IMG_OK)
+		return e;
+	rend_canonical(p, canon);
+	snprintf(etag, sizeof(etag), "%s-%s", image_id, canon);
+	rendition_filename(source_name, p, filename, sizeof(filename));
+	return api_serve_fd(req, resp, fd, &info, etag,
+	    rend_format_mime(p->format), filename);
+}
+
+enum img_err
+api_serve_rendition(struct imaged *ctx, const struct request *req,
+    struct response *resp, const struct image_record *r,
+    const struct rend_params *p)
+{
+	struct rend_wait	*w;
+	char			 canon[REND_CANON_MAX];
+	enum img_err		 e;
+
 	if ((e = check_record(ctx, resp, r)) != IMG_OK)
 		return e;
-	rendcache_key(r->image_id, p, key);
-	rend_canonical(p, canon);
-	snprintf(etag, sizeof(etag), "%.32s-%s", r->checksum_sha256, canon);
-	rendition_filename(r->filename, p, filename, sizeof(filename));
-	if ((e = rendcache_open_read(ctx->renditions, key, &fd, &info)) ==
-	    IMG_OK)
-		return api_serve_fd(req, resp, fd, &info, etag,
-		    rend_format_mime(p->format), filename);
+	e = api_serve_kept_rendition(ctx, req, resp, r->image_id, r->filename,
+	    p);
 	if (e != IMG_ENOTFOUND)
 		return e;
 	if ((w = calloc(1, sizeof(*w))) == NULL)
@@ -241,9 +257,10 @@ api_serve_rendition(struct imaged *ctx, const struct request *req,
 	w->ctx = ctx;
 	w->fd = -1;
 	w->params = *p;
-	memcpy(w->key, key, sizeof(key));
-	memcpy(w->etag, etag, sizeof(etag));
-	memcpy(w->filename, filename, sizeof(filename));
+	rendcache_key(r->image_id, p, w->key);
+	rend_canonical(p, canon);
+	snprintf(w->etag, sizeof(w->etag), "%s-%s", r->image_id, canon);
+	rendition_filename(r->filename, p, w->filename, sizeof(w->filename));
 	snprintf(w->source_key, sizeof(w->source_key), "%s", r->s3_key);
 	resp->defer.start = wait_start;
 	resp->defer.resume = wait_resume;

@@ -90,6 +90,14 @@ enum img_err	 api_rendition_finish(struct response *, const char *s3_key,
 enum img_err	 api_serve_rendition(struct imaged *, const struct request *,
 		    struct response *, const struct image_record *r,
 		    const struct rend_params *p);
+/*
+ * Answer with image_id's kept rendition p (finished) if there is one, as
+ * api_serve_fd, its file named after source_name; IMG_ENOTFOUND when it
+ * is not kept (nothing is answered then).
+ */
+enum img_err	 api_serve_kept_rendition(struct imaged *, const struct request *,
+		    struct response *, const char *image_id,
+		    const char *source_name, const struct rend_params *p);
 /* Start a JSON body in resp (status, content type). */
 void		 api_json(struct response *, int status);
 
