@@ -245,6 +245,13 @@ key_dir_at(int root, const char *key, bool create, const char **base)
 	return fd;
 }
 
+/* key_dir_at from the bucket. */
+static int
+key_dir(struct blobstore *bs, const char *key, bool create, const char **base)
+{
+	return key_dir_at(bs->bucket_fd, key, create, base);
+}
+
 /* A key is relative, its components non-empty and never "." or "..". */
 static bool
 key_ok(const char *key)
