@@ -816,6 +816,31 @@ START_TEST(test_bombs_and_pixel_limit)
 END_TEST
 
 static void
+no_magic_setup(void)
+{
+	static const char *const settings[] = { "check_magic=off", NULL };
+
+	harness_start_with(settings);
+}
+
+/* With check_magic off, any bytes are stored under an image's name. */
+START_TEST(test_non_image)
+{
+	struct reply	 r;
+	char		 id[IMAGE_ID_SIZE], path[256];
+
+	upload_file("data/bad/not-an-image.png", "text.png", id);
+	snprintf(path, sizeof(path), "/images/%s?download=true&w=8", id);
+	http_get(&r, path);
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_str_eq(reply_code(&r), "VALIDATION_ERROR");
+	ck_assert_str_eq(reply_field(&r), "image");
+	reply_free(&r);
+	ck_assert_int_eq(rendition_files(), 0);
+}
+END_TEST
+
+static void
 small_pixels_setup(void)
 {
 	static const char *const settings[] = { "rendition_max_pixels=100",
@@ -919,6 +944,11 @@ renditions_errors_suite(void)
 	tcase_add_test(tc, test_unreadable_headers);
 	tcase_add_test(tc, test_bombs_and_pixel_limit);
 	tcase_add_test(tc, test_corrupt_source_is_422);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("non-image");
+	tcase_add_checked_fixture(tc, no_magic_setup, harness_stop);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_non_image);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("pixel limit");
 	tcase_add_checked_fixture(tc, small_pixels_setup, harness_stop);
