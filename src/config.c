@@ -5,7 +5,8 @@
  * bounds, default text and help.  The file, the environment, the flags,
  * --help and the defaults all go through it, and the defaults are applied by
  * parsing their own text, so a default can never be a value the parser
- * would refuse.
+ * would refuse.  Unit tests hold imaged(8), imaged.conf(5) and
+ * etc/imaged.conf to this table.
  *
  * Invariants: config_set either applies a whole valid value or leaves the
  * config untouched; every string in struct config is NUL-terminated and
@@ -1122,6 +1123,27 @@ const char *
 config_key(size_t i)
 {
 	return i < NSETTINGS ? settings[i].key : NULL;
+}
+
+const char *
+config_kind(size_t i)
+{
+	static const char *const kinds[] = {
+		[SET_STRING] = "string",
+		[SET_UINT] = "number",
+		[SET_SIZE] = "size",
+		[SET_BOOL] = "boolean",
+		[SET_ENUM] = "choice",
+		[SET_LIST] = "list",
+	};
+
+	return i < NSETTINGS ? kinds[settings[i].type] : NULL;
+}
+
+const char *
+config_default(size_t i)
+{
+	return i < NSETTINGS ? settings[i].def : NULL;
 }
 
 bool

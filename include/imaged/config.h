@@ -104,9 +104,16 @@ enum config_status
 /* Print the options and every setting with its default and help. */
 void	config_usage(FILE *);
 
-/* The number of settings and the key of setting i, for tests and docs. */
+/*
+ * The number of settings, and of setting i its key, its kind of value
+ * ("string", "number", "size", "boolean", "choice" or "list", as
+ * imaged.conf(5) names them) and its default as written in a file ("" for
+ * none); NULL past the last.  For tests and docs.
+ */
 size_t		 config_nsettings(void);
 const char	*config_key(size_t i);
+const char	*config_kind(size_t i);
+const char	*config_default(size_t i);
 
 /* Whether ext (lower case, no dot) is an allowed extension. */
 bool	config_extension_allowed(const struct config *, const char *ext);
