@@ -5,6 +5,8 @@
 #   make check      build and run every test, also under ASan+UBSan
 #   make bench      benchmarks (print figures, assert nothing)
 #   make lint       banned functions, cppcheck, mandoc
+#   make install    binary, man pages, example settings, systemd unit under
+#                   PREFIX (/usr/local), staged under DESTDIR; make uninstall
 #
 # Missing Debian packages are installed first (as root), or the apt-get
 # command that would install them is printed.
@@ -60,7 +62,8 @@ SAN_UNIT_OBJS = $(UNIT_SRCS:%.c=$(BUILD)/san/%.o)
 
 DEPS_OK	 = $(BUILD)/.deps-ok
 
-.PHONY: all run check unit unit-san bench lint deps node-deps clean
+.PHONY: all run check unit unit-san bench lint deps node-deps clean \
+	install uninstall
 all: $(BUILD)/$(PROG)
 
 # --- dependencies -----------------------------------------------------------
@@ -178,7 +181,56 @@ lint:
 	@! grep -nE '\<($(BANNED))\(' src/*.c include/imaged/*.h || \
 		{ echo "banned function used"; exit 1; }
 	cppcheck --quiet --error-exitcode=1 --inline-suppr -D_GNU_SOURCE -Iinclude src
-	mandoc -Tlint -Wwarning man/*.[1-9]
+	mandoc -Tlint -Wwarning $(MANPAGES)
+
+# --- installing -------------------------------------------------------------
+# GNU-style directories under PREFIX; DESTDIR stages the whole tree (for
+# packages).  The settings file is the operator's once installed: it is
+# written only where none exists, and removed only while it is still the
+# example.
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+SYSCONFDIR ?= $(PREFIX)/etc
+MANDIR	?= $(PREFIX)/share/man
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+MANPAGES = man/imaged.8 man/imaged.conf.5 man/imaged-api.7
+
+# The unit names the directories it is installed with.
+install: $(BUILD)/$(PROG) FORCE
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		etc/imaged.service.in > $(BUILD)/imaged.service.install
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/imaged \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BUILD)/$(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
+	install -m 0644 man/imaged.8 $(DESTDIR)$(MANDIR)/man8/imaged.8
+	install -m 0644 man/imaged.conf.5 $(DESTDIR)$(MANDIR)/man5/imaged.conf.5
+	install -m 0644 man/imaged-api.7 $(DESTDIR)$(MANDIR)/man7/imaged-api.7
+	install -m 0644 $(BUILD)/imaged.service.install \
+		$(DESTDIR)$(UNITDIR)/imaged.service
+	@conf=$(DESTDIR)$(SYSCONFDIR)/imaged/imaged.conf; \
+	if [ -e "$$conf" ]; then \
+		echo "$$conf exists: left as it is"; \
+	else \
+		echo "install -m 0644 etc/imaged.conf $$conf"; \
+		install -m 0644 etc/imaged.conf "$$conf"; \
+	fi
+
+uninstall: FORCE
+	rm -f $(DESTDIR)$(BINDIR)/$(PROG) \
+		$(DESTDIR)$(MANDIR)/man8/imaged.8 \
+		$(DESTDIR)$(MANDIR)/man5/imaged.conf.5 \
+		$(DESTDIR)$(MANDIR)/man7/imaged-api.7 \
+		$(DESTDIR)$(UNITDIR)/imaged.service
+	@conf=$(DESTDIR)$(SYSCONFDIR)/imaged/imaged.conf; \
+	if [ -e "$$conf" ] && ! cmp -s etc/imaged.conf "$$conf"; then \
+		echo "$$conf was changed: left as it is"; \
+	else \
+		echo "rm -f $$conf"; rm -f "$$conf"; \
+		rmdir $(DESTDIR)$(SYSCONFDIR)/imaged 2>/dev/null || true; \
+	fi
+
+FORCE:
 
 clean:
 	rm -rf $(BUILD)
