@@ -37,7 +37,7 @@ WARN	 = -Wall -Wextra -Wpedantic -Werror -Wstrict-prototypes \
 	   -Wwrite-strings -Wformat=2 -Wundef -Wimplicit-fallthrough -Wvla
 CFLAGS	?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DIMAGED_VERSION='"$(VERSION)"' \
-	   -Iinclude $(WARN) $(CFLAGS) -MMD -MP
+	   -Iinclude -I$(BUILD)/gen $(WARN) $(CFLAGS) -MMD -MP
 SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer
 
@@ -119,6 +119,16 @@ $(BUILD)/san/%.o: %.c | $(DEPS_OK)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(SAN) $(PKG_CFLAGS) $(TPKG_CFLAGS) \
 		-c -o $@ $<
 
+# The OpenAPI document, compiled in: src/openapi.c includes its bytes as
+# hex constants, so GET /openapi.json serves exactly etc/openapi.json.
+OPENAPI_INC = $(BUILD)/gen/openapi.inc
+$(OPENAPI_INC): etc/openapi.json
+	@mkdir -p $(@D)
+	od -An -v -tx1 etc/openapi.json | \
+		sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g' > $@.tmp && mv $@.tmp $@
+$(BUILD)/src/openapi.o $(BUILD)/san/src/openapi.o \
+    $(BUILD)/fuzz/src/openapi.o: $(OPENAPI_INC)
+
 # The runner links every suite; tests/unit/suites.sh lists the
 # `Suite *name_suite(void)` functions the check_*.c files define.
 $(BUILD)/suites.h: $(UNIT_SRCS) $(API_SRCS) tests/unit/suites.sh
@@ -147,14 +157,19 @@ run: $(BUILD)/$(PROG)
 RESULTS	 = $(BUILD)/results
 SHELL_TESTS = $(filter-out tests/lib.sh tests/summary.sh,$(sort $(wildcard tests/*.sh)))
 
+# The API suites' exchanges are logged for tests/openapi.sh, which
+# validates each against the OpenAPI document.
+API_LOG	 = $(BUILD)/api-exchanges.jsonl
+
 check: $(BUILD)/$(PROG) $(BUILD)/unit-tests $(BUILD)/san/unit-tests $(NODE_OK)
-	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
-	-@CK_DEFAULT_TIMEOUT=120 IMAGED_RESULT=$(RESULTS)/unit $(BUILD)/unit-tests
+	@rm -rf $(RESULTS) $(API_LOG) && mkdir -p $(RESULTS)
+	-@CK_DEFAULT_TIMEOUT=120 IMAGED_RESULT=$(RESULTS)/unit \
+		IMAGED_API_LOG=$(API_LOG) $(BUILD)/unit-tests
 	-@CK_DEFAULT_TIMEOUT=300 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		IMAGED_RESULT=$(RESULTS)/sanitizers $(BUILD)/san/unit-tests
 	-@for t in $(SHELL_TESTS); do \
 		IMAGED=$(BUILD)/$(PROG) IMAGED_RESULT=$(RESULTS)/$$(basename $$t .sh) \
-			sh $$t || true; \
+			IMAGED_API_LOG=$(API_LOG) sh $$t || true; \
 	done
 	@sh tests/summary.sh $(RESULTS)
 
@@ -182,6 +197,13 @@ lint:
 		{ echo "banned function used"; exit 1; }
 	cppcheck --quiet --error-exitcode=1 --inline-suppr -D_GNU_SOURCE -Iinclude src
 	mandoc -Tlint -Wwarning $(MANPAGES)
+	@if [ -x tests/node/node_modules/.bin/redocly ]; then \
+		echo "redocly lint etc/openapi.json"; \
+		NO_UPDATE_NOTIFIER=1 REDOCLY_TELEMETRY=off \
+		tests/node/node_modules/.bin/redocly lint --format=summary \
+			--config tests/redocly.yaml etc/openapi.json 2>&1 | \
+			grep -vE '[║╔╚]' | grep -v '^ *$$'; \
+	fi
 
 # --- installing -------------------------------------------------------------
 # GNU-style directories under PREFIX; DESTDIR stages the whole tree (for

@@ -1,6 +1,6 @@
 /*
- * api.c: the route table, the record renderer every response shares, and
- * /healthz.
+ * api.c: the route table, the record renderer every response shares,
+ * /healthz and /openapi.json.
  *
  * Records are written straight into the response buffer with escaping
  * (httputil's json_put_str): a page of 20 costs about what its SQL costs,
@@ -16,6 +16,7 @@
 #include "imaged/blobstore.h"
 #include "imaged/catalog.h"
 #include "imaged/imaged.h"
+#include "imaged/openapi.h"
 #include "imaged/signer.h"
 #include "imaged/text.h"
 #include "imaged/tokens.h"
@@ -36,6 +37,9 @@ const struct route api_routes[] = {
 	  .open = true },
 	{ .method = HTTP_GET, .pattern = "/healthz", .handler = api_health,
 	  .open = true },
+	/* The API's description is public, as the API's routes are. */
+	{ .method = HTTP_GET, .pattern = "/openapi.json",
+	  .handler = api_openapi, .open = true },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 
@@ -193,4 +197,18 @@ api_health(struct imaged *ctx, const struct request *req, struct response *resp)
 	return buf_printf(&resp->body, "{\"status\": \"ok\", \"database\": "
 	    "\"ok\", \"storage\": \"ok\", \"sweep\": \"%s\"}\n",
 	    atomic_load(&ctx->sweep_done) ? "done" : "running");
+}
+
+enum img_err
+api_openapi(struct imaged *ctx, const struct request *req,
+    struct response *resp)
+{
+	const char	*doc;
+	size_t		 len;
+
+	(void)ctx;
+	(void)req;
+	doc = openapi_document(&len);
+	api_json(resp, 200);
+	return buf_add(&resp->body, doc, len);
 }
