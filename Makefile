@@ -192,17 +192,29 @@ bench: $(BUILD)/$(PROG) $(BENCH_BINS)
 
 # --- lint -------------------------------------------------------------------
 BANNED	 = sprintf|strcpy|strcat|strncpy|strtok|atoi|gets|vsprintf
-lint:
+lint: $(BUILD)/$(PROG)
 	@! grep -nE '\<($(BANNED))\(' src/*.c include/imaged/*.h || \
 		{ echo "banned function used"; exit 1; }
 	cppcheck --quiet --error-exitcode=1 --inline-suppr -D_GNU_SOURCE -Iinclude src
 	mandoc -Tlint -Wwarning $(MANPAGES)
 	@if [ -x tests/node/node_modules/.bin/redocly ]; then \
 		echo "redocly lint etc/openapi.json"; \
+		mkdir -p $(BUILD)/lint; \
 		NO_UPDATE_NOTIFIER=1 REDOCLY_TELEMETRY=off \
-		tests/node/node_modules/.bin/redocly lint --format=summary \
-			--config tests/redocly.yaml etc/openapi.json 2>&1 | \
-			grep -vE '[║╔╚]' | grep -v '^ *$$'; \
+		tests/node/node_modules/.bin/redocly lint --format=stylish \
+			--config tests/redocly.yaml etc/openapi.json \
+			> $(BUILD)/lint/redocly.out 2>&1; st=$$?; \
+		grep -vE '[║╔╚]' $(BUILD)/lint/redocly.out | grep -v '^ *$$'; \
+		[ $$st = 0 ] || exit 1; \
+	fi
+	@# The unit as installed, naming the built binary, where systemd is.
+	@if command -v systemd-analyze >/dev/null; then \
+		echo "systemd-analyze verify imaged.service"; \
+		mkdir -p $(BUILD)/lint && \
+		sed -e 's|@BINDIR@|$(CURDIR)/$(BUILD)|g' \
+		    -e 's|@SYSCONFDIR@|$(CURDIR)/etc|g' etc/imaged.service.in \
+		    > $(BUILD)/lint/imaged.service && \
+		systemd-analyze verify --man=no $(BUILD)/lint/imaged.service; \
 	fi
 
 # --- installing -------------------------------------------------------------

@@ -1,7 +1,7 @@
 /*
  * main.c: start-up only.  Read the settings, then either run a sub-command
- * from the table below, or start the server, write the URL file, wait for
- * SIGTERM or SIGINT, stop.
+ * from the table below, or start the server, write the URL file, tell a
+ * service manager it is ready, wait for SIGTERM or SIGINT, stop.
  *
  * Signals are blocked before any thread starts, so every thread inherits
  * the mask and only sigwait() here sees them.  After the first, the
@@ -17,6 +17,7 @@
 #include "imaged/durable.h"
 #include "imaged/imaged.h"
 #include "imaged/log.h"
+#include "imaged/notify.h"
 
 #define SHUTDOWN_GRACE_MS	10000
 
@@ -111,6 +112,7 @@ main(int argc, char *argv[])
 		break;
 	}
 	log_init(cfg.verbose);
+	log_set_format(cfg.log_json ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT);
 	if (first < argc)
 		return command(&cfg, argc - first, argv + first);
 
@@ -122,8 +124,10 @@ main(int argc, char *argv[])
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
+	notify_status(NULL, "starting");
 	if (imaged_start(&cfg, &d) != IMG_OK) {
 		log_warnx("not started");
+		notify_status(NULL, "not started: see the log");
 		return EXIT_FAILURE;
 	}
 	log_info("listening on %s, data in %s", imaged_url(d), d->data_dir);
@@ -134,6 +138,8 @@ main(int argc, char *argv[])
 		imaged_stop(d, 0);
 		return EXIT_FAILURE;
 	}
+	/* It answers from here on: the listening socket is open. */
+	notify_status("READY=1", "serving on %s", imaged_url(d));
 
 	while (sigwait(&sigs, &sig) != 0)
 		;
@@ -141,6 +147,7 @@ main(int argc, char *argv[])
 	signal(SIGINT, SIG_DFL);
 	pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
 	log_info("stopping (signal %d)", sig);
+	notify_status("STOPPING=1", "stopping: finishing requests in flight");
 	imaged_stop(d, SHUTDOWN_GRACE_MS);
 	return EXIT_SUCCESS;
 }
