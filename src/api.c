@@ -1,6 +1,6 @@
 /*
  * api.c: the route table, the record renderer every response shares,
- * /healthz and /openapi.json.
+ * /healthz, /openapi.json and /metrics.
  *
  * Records are written straight into the response buffer with escaping
  * (httputil's json_put_str): a page of 20 costs about what its SQL costs,
@@ -16,6 +16,7 @@
 #include "imaged/blobstore.h"
 #include "imaged/catalog.h"
 #include "imaged/imaged.h"
+#include "imaged/metrics.h"
 #include "imaged/openapi.h"
 #include "imaged/signer.h"
 #include "imaged/text.h"
@@ -40,6 +41,8 @@ const struct route api_routes[] = {
 	/* The API's description is public, as the API's routes are. */
 	{ .method = HTTP_GET, .pattern = "/openapi.json",
 	  .handler = api_openapi, .open = true },
+	/* With auth = token, an admin's token only (the handler checks). */
+	{ .method = HTTP_GET, .pattern = "/metrics", .handler = api_metrics },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 
@@ -211,4 +214,30 @@ api_openapi(struct imaged *ctx, const struct request *req,
 	doc = openapi_document(&len);
 	api_json(resp, 200);
 	return buf_add(&resp->body, doc, len);
+}
+
+enum img_err
+api_metrics(struct imaged *ctx, const struct request *req,
+    struct response *resp)
+{
+	int64_t		 images, bytes;
+	enum img_err	 e;
+
+	if (ctx->metrics == NULL)
+		return api_fail(resp, IMG_ENOTFOUND, NULL,
+		    "metrics are off (setting metrics)");
+	if (req->principal != NULL && !req->principal->admin)
+		return api_fail(resp, IMG_EFORBIDDEN, NULL,
+		    "the metrics need an admin's token");
+	if ((e = catalog_totals(ctx->catalog, &images, &bytes)) != IMG_OK)
+		return api_fail(resp, IMG_EUNAVAIL, NULL,
+		    "the database cannot be used");
+	resp->status = 200;
+	resp->content_type = METRICS_CONTENT_TYPE;
+	if ((e = metrics_render(ctx->metrics, &resp->body)) != IMG_OK ||
+	    (e = metrics_render_gauge(&resp->body, "imaged_images_stored",
+	    "Images stored (listed).", (double)images)) != IMG_OK)
+		return e;
+	return metrics_render_gauge(&resp->body, "imaged_image_bytes_stored",
+	    "Bytes of the images stored.", (double)bytes);
 }

@@ -13,6 +13,7 @@
 #include "imaged/blobstore.h"
 #include "imaged/httputil.h"
 #include "imaged/imaged.h"
+#include "imaged/metrics.h"
 #include "imaged/signer.h"
 #include "imaged/text.h"
 
@@ -203,6 +204,8 @@ api_blob(struct imaged *ctx, const struct request *req, struct response *resp)
 	e = signer_verify_rendition_url(ctx->signer, path,
 	    l.rendition ? canon : NULL, request_query(req, "expires"),
 	    request_query(req, "signature"), (int64_t)time(NULL));
+	metrics_signed(ctx->metrics, e == IMG_OK ? METRICS_SIGNED_OK :
+	    e == IMG_EEXPIRED ? METRICS_SIGNED_EXPIRED : METRICS_SIGNED_FORBIDDEN);
 	if (e == IMG_EFORBIDDEN)
 		return api_fail(resp, e, NULL, "the URL's signature is missing "
 		    "or does not match");

@@ -87,8 +87,10 @@ static bool	store_extensions(struct config *, const union value *);
 static bool	store_cors(struct config *, const union value *);
 static bool	store_auth(struct config *, const union value *);
 static bool	store_renditions(struct config *, const union value *);
+static bool	store_log_format(struct config *, const union value *);
 
 static const char *const auth_choices[] = { "none", "token", NULL };
+static const char *const log_format_choices[] = { "text", "json", NULL };
 
 static const struct setting settings[] = {
 	{ .key = "listen", .type = SET_STRING, .arg = "ADDR",
@@ -203,6 +205,14 @@ static const struct setting settings[] = {
 	  .help = "threads that make renditions",
 	  .what = "a worker count", .autoval = auto_workers,
 	  FIELD(render_workers) },
+	{ .key = "log_format", .type = SET_ENUM, .arg = "text|json",
+	  .def = "text",
+	  .help = "log lines as text, or as JSON objects",
+	  .choices = log_format_choices, .store = store_log_format },
+	{ .key = "metrics", .type = SET_BOOL, .arg = "on|off",
+	  .def = "on",
+	  .help = "count requests and serve GET /metrics",
+	  FIELD(metrics) },
 };
 
 #define NSETTINGS	(sizeof(settings) / sizeof(settings[0]))
@@ -608,6 +618,13 @@ store_renditions(struct config *c, const union value *v)
 	if (!rend_presets_parse(v->s, strlen(v->s), &l, avif, why, sizeof(why)))
 		return false;
 	c->renditions = l;
+	return true;
+}
+
+static bool
+store_log_format(struct config *c, const union value *v)
+{
+	c->log_json = v->n == 1;
 	return true;
 }
 

@@ -24,7 +24,10 @@
  *
  * Thread-safety: the server's fields are read-only once started, except
  * the counters and connection clocks, which are atomic, and the list of
- * clocks, under clock_lock.
+ * clocks, under clock_lock.  The metrics take their own care (metrics.h).
+ *
+ * Every request ends in on_completed, answered or not: that is where it
+ * is counted and its access line written.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -47,6 +50,7 @@
 #include "imaged/httpd.h"
 #include "imaged/httputil.h"
 #include "imaged/log.h"
+#include "imaged/metrics.h"
 #include "imaged/signer.h"
 
 #define REQUEST_ID_MAX		200
@@ -77,6 +81,7 @@ struct httpd {
 	size_t			 nroutes;
 	route_auth		 auth;
 	struct imaged		*ctx;
+	struct metrics		*metrics;	/* NULL: metrics off */
 	unsigned		 port;
 	char			 listen_url[128];
 	char			 id_prefix[9];
@@ -115,6 +120,7 @@ struct exchange {
 	char			 request_id[REQUEST_ID_MAX + 1];
 	char			 base_url[sizeof(((struct config *)0)->public_url) + 8];
 	uint64_t		 bytes;		/* body bytes answered, for the log */
+	uint64_t		 received;	/* body bytes read */
 	uint64_t		 drained;	/* body bytes dropped after an error */
 	struct timespec		 start;
 	struct timespec		 failed_at;
@@ -216,18 +222,63 @@ ms_since(const struct timespec *t)
 	    (now.tv_nsec - t->tv_nsec) / 1000000;
 }
 
+/* The client's address as text, "-" if unknown. */
 static void
-access_log(struct exchange *ex)
+client_address(struct MHD_Connection *conn, char *out, size_t len)
 {
-	struct timespec	 now;
-	long long	 us;
+	const union MHD_ConnectionInfo	*info;
+	const struct sockaddr		*sa;
+
+	snprintf(out, len, "-");
+	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (info == NULL || (sa = info->client_addr) == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr, out, (socklen_t)len);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr, out, (socklen_t)len);
+}
+
+/* Count the request and write its access line. */
+static void
+request_done(struct exchange *ex)
+{
+	struct access_entry	 a;
+	struct timespec		 now;
+	char			 client[INET6_ADDRSTRLEN];
+	size_t			 route = ex->httpd->nroutes;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	us = (long long)(now.tv_sec - ex->start.tv_sec) * 1000000 +
-	    (now.tv_nsec - ex->start.tv_nsec) / 1000;
-	log_info("%s %s %d %" PRIu64 " %lldus %s", ex->method,
-	    ex->path != NULL ? ex->path : "-", ex->resp.status, ex->bytes, us,
-	    ex->request_id);
+	a.usec = (uint64_t)((now.tv_sec - ex->start.tv_sec) * 1000000 +
+	    (now.tv_nsec - ex->start.tv_nsec) / 1000);
+	if (ex->match.route != NULL && ex->match.status == 200 &&
+	    !ex->preflight)
+		route = (size_t)(ex->match.route - ex->httpd->routes);
+	metrics_request(ex->httpd->metrics, route, ex->resp.status,
+	    ex->received, ex->bytes, a.usec);
+
+	clock_gettime(CLOCK_REALTIME, &a.time);
+	client_address(ex->conn, client, sizeof(client));
+	a.client = client;
+	a.request_id = ex->request_id;
+	a.method = ex->method;
+	a.path = ex->path != NULL ? ex->path : "-";
+	a.status = ex->resp.status;
+	a.bytes = ex->bytes;
+	log_access(&a);
+}
+
+/* The streaming body's state is released: the upload ends here. */
+static void
+sink_close(struct exchange *ex)
+{
+	if (!ex->sink_open)
+		return;
+	ex->match.route->sink->close(ex->sink_state);
+	ex->sink_open = false;
+	metrics_gauge_add(ex->httpd->metrics, METRICS_UPLOADS_IN_FLIGHT, -1);
 }
 
 /* Send ex->resp.  Ownership of its body and fd passes to libmicrohttpd. */
@@ -246,10 +297,7 @@ answer(struct exchange *ex)
 	 * The handler is done with the body's state: release it (an upload's
 	 * temp file with it) before the client can read the answer.
 	 */
-	if (ex->sink_open) {
-		ex->match.route->sink->close(ex->sink_state);
-		ex->sink_open = false;
-	}
+	sink_close(ex);
 	if (resp->fd != -1) {
 		r = MHD_create_response_from_fd_at_offset64(resp->length,
 		    resp->fd, resp->offset);
@@ -395,6 +443,7 @@ begin(struct exchange *ex, const char *url, const char *method)
 		if (e != IMG_OK)
 			return refuse(ex, e);
 		ex->sink_open = true;
+		metrics_gauge_add(h->metrics, METRICS_UPLOADS_IN_FLIGHT, 1);
 		req->sink = ex->sink_state;
 	} else if (has_body(req) && req->content_length != UINT64_MAX &&
 	    req->content_length > route->body_max)
@@ -510,6 +559,7 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 	const union MHD_ConnectionInfo	*info;
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		metrics_gauge_add(h->metrics, METRICS_CONNECTIONS_OPEN, 1);
 		info = MHD_get_connection_info(conn,
 		    MHD_CONNECTION_INFO_CONNECTION_FD);
 		if (info == NULL || (c = calloc(1, sizeof(*c))) == NULL)
@@ -526,6 +576,7 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 		*socket_context = c;
 		return;
 	}
+	metrics_gauge_add(h->metrics, METRICS_CONNECTIONS_OPEN, -1);
 	if (c == NULL)
 		return;
 	pthread_mutex_lock(&h->clock_lock);
@@ -617,16 +668,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
+		ex->received += n;
 		if (ex->failed == IMG_OK) {
 			if ((e = consume(ex, upload_data, n)) != IMG_OK) {
 				ex->failed = e;
 				ex->resp.close = true;
 				clock_gettime(CLOCK_MONOTONIC, &ex->failed_at);
-				if (ex->sink_open) {
-					/* Nothing of it is kept: drop it now. */
-					ex->match.route->sink->close(ex->sink_state);
-					ex->sink_open = false;
-				}
+				/* Nothing of it is kept: drop it now. */
+				sink_close(ex);
 			}
 			return MHD_YES;
 		}
@@ -659,9 +708,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		ex->resp.status = 499;	/* the client went away first */
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && ex->answered)
 		log_debug("%s: response cut short (%d)", ex->request_id, (int)toe);
-	access_log(ex);
-	if (ex->sink_open)
-		ex->match.route->sink->close(ex->sink_state);
+	request_done(ex);
+	sink_close(ex);
 	if (ex->resp.defer.release != NULL)
 		ex->resp.defer.release(ex->resp.defer.arg);
 	buf_free(&ex->body);
@@ -731,7 +779,8 @@ httpd_free(struct httpd *h)
 
 enum img_err
 httpd_start(const struct config *cfg, const struct route *routes,
-    size_t nroutes, route_auth auth, struct imaged *ctx, struct httpd **hp)
+    size_t nroutes, route_auth auth, struct imaged *ctx,
+    struct metrics *metrics, struct httpd **hp)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
@@ -752,6 +801,7 @@ httpd_start(const struct config *cfg, const struct route *routes,
 	h->nroutes = nroutes;
 	h->auth = auth;
 	h->ctx = ctx;
+	h->metrics = metrics;
 	random_bytes(rnd, sizeof(rnd));
 	snprintf(h->id_prefix, sizeof(h->id_prefix), "%02x%02x%02x%02x",
 	    rnd[0], rnd[1], rnd[2], rnd[3]);

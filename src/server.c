@@ -23,6 +23,7 @@
 #include "imaged/log.h"
 #include "imaged/rendcache.h"
 #include "imaged/renderpool.h"
+#include "imaged/metrics.h"
 #include "imaged/signer.h"
 #include "imaged/tokens.h"
 
@@ -147,8 +148,12 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 		if ((e = tokens_open(path, &d->tokens)) != IMG_OK)
 			goto fail;
 	}
+	if (d->cfg.metrics &&
+	    (e = metrics_new(api_routes, api_nroutes, &d->metrics)) != IMG_OK)
+		goto fail;
 	if ((e = httpd_start(&d->cfg, api_routes, api_nroutes,
-	    d->tokens != NULL ? api_authenticate : NULL, d, &d->httpd)) != IMG_OK)
+	    d->tokens != NULL ? api_authenticate : NULL, d, d->metrics,
+	    &d->httpd)) != IMG_OK)
 		goto fail;
 	if (pthread_create(&d->sweeper, NULL, sweep_orphans, d) == 0)
 		d->sweeper_started = true;
@@ -187,6 +192,7 @@ imaged_stop(struct imaged *d, unsigned grace_ms)
 	httpd_stop(d->httpd, grace_ms);
 	rendcache_close(d->renditions);
 	renderpool_free(d->render_pool);
+	metrics_free(d->metrics);
 	blobstore_close(d->blobs);
 	catalog_close(d->catalog);
 	tokens_close(d->tokens);

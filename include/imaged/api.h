@@ -34,6 +34,7 @@ enum img_err	 api_patch(struct imaged *, const struct request *, struct response
 enum img_err	 api_delete(struct imaged *, const struct request *, struct response *);
 enum img_err	 api_blob(struct imaged *, const struct request *, struct response *);
 enum img_err	 api_openapi(struct imaged *, const struct request *, struct response *);
+enum img_err	 api_metrics(struct imaged *, const struct request *, struct response *);
 extern const struct body_sink	 api_upload_sink;
 /* The route_auth of auth = token: a Bearer or x-api-key token from ctx->tokens. */
 enum img_err	 api_authenticate(struct imaged *, const struct request *,

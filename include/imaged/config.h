@@ -58,6 +58,8 @@ struct config {
 	unsigned	 rendition_max_pixels;		/* a source's width x height */
 	uint64_t	 rendition_cache_size;		/* bytes of kept renditions */
 	unsigned	 render_workers;		/* render threads, >= 1 */
+	bool		 log_json;			/* log_format = json */
+	bool		 metrics;			/* count, serve /metrics */
 
 	/* flags only */
 	char		 config_file[PATH_MAX];		/* -c */

@@ -27,6 +27,7 @@ struct httpd;
 struct tokens;
 struct renderpool;
 struct rendcache;
+struct metrics;
 
 struct imaged {
 	struct config		 cfg;
@@ -38,6 +39,7 @@ struct imaged {
 	struct httpd		*httpd;
 	struct renderpool	*render_pool;	/* renders, off the request threads */
 	struct rendcache	*renditions;	/* renditions kept on disk */
+	struct metrics		*metrics;	/* NULL: metrics = off */
 	char			 url[128];	/* http://host:port it listens on */
 	bool			 remove_data_dir;	/* --ephemeral */
 
