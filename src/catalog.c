@@ -52,6 +52,7 @@
  *   its own row is durable or has failed, with its own result.
  * - nothing is global: every piece of state hangs off struct catalog.
  */
+#include <ctype.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -66,6 +67,7 @@
 
 #define CATALOG_APP_ID	0x696d6764	/* "imgd" */
 #define BUSY_MS		5000		/* then SQLITE_BUSY: IMG_EUNAVAIL */
+#define SLOW_SQL_MS	50		/* with -v, slower statements are logged */
 #define FTS_QUERY_MAX	(64 * 1024)
 
 /*
@@ -363,6 +365,32 @@ conn_close(struct conn *c)
 	free(c);
 }
 
+/*
+ * With -v, each statement slower than SLOW_SQL_MS is a debug line: its
+ * time and its SQL, white space folded (the SQL, never the bound values).
+ */
+static int
+trace_slow(unsigned type, void *arg, void *stmt, void *nsp)
+{
+	const char	*sql;
+	char		 text[512];
+	size_t		 n = 0;
+	int64_t		 ns = *(const int64_t *)nsp;
+
+	(void)arg;
+	if (type != SQLITE_TRACE_PROFILE || ns < SLOW_SQL_MS * 1000000LL)
+		return 0;
+	for (sql = sqlite3_sql(stmt); sql != NULL && *sql != '\0' &&
+	    n < sizeof(text) - 1; sql++)
+		if (!isspace((unsigned char)*sql))
+			text[n++] = *sql;
+		else if (n > 0 && text[n - 1] != ' ')
+			text[n++] = ' ';
+	text[n] = '\0';
+	log_debug("catalog: slow statement, %.1f ms: %s", (double)ns / 1e6, text);
+	return 0;
+}
+
 static enum img_err
 conn_open(const char *path, bool writer, struct conn **cp)
 {
@@ -385,6 +413,8 @@ conn_open(const char *path, bool writer, struct conn **cp)
 	}
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_busy_timeout(c->db, BUSY_MS);
+	if (log_verbose())
+		sqlite3_trace_v2(c->db, SQLITE_TRACE_PROFILE, trace_slow, NULL);
 	rc = sqlite3_exec(c->db, writer ? WRITER_PRAGMAS : READER_PRAGMAS,
 	    NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {

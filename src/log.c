@@ -126,6 +126,26 @@ put_escaped(struct line *l, const char *s, size_t max, bool json)
 	}
 }
 
+/* A message in text: as it is, but a control byte as \xHH (one line). */
+static void
+put_controls_escaped(struct line *l, const char *s)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const char		*p, *run = s;
+	char			 esc[4] = { '\\', 'x', 0, 0 };
+
+	for (p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p >= 0x20 && *p != 0x7f)
+			continue;
+		put(l, run, (size_t)(p - run));
+		esc[2] = hex[(unsigned char)*p >> 4];
+		esc[3] = hex[*p & 0xf];
+		put(l, esc, sizeof(esc));
+		run = p + 1;
+	}
+	put(l, run, (size_t)(p - run));
+}
+
 /* "2026-12-06T18:20:00.123Z" */
 static void
 put_time(struct line *l, const struct timespec *ts)
@@ -232,10 +252,10 @@ log_emit(const char *level, const char *suffix, const char *fmt, va_list ap)
 		puts_(&l, "imaged: ");
 		if (strcmp(level, "debug") == 0)
 			puts_(&l, "debug: ");
-		puts_(&l, msg);
+		put_controls_escaped(&l, msg);
 		if (suffix != NULL) {
 			puts_(&l, ": ");
-			puts_(&l, suffix);
+			put_controls_escaped(&l, suffix);
 		}
 	}
 	n = (int)end_line(&l);
