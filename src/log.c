@@ -76,7 +76,7 @@ putf(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 static void
 putf(struct line *l, const char *fmt, ...)
 {
-	char	 tmp[64];
+	char	 tmp[160];
 	va_list	 ap;
 	int	 n;
 

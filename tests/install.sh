@@ -11,7 +11,7 @@ dest="$work/stage"
 prefix=/opt/imaged-test
 
 mk() {
-	make -s --no-print-directory BUILD="$build" DESTDIR="$dest" "$@" \
+	MAKEFLAGS= make -s --no-print-directory BUILD="$build" DESTDIR="$dest" "$@" \
 	    >> "$work/make.log" 2>&1
 }
 

@@ -19,7 +19,7 @@ FUZZ_SECONDS	?= 60
 FUZZ_FLAGS	?=
 FUZZ_DEBS	 = clang libclang-rt-14-dev
 FUZZ_TARGETS	 = jsonupload meta multipart cursor httputil router imgsniff dynamo \
-		   query rendparams
+		   accesslog query rendparams
 FUZZ_DIR	 = $(BUILD)/fuzz
 
 FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
