@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -19,6 +20,7 @@
 #include "imaged/httputil.h"
 #include "imaged/imaged.h"
 #include "imaged/jsonupload.h"
+#include "imaged/log.h"
 #include "imaged/multipart.h"
 #include "imaged/signer.h"
 #include "imaged/upload.h"
@@ -175,6 +177,12 @@ upload_state_open(struct imaged *ctx, const struct request *req,
 		e = IMG_ENOMEM;
 		goto fail;
 	}
+	log_debug("upload %s: receiving a %s body, %llu bytes%s",
+	    req->request_id, st->form == BODY_JSON ? "JSON" :
+	    st->form == BODY_RAW ? "raw" : "multipart",
+	    req->content_length == UINT64_MAX ? 0ULL :
+	    (unsigned long long)req->content_length,
+	    req->content_length == UINT64_MAX ? " so far (chunked)" : "");
 	*statep = st;
 	return IMG_OK;
 fail:
@@ -512,6 +520,16 @@ query_fields(struct upload_state *st, const struct request *req,
 	return IMG_OK;
 }
 
+/* Milliseconds of the monotonic clock, for the debug lines' timings. */
+static double
+mono_ms(void)
+{
+	struct timespec	 t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
 /* The bytes are in and the fields valid: judge the bytes, store, answer. */
 static enum img_err
 store(struct upload_state *st, const struct request *req,
@@ -523,9 +541,12 @@ store(struct upload_state *st, const struct request *req,
 	struct image_meta	 meta;
 	enum img_kind		 want = img_kind_from_ext(f->ext);
 	char			 id[IMAGE_ID_SIZE], key[BLOB_KEY_MAX + 1];
+	double			 ms_start;
 	enum img_err		 e;
 
 	upload_end(st->up, &info);
+	log_debug("upload %s: body in, image of %llu bytes", req->request_id,
+	    (unsigned long long)info.size);
 	if (info.size == 0)
 		return api_fail(resp, IMG_EINVAL, st->image_field,
 		    "the image is empty");
@@ -537,8 +558,11 @@ store(struct upload_state *st, const struct request *req,
 	random_uuid(id);
 	if (!blob_key_make(key, sizeof(key), f->user_id, id, f->ext))
 		return IMG_EINTERNAL;	/* the fields' limits make it fit */
+	ms_start = mono_ms();
 	if ((e = upload_commit(st->up, key)) != IMG_OK)
 		return e;
+	log_debug("upload %s: file synced and renamed to %s in %.1f ms",
+	    req->request_id, key, mono_ms() - ms_start);
 	rec.image_id = id;
 	rec.user_id = f->user_id;
 	rec.filename = f->filename;
@@ -557,6 +581,8 @@ store(struct upload_state *st, const struct request *req,
 		(void)blob_remove(ctx->blobs, key);
 		return e;
 	}
+	log_debug("upload %s: row committed, image %s, %.1f ms after the "
+	    "body was in", req->request_id, id, mono_ms() - ms_start);
 	rec.updated_at = rec.created_at;
 	api_json(resp, 201);
 	if ((e = response_header(resp, "Location", "/images/%s", id)) != IMG_OK ||
