@@ -27,6 +27,8 @@ else
 	not_ok "redocly is not installed (make node-deps)"
 fi
 check "the document parses" $python -c "import json, sys; json.load(open('$doc'))"
+check "the document's version is the daemon's" [ "$(jq -r .info.version \
+    "$doc")" = "$("$IMAGED" --version | cut -d' ' -f2)" ]
 
 start_daemon --ephemeral --auth token || { not_ok "start"; finish; exit; }
 check "served as it is in the tree" sh -c "curl -sf '$BASE/openapi.json' |
