@@ -39,8 +39,9 @@ for page in man8/imaged.8 man5/imaged.conf.5 man7/imaged-api.7; do
 	f="$dest$prefix/share/man/$page"
 	check "$page lints clean" mandoc -Tlint -Wwarning "$f"
 	name=$(basename "$page" | sed 's/\.[0-9]$//')
-	check "$page renders" sh -c "MANPAGER=cat man -l '$f' 2>/dev/null |
+	check "$page renders" sh -c "MANPAGER=cat man -l '$f' 2>'$work/man.err' |
 	    col -b | grep -q '^ *$name '"
+	check "$page renders without a warning" [ ! -s "$work/man.err" ]
 done
 # man finds the pages by name under the installed tree.
 check "man -M finds imaged-api(7)" sh -c "MANPAGER=cat man \
