@@ -2,7 +2,8 @@
 # The OpenAPI document (etc/openapi.json): Redocly's linter passes it, the
 # daemon serves it byte for byte at /openapi.json (under the prefixes too,
 # and without a token), and every answer of the API suites matches it:
-# each exchange they made, logged by tests/api/harness.c, is validated
+# each exchange they made, over HTTP or in-process, logged by
+# tests/api/exchlog.c, is validated
 # against the schema of its route and status (tests/openapi_check.py).
 # Each validated answer counts as one check.
 . "$(dirname "$0")/lib.sh"
@@ -50,7 +51,7 @@ stop_daemon
 log=${IMAGED_API_LOG:-}
 if [ -z "$log" ] || [ ! -s "$log" ]; then
 	log="$work/exchanges.jsonl"
-	for suite in api api_errors auth concurrency forms listing; do
+	for suite in api api_errors auth concurrency forms handlers listing; do
 		IMAGED_API_LOG="$log" CK_RUN_SUITE=$suite \
 		    "$(dirname "$IMAGED")/unit-tests" > /dev/null 2>&1
 	done

@@ -2,10 +2,8 @@
  * harness.c: the in-process daemon and a small libcurl client for the
  * API suites.
  *
- * With IMAGED_API_LOG set, every exchange is also appended to that file
- * as one JSON line (method, path, status, Content-Type and, for JSON, the
- * body), which tests/openapi_check.py validates against the OpenAPI
- * document: the suites' answers are the document's examples.
+ * With IMAGED_API_LOG set, every exchange is also logged for the OpenAPI
+ * check (exchlog.h): the suites' answers are the document's examples.
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <sys/socket.h>
@@ -14,17 +12,16 @@
 #include <arpa/inet.h>
 
 #include <check.h>
-#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 
+#include "exchlog.h"
 #include "harness.h"
 #include "imaged/b64.h"
 #include "imaged/log.h"
@@ -75,46 +72,17 @@ on_data(char *p, size_t size, size_t n, void *arg)
 	return buf_add(arg, p, size * n) == IMG_OK ? size * n : 0;
 }
 
-/*
- * Append one exchange to $IMAGED_API_LOG.  One write() of a whole line to
- * a file opened O_APPEND, so that lines from the forked tests and the
- * concurrency suite's threads never interleave.
- */
+/* The exchange, for the OpenAPI check (exchlog.h). */
 static void
 log_exchange(const struct reply *r, const char *method, const char *url)
 {
-	const char	*file = getenv("IMAGED_API_LOG");
-	const char	*ct, *path = url, *p;
-	json_t		*line;
-	char		*text;
-	size_t		 len;
-	int		 fd;
+	const char	*path = url, *p;
 
-	if (file == NULL || *file == '\0')
-		return;
 	/* The path and query of an absolute URL (a download_url). */
 	if ((p = strstr(url, "://")) != NULL && (p = strchr(p + 3, '/')) != NULL)
 		path = p;
-	ct = reply_header(r, "Content-Type");
-	line = json_pack("{s:s, s:s, s:i, s:s?, s:I}", "method", method,
-	    "path", path, "status", (int)r->status, "content_type", ct,
-	    "length", (json_int_t)r->body.len);
-	ck_assert_ptr_nonnull(line);
-	if (ct != NULL && strncmp(ct, "application/json", 16) == 0)
-		json_object_set_new(line, "body",
-		    json_stringn(r->body.data != NULL ? r->body.data : "",
-		    r->body.len));
-	text = json_dumps(line, JSON_COMPACT);
-	ck_assert_ptr_nonnull(text);
-	len = strlen(text);
-	ck_assert_ptr_nonnull(text = realloc(text, len + 2));
-	memcpy(text + len, "\n", 2);
-	fd = open(file, O_WRONLY | O_APPEND | O_CREAT, 0644);
-	ck_assert_int_ge(fd, 0);
-	ck_assert(write(fd, text, len + 1) == (ssize_t)(len + 1));
-	close(fd);
-	free(text);
-	json_decref(line);
+	exchlog_append(method, path, (int)r->status,
+	    reply_header(r, "Content-Type"), r->body.data, r->body.len);
 }
 
 void

@@ -8,6 +8,8 @@
  * sets r->req.principal between parse and run).  A deferred answer (a
  * rendition being made) is waited for on the calling thread, where httpd
  * would suspend the connection.
+ * With IMAGED_API_LOG set, each routed request's answer is logged for
+ * the OpenAPI check (exchlog.h).
  */
 #include <limits.h>
 #include <pthread.h>
@@ -26,6 +28,7 @@
 #include "imaged/text.h"
 #include "imaged/signer.h"
 
+#include "exchlog.h"
 #include "inproc.h"
 
 #define BASE_URL	"http://127.0.0.1:8080"
@@ -293,6 +296,23 @@ run_deferred(struct inproc *r, struct imaged *ctx)
 	return d->resume(ctx, &r->req, &r->resp, d->arg);
 }
 
+/* The method's name, for the exchange log. */
+static const char *
+method_name(enum http_method m)
+{
+	switch (m) {
+	case HTTP_GET:		return "GET";
+	case HTTP_HEAD:		return "HEAD";
+	case HTTP_POST:		return "POST";
+	case HTTP_PUT:		return "PUT";
+	case HTTP_PATCH:	return "PATCH";
+	case HTTP_DELETE:	return "DELETE";
+	case HTTP_OPTIONS:	return "OPTIONS";
+	case HTTP_OTHER:	break;
+	}
+	return "OTHER";
+}
+
 enum img_err
 inproc_run(struct inproc *r, struct imaged *ctx, size_t cut)
 {
@@ -305,6 +325,10 @@ inproc_run(struct inproc *r, struct imaged *ctx, size_t cut)
 		e = run_deferred(r, ctx);
 	if (e != IMG_OK)
 		response_error(&r->resp, e);
+	/* A file's bytes are sent from its descriptor: only JSON is logged. */
+	exchlog_append(method_name(r->req.method), r->req.path,
+	    r->resp.status, r->resp.content_type, r->resp.body.data,
+	    r->resp.fd >= 0 ? (size_t)r->resp.length : r->resp.body.len);
 	return e;
 }
 

@@ -92,5 +92,6 @@ $(FUZZ_DIR)/tests/api/%.o: tests/api/%.c | $(FUZZ_PROBE)
 	    $(PKG_CFLAGS) -c -o $@ $<
 
 $(FUZZ_DIR)/fuzz_query: $(FUZZ_DIR)/tests/fuzz/fuzz_query.o \
-    $(FUZZ_DIR)/tests/api/inproc.o $(FUZZ_DIR)/libimaged.a
+    $(FUZZ_DIR)/tests/api/inproc.o $(FUZZ_DIR)/tests/api/exchlog.o \
+    $(FUZZ_DIR)/libimaged.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
