@@ -73,7 +73,8 @@ small_from_memory(struct response *resp, uint64_t off, uint64_t len)
 
 /*
  * Turn the 200 with the whole file into a 304 or a 206 when the request's
- * conditions ask for it.  API.md: If-None-Match wins over Range.
+ * conditions ask for it.  imaged-api(7), DECIDED EDGE CASES:
+ * If-None-Match wins over Range.
  */
 static enum img_err
 apply_conditions(const struct request *req, struct response *resp,

@@ -1,7 +1,7 @@
 /*
  * config.h: the settings of imaged, from one table.
  *
- * Every setting of API.md ("Settings") is one row of a const table in
+ * Every setting of imaged.conf(5) is one row of a const table in
  * config.c: its key, type, bounds, default and help text.  The same table
  * reads the config file (`key = value` lines, `#` comments), the
  * environment (IMAGED_<KEY>) and the flags (--<key> with '_' written '-'),

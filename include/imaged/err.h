@@ -2,8 +2,9 @@
  * err.h: the one error type of imaged.
  *
  * Every fallible function returns an enum img_err.  Each value has one row
- * in a table (err.c) giving its HTTP status, the API code of API.md and a
- * default message; the HTTP layer alone turns a value into the JSON error.
+ * in a table (err.c) giving its HTTP status, the API code (imaged-api(7),
+ * ERROR CODES) and a default message; the HTTP layer alone turns a value
+ * into the JSON error.
  * Internal errors never carry detail to the client: the message of
  * IMG_EINTERNAL is fixed, whatever caused it (the cause goes to the log).
  */

@@ -6,7 +6,7 @@
  * handler filled.  Unit tests build both by hand and call handlers with no
  * socket.  A handler returns IMG_OK with the response filled, or an error
  * value (with api_fail() details) that one function, response_error(),
- * turns into the JSON error of API.md.
+ * turns into the JSON error of imaged-api(7), ERROR CODES.
  *
  * Ownership: a request and everything it points to belong to the server
  * (or the test) for the request's life; handlers borrow it.  A response

@@ -51,8 +51,8 @@ enum img_err	 jsonupload_feed(struct jsonupload *, const char *, size_t,
  * ""; a non-string image_data stays in *rest as sent, for the caller to
  * refuse).  Errors as for feed; IMG_EJSON for bad or truncated JSON,
  * including JSON nested deeper than 32 levels.  A valid JSON value that is
- * not an object is returned as is: the caller decides (API.md: 400
- * VALIDATION_ERROR).
+ * not an object is returned as is: the caller decides (imaged-api(7),
+ * DECIDED EDGE CASES: 400 VALIDATION_ERROR).
  */
 enum img_err	 jsonupload_end(struct jsonupload *, json_t **rest,
 		    bool *had_image, const char **field);

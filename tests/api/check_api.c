@@ -1,5 +1,5 @@
 /*
- * check_api.c: the routes of API.md over real HTTP, against a daemon
+ * check_api.c: the routes of imaged-api(7) over real HTTP, against a daemon
  * started in-process on port 0 with a fresh data dir for each test.
  */
 #include <sys/socket.h>
