@@ -57,8 +57,8 @@ enum img_err	 api_image_id(const struct request *, struct response *, char id[IM
 /*
  * Answer with the bytes of the blob at key, as imaged-api(7), SERVING
  * BYTES, says: ETag, Last-Modified, Content-Disposition, If-None-Match
- * (304), a single Range (206/416).  The file is sent from its descriptor.  IMG_ENOTFOUND
- * if the file is missing.
+ * (304), a single Range (206/416).  The file is sent from its descriptor.
+ * IMG_ENOTFOUND if the file is missing.
  */
 enum img_err	 api_serve_blob(struct imaged *, const struct request *,
 		    struct response *, const struct image_record *);
