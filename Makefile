@@ -169,7 +169,7 @@ check: $(BUILD)/$(PROG) $(BUILD)/unit-tests $(BUILD)/san/unit-tests $(NODE_OK)
 		IMAGED_RESULT=$(RESULTS)/sanitizers $(BUILD)/san/unit-tests
 	-@for t in $(SHELL_TESTS); do \
 		IMAGED=$(BUILD)/$(PROG) IMAGED_RESULT=$(RESULTS)/$$(basename $$t .sh) \
-			IMAGED_API_LOG=$(API_LOG) sh $$t || true; \
+			IMAGED_API_EXCHANGES=$(API_LOG) sh $$t || true; \
 	done
 	@sh tests/summary.sh $(RESULTS)
 

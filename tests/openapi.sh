@@ -46,9 +46,10 @@ check "POST is 405" [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST \
     "$BASE/openapi.json")" = 405 ]
 stop_daemon
 
-# The API suites' exchanges: those of this `make check` run, or else a run
-# of the suites now.
-log=${IMAGED_API_LOG:-}
+# The API suites' exchanges: those of this `make check` run (the Makefile
+# names its log; no other stage sees IMAGED_API_LOG, so no other stage
+# adds to it), or else a run of the suites now.
+log=${IMAGED_API_EXCHANGES:-}
 if [ -z "$log" ] || [ ! -s "$log" ]; then
 	log="$work/exchanges.jsonl"
 	for suite in api api_errors auth concurrency forms handlers listing; do
