@@ -7,9 +7,8 @@
  * an error.  Authentication is left out (a test that wants a principal
  * sets r->req.principal between parse and run).  A deferred answer (a
  * rendition being made) is waited for on the calling thread, where httpd
- * would suspend the connection.
- * With IMAGED_API_LOG set, each routed request's answer is logged for
- * the OpenAPI check (exchlog.h).
+ * would suspend the connection.  With IMAGED_API_LOG set, each routed
+ * request's answer is logged for the OpenAPI check (exchlog.h).
  */
 #include <limits.h>
 #include <pthread.h>
