@@ -487,10 +487,16 @@ api_patch(struct imaged *ctx, const struct request *req, struct response *resp)
 	meta_input_init(&m);
 	if ((e = api_image_id(req, resp, id)) != IMG_OK)
 		goto done;
+	/*
+	 * Any JSON value is JSON, \u0000 included: what is not an object, or
+	 * a string holding a NUL, is a validation error, not INVALID_JSON.
+	 */
 	if (req->body == NULL || req->body->len == 0 ||
-	    (body = json_loadb(req->body->data, req->body->len, 0, &jerr)) == NULL) {
-		e = api_fail(resp, IMG_EJSON, NULL, "request body is not valid "
-		    "JSON");
+	    (body = json_loadb(req->body->data, req->body->len,
+	    JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr)) == NULL) {
+		e = api_fail(resp, json_error_code(&jerr) ==
+		    json_error_out_of_memory ? IMG_ENOMEM : IMG_EJSON, NULL,
+		    "request body is not valid JSON");
 		goto done;
 	}
 	if (!json_is_object(body) ||
