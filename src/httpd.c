@@ -66,6 +66,7 @@ struct conn_clock {
 	int			 fd;
 	_Atomic int64_t		 since;		/* monotonic seconds */
 	_Atomic bool		 waiting;	/* for a request's headers */
+	unsigned		 nuls;		/* strings of the target that decoded a NUL */
 	bool			 cut;		/* under clock_lock */
 	struct conn_clock	*prev, *next;	/* under clock_lock */
 };
@@ -102,6 +103,9 @@ struct exchange {
 	struct query_param	 query[QUERY_PARAMS_MAX];
 	size_t			 nquery;
 	bool			 too_many_params;
+	const char		*nul_param;	/* the first parameter with a NUL */
+	unsigned		 nul_params;	/* keys and values with one */
+	char			 nul_name[64];
 	struct buf		 body;
 	void			*sink_state;
 	bool			 sink_open;
@@ -120,10 +124,29 @@ struct exchange {
 	struct timespec		 failed_at;
 };
 
+static struct conn_clock *conn_clock_of(struct MHD_Connection *);
+
 static const char *
 conn_header(const struct request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+/* Keys and values of the query that decoded a NUL: their sizes tell. */
+static enum MHD_Result
+count_query_nuls(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t key_size, const char *value, size_t value_size)
+{
+	struct exchange	*ex = cls;
+	unsigned	 nul;
+
+	(void)kind;
+	nul = (strlen(key) != key_size) +
+	    (value != NULL && strlen(value) != value_size);
+	if (nul > 0 && ex->nul_param == NULL)
+		ex->nul_param = key;
+	ex->nul_params += nul;
+	return MHD_YES;
 }
 
 static enum MHD_Result
@@ -326,6 +349,24 @@ refuse(struct exchange *ex, enum img_err e)
 }
 
 /*
+ * Whether the path decoded a NUL (and was cut there).  libmicrohttpd
+ * passes the path as a C string, so unescape() counts, per connection,
+ * every string of the request target that decoded one; those the query
+ * does not account for (its sizes tell) are the path's.
+ */
+static bool
+path_has_nul(struct exchange *ex)
+{
+	struct conn_clock	*c = conn_clock_of(ex->conn);
+
+	if (c == NULL || c->nuls == 0)
+		return false;
+	MHD_get_connection_values_n(ex->conn, MHD_GET_ARGUMENT_KIND,
+	    count_query_nuls, ex);
+	return c->nuls > ex->nul_params;
+}
+
+/*
  * The first call: the request line and headers are in.  Route, check and
  * prepare; answer nothing yet (see on_request).
  */
@@ -360,6 +401,10 @@ begin(struct exchange *ex, const char *url, const char *method)
 
 	router_match(h->routes, h->nroutes, h->cfg->stage, m, ex->path,
 	    &ex->match);
+	if (path_has_nul(ex))
+		return refuse(ex, request_refuse_nul(&ex->resp,
+		    router_param_name(ex->match.route, ex->nul_name,
+		    sizeof(ex->nul_name))));
 	if (ex->match.status == 404)
 		return refuse(ex, IMG_ENOTFOUND);
 	req->path = ex->match.path;
@@ -377,6 +422,8 @@ begin(struct exchange *ex, const char *url, const char *method)
 	}
 	MHD_get_connection_values(ex->conn, MHD_GET_ARGUMENT_KIND,
 	    collect_query, ex);
+	if (ex->nul_param != NULL)
+		return refuse(ex, request_refuse_nul(&ex->resp, ex->nul_param));
 	if (ex->too_many_params)
 		return refuse(ex, api_fail(&ex->resp, IMG_EINVAL, NULL,
 		    "more than %d query parameters", QUERY_PARAMS_MAX));
@@ -499,6 +546,24 @@ conn_clock_set(struct MHD_Connection *conn, bool waiting)
 		return;
 	atomic_store(&c->since, coarse_seconds());
 	atomic_store(&c->waiting, waiting);
+	if (waiting)
+		c->nuls = 0;	/* the next request's target is yet to come */
+}
+
+/*
+ * libmicrohttpd's own decoding of the request target, counting the
+ * strings that decoded a NUL (see path_has_nul()).
+ */
+static size_t
+unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	struct conn_clock	*c = conn_clock_of(conn);
+	size_t			 n = MHD_http_unescape(s);
+
+	(void)cls;
+	if (c != NULL && memchr(s, '\0', n) != NULL)
+		c->nuls++;
+	return n;
 }
 
 static void
@@ -775,6 +840,7 @@ httpd_start(const struct config *cfg, const struct route *routes,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->max_header_bytes,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, h,
 	    MHD_OPTION_END);
 	if (h->mhd == NULL) {
 		log_warnx("cannot listen on %s port %u (in use, or not an "

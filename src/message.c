@@ -113,6 +113,13 @@ api_fail(struct response *resp, enum img_err e, const char *field,
 	return e;
 }
 
+enum img_err
+request_refuse_nul(struct response *resp, const char *field)
+{
+	return api_fail(resp, IMG_EINVAL, field, "%s must not contain a NUL "
+	    "byte (%%00)", field);
+}
+
 void
 response_error(struct response *resp, enum img_err e)
 {

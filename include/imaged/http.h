@@ -146,6 +146,13 @@ enum img_err	 api_fail(struct response *, enum img_err, const char *field,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /*
+ * A NUL byte decoded in the request target (%00 in a query parameter or
+ * a path segment): 400 VALIDATION_ERROR naming field (borrowed), never a
+ * value read up to the NUL.
+ */
+enum img_err	 request_refuse_nul(struct response *, const char *field);
+
+/*
  * The one place an error becomes a response: reset the response's body
  * and fd (headers such as Allow stay), set the status, and write
  * {"error": {"code", "message"[, "field"]}}.  Internal errors get the

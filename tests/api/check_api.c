@@ -662,6 +662,17 @@ static const struct bad_case bad_cases[] = {
 	  NULL, NULL, 404, "NOT_FOUND", NULL },
 	{ "limit 101", "GET", "/images?limit=101", NULL, NULL,
 	  400, "VALIDATION_ERROR", "limit" },
+	/* libmicrohttpd hands over C strings: a NUL must not cut them. */
+	{ "cursor NUL", "GET", "/images?user_id=u&last_evaluated_key=%00", NULL,
+	  NULL, 400, "VALIDATION_ERROR", "last_evaluated_key" },
+	{ "key NUL", "GET", "/images?user_id=u&x%00y=1", NULL, NULL,
+	  400, "VALIDATION_ERROR", "x" },
+	{ "id NUL", "GET", "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479%00",
+	  NULL, NULL, 400, "VALIDATION_ERROR", "image_id" },
+	{ "path NUL", "GET", "/images%00", NULL, NULL,
+	  400, "VALIDATION_ERROR", "path" },
+	{ "raw upload NUL", "POST", "/images?user_id=u&filename=a.png%00.txt",
+	  "image/png", "x", 400, "VALIDATION_ERROR", "filename" },
 };
 
 static char	*png_b64;

@@ -84,17 +84,22 @@ header_of(const struct request *req, const char *name)
 	return NULL;
 }
 
-/* Decode %XX in place (and '+' with plus); a NUL decoded ends the text. */
-static void
+/*
+ * Decode %XX in place (and '+' with plus); a NUL decoded ends the text,
+ * and the return says so (httpd refuses it, as here).
+ */
+static bool
 unescape(char *s, bool plus)
 {
 	char	*o = s;
 	int	 hi, lo;
+	bool	 nul = false;
 
 	for (; *s != '\0'; s++) {
 		if (*s == '%' && (hi = hex_value(s[1])) >= 0 &&
 		    (lo = hex_value(s[2])) >= 0) {
 			*o++ = (char)(hi << 4 | lo);
+			nul |= hi == 0 && lo == 0;
 			s += 2;
 		} else if (plus && *s == '+')
 			*o++ = ' ';
@@ -102,9 +107,13 @@ unescape(char *s, bool plus)
 			*o++ = *s;
 	}
 	*o = '\0';
+	return nul;
 }
 
-/* Split "a=1&b&c=3" in place; false past QUERY_PARAMS_MAX (a 400). */
+/*
+ * Split "a=1&b&c=3" in place; false past QUERY_PARAMS_MAX or on a NUL
+ * decoded (r->nul_field names it): a 400.
+ */
 static bool
 split_query(struct inproc *r, char *q)
 {
@@ -118,16 +127,16 @@ split_query(struct inproc *r, char *q)
 				return false;
 			if ((eq = strchr(q, '=')) != NULL)
 				*eq++ = '\0';
-			unescape(q, true);
-			if (eq != NULL)
-				unescape(eq, true);
+			if ((unescape(q, true) | (eq != NULL &&
+			    unescape(eq, true))) && r->nul_field == NULL)
+				r->nul_field = q;
 			r->query[r->req.nquery].key = q;
 			r->query[r->req.nquery].value = eq != NULL ? eq : "";
 			r->req.nquery++;
 		}
 		q = amp;
 	}
-	return true;
+	return r->nul_field == NULL;
 }
 
 /*
@@ -164,6 +173,7 @@ inproc_parse(struct inproc *r, const struct imaged *ctx, const char *text,
 {
 	char			*line, *rest, *path, *q, *sp, *body;
 	enum http_method	 method = HTTP_GET;
+	bool			 path_nul;
 
 	memset(r, 0, sizeof(*r));
 	response_init(&r->resp);
@@ -186,7 +196,7 @@ inproc_parse(struct inproc *r, const struct imaged *ctx, const char *text,
 	}
 	if ((q = strchr(path, '?')) != NULL)
 		*q++ = '\0';
-	unescape(path, false);
+	path_nul = unescape(path, false);
 	body = split_headers(r, rest);
 	if (body != NULL) {
 		r->body = body;
@@ -197,6 +207,12 @@ inproc_parse(struct inproc *r, const struct imaged *ctx, const char *text,
 	router_match(api_routes, api_nroutes, ctx->cfg.stage, method, path,
 	    &r->match);
 	r->status = r->match.status;
+	if (path_nul) {
+		r->nul_field = router_param_name(r->match.route, r->nul_name,
+		    sizeof(r->nul_name));
+		r->match.route = NULL;
+		return r->status = 400;
+	}
 	if (method == HTTP_OPTIONS || r->match.route == NULL) {
 		if (r->status == 200)
 			r->status = 405;
@@ -317,6 +333,11 @@ inproc_do(struct inproc *r, struct imaged *ctx, const char *text)
 	case 200:
 		return inproc_run(r, ctx, r->blen / 2);
 	case 400:
+		if (r->nul_field != NULL) {
+			response_error(&r->resp, request_refuse_nul(&r->resp,
+			    r->nul_field));
+			return IMG_EINVAL;
+		}
 		response_error(&r->resp, api_fail(&r->resp, IMG_EINVAL, NULL,
 		    "more than %d query parameters", QUERY_PARAMS_MAX));
 		return IMG_EINVAL;
