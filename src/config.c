@@ -25,6 +25,7 @@
 
 #include "imaged/config.h"
 #include "imaged/rendition.h"
+#include "imaged/httputil.h"
 
 #ifndef IMAGED_VERSION
 #define IMAGED_VERSION	"0.0.0"
@@ -86,6 +87,7 @@ static bool	store_extensions(struct config *, const union value *);
 static bool	store_cors(struct config *, const union value *);
 static bool	store_auth(struct config *, const union value *);
 static bool	store_renditions(struct config *, const union value *);
+static bool	store_hosts(struct config *, const union value *);
 
 static const char *const auth_choices[] = { "none", "token", NULL };
 
@@ -142,6 +144,12 @@ static const struct setting settings[] = {
 	  .help = "origins allowed by CORS: * or a list",
 	  .what = "* or a list of http:// or https:// origins (at most 16)",
 	  .store = store_cors },
+	{ .key = "allowed_hosts", .type = SET_LIST, .arg = "LIST",
+	  .def = "", .shown = "none",
+	  .help = "Host names answered besides the loopback's and public_url's, "
+	  "when listening on a loopback address",
+	  .what = "a list of host names (at most 16, no ports)",
+	  .store = store_hosts },
 	{ .key = "workers", .type = SET_UINT, .arg = "N|auto",
 	  .min = 1, .max = WORKERS_MAX, .def = "auto",
 	  .shown = "auto: the number of CPUs",
@@ -582,6 +590,50 @@ store_cors(struct config *c, const union value *v)
 	c->cors_any = false;
 	memcpy(c->cors_origins, l.o, sizeof(l.o));
 	c->ncors_origins = l.n;
+	return true;
+}
+
+struct hostlist {
+	char	 h[CONFIG_MAX_HOSTS][CONFIG_HOST_LEN];
+	size_t	 n;
+};
+
+/* A host name as a Host header carries it, without a port; lower case. */
+static bool
+add_host(const char *p, size_t len, void *arg)
+{
+	struct hostlist	*l = arg;
+	char		 text[CONFIG_HOST_LEN], name[CONFIG_HOST_LEN];
+	size_t		 i;
+
+	if (len >= sizeof(text))
+		return false;
+	memcpy(text, p, len);
+	text[len] = '\0';
+	if (strchr(text, ':') != NULL && text[0] != '[')
+		return false;	/* a port, or an IPv6 address without [] */
+	if (!http_host_name(text, name, sizeof(name)) ||
+	    (text[0] == '[' && text[len - 1] != ']'))
+		return false;
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->h[i], name) == 0)
+			return true;
+	if (l->n == CONFIG_MAX_HOSTS)
+		return false;
+	memcpy(l->h[l->n++], name, strlen(name) + 1);
+	return true;
+}
+
+static bool
+store_hosts(struct config *c, const union value *v)
+{
+	struct hostlist	 l;
+
+	memset(&l, 0, sizeof(l));
+	if (*v->s != '\0' && !split_list(v->s, add_host, &l))
+		return false;
+	memcpy(c->allowed_hosts, l.h, sizeof(l.h));
+	c->nallowed_hosts = l.n;
 	return true;
 }
 

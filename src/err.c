@@ -18,6 +18,7 @@ static const struct {
 	[IMG_ENOTFOUND] =	{ 404, "NOT_FOUND", "not found" },
 	[IMG_EMETHOD] =		{ 405, "METHOD_NOT_ALLOWED", "method not allowed" },
 	[IMG_ETOOBIG] =		{ 413, "PAYLOAD_TOO_LARGE", "the image is larger than the size limit" },
+	[IMG_EMISDIRECTED] =	{ 421, "MISDIRECTED_REQUEST", "this server does not answer for that Host" },
 	[IMG_EMEDIA] =		{ 415, "UNSUPPORTED_MEDIA_TYPE", "unsupported media type" },
 	[IMG_ERANGE] =		{ 416, "RANGE_NOT_SATISFIABLE", "requested range not satisfiable" },
 	[IMG_EDECODE] =		{ 422, "UNPROCESSABLE_IMAGE", "the image cannot be decoded" },

@@ -80,6 +80,8 @@ struct httpd {
 	struct imaged		*ctx;
 	unsigned		 port;
 	char			 listen_url[128];
+	bool			 loopback;	/* listening on a loopback address */
+	char			 public_host[CONFIG_HOST_LEN]; /* public_url's; "": none */
 	char			 id_prefix[9];
 	atomic_uint_fast64_t	 next_id;
 	atomic_int		 in_flight;
@@ -174,6 +176,32 @@ host_ok(const char *h)
 
 	return n > 0 && n < 256 && strspn(h, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:[]") == n;
+}
+
+/*
+ * Whether the request's Host may be answered.  On a loopback address,
+ * only loopback names, public_url's host and allowed_hosts are: a web
+ * page whose name was rebound to 127.0.0.1 sends its own name, and must
+ * not read or delete images (DNS rebinding).  No Host (HTTP/1.0) is fine.
+ */
+static bool
+host_allowed(const struct exchange *ex)
+{
+	const struct httpd	*h = ex->httpd;
+	const char		*host = conn_header(&ex->req, "Host");
+	char			 name[CONFIG_HOST_LEN];
+	size_t			 i;
+
+	if (!h->loopback || host == NULL)
+		return true;
+	if (!http_host_name(host, name, sizeof(name)))
+		return false;
+	if (http_host_loopback(name) || strcmp(name, h->public_host) == 0)
+		return true;
+	for (i = 0; i < h->cfg->nallowed_hosts; i++)
+		if (strcmp(name, h->cfg->allowed_hosts[i]) == 0)
+			return true;
+	return false;
 }
 
 static void
@@ -394,6 +422,10 @@ begin(struct exchange *ex, const char *url, const char *method)
 	cl = conn_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	te = conn_header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING);
 	req->content_length = 0;
+	if (!host_allowed(ex))
+		return refuse(ex, api_fail(&ex->resp, IMG_EMISDIRECTED, NULL,
+		    "this server does not answer for that Host; name it in "
+		    "allowed_hosts"));
 	if (te != NULL && strcasecmp(te, "identity") != 0)
 		req->content_length = UINT64_MAX;
 	else if (cl != NULL)
@@ -778,6 +810,22 @@ listen_addr(const char *addr, unsigned port, struct sockaddr_storage *ss,
 	return -1;
 }
 
+/* The host of url ("http://Host:port/path"), or "" if it has none. */
+static void
+public_host(const char *url, char *name, size_t len)
+{
+	const char	*p = strstr(url, "://");
+	char		 auth[CONFIG_HOST_LEN];
+
+	name[0] = '\0';
+	if (p == NULL)
+		return;
+	p += 3;
+	snprintf(auth, sizeof(auth), "%.*s", (int)strcspn(p, "/?#"), p);
+	if (!http_host_name(auth, name, len))
+		name[0] = '\0';
+}
+
 /* Stop the watchdog and free; the daemon is already stopped. */
 static void
 httpd_free(struct httpd *h)
@@ -852,6 +900,8 @@ httpd_start(const struct config *cfg, const struct route *routes,
 		h->watchdog_started = true;
 	info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info != NULL ? info->port : cfg->port;
+	h->loopback = http_host_loopback(cfg->listen);
+	public_host(cfg->public_url, h->public_host, sizeof(h->public_host));
 	snprintf(h->listen_url, sizeof(h->listen_url), family == AF_INET6 ?
 	    "http://[%s]:%u" : "http://%s:%u", cfg->listen, h->port);
 	*hp = h;

@@ -23,6 +23,8 @@
 #define CONFIG_EXT_LEN		16
 #define CONFIG_MAX_ORIGINS	16
 #define CONFIG_ORIGIN_LEN	256
+#define CONFIG_MAX_HOSTS	16
+#define CONFIG_HOST_LEN		256
 #define URL_LIFETIME_MAX	604800	/* the cloud's 7-day cap on presigned URLs */
 
 enum auth_mode {
@@ -45,6 +47,8 @@ struct config {
 	bool		 cors_any;			/* cors_origins = * */
 	char		 cors_origins[CONFIG_MAX_ORIGINS][CONFIG_ORIGIN_LEN];
 	size_t		 ncors_origins;
+	char		 allowed_hosts[CONFIG_MAX_HOSTS][CONFIG_HOST_LEN]; /* lower case, no port */
+	size_t		 nallowed_hosts;
 	unsigned	 workers;			/* >= 1 */
 	enum auth_mode	 auth;
 	unsigned	 max_connections;

@@ -769,6 +769,80 @@ START_TEST(test_too_large)
 }
 END_TEST
 
+/* --- Host on a loopback address (DNS rebinding) ------------------------------ */
+
+static void
+hosts_setup(void)
+{
+	static const char *const settings[] = {
+		"allowed_hosts=dev.test, [fd00::1]",
+		"public_url=http://images.example:9000/base", NULL };
+
+	harness_start_with(settings);
+}
+
+/* One request with the Host given; the status. */
+static long
+status_for_host(const char *method, const char *path, const char *host,
+    struct reply *r)
+{
+	char		 h[300];
+	const char	*hdrs[2] = { h, NULL };
+
+	snprintf(h, sizeof(h), "Host: %s", host);
+	http_do(r, method, path, hdrs, NULL, 0);
+	return r->status;
+}
+
+START_TEST(test_host_rebinding)
+{
+	static const char *const good[] = { "localhost", "LOCALHOST:8080",
+	    "127.0.0.1", "127.3.4.5:80", "[::1]", "[::1]:8080", "dev.test",
+	    "dev.test:1234", "[fd00::1]:80", "images.example",
+	    "images.example:9000" };
+	static const char *const bad[] = { "evil.example", "evil.example:8080",
+	    "localhost.evil.example", "128.0.0.1", "[::2]", "dev.test.evil",
+	    "dev.test:port", "" };
+	json_t		*rec = store_sample(&samples[0], "u");
+	struct reply	 r;
+	char		 path[128], req[256], got[4096];
+	size_t		 i, total = 0;
+	ssize_t		 n;
+	int		 fd, len;
+
+	snprintf(path, sizeof(path), "/images/%s", str(rec, "image_id"));
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ck_assert_msg(status_for_host("GET", path, good[i], &r) == 200,
+		    "%s: %ld", good[i], r.status);
+		reply_free(&r);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(status_for_host("DELETE", path, bad[i], &r) == 421,
+		    "%s: %ld %s", bad[i], r.status, r.body.data);
+		ck_assert_str_eq(reply_code(&r), "MISDIRECTED_REQUEST");
+		ck_assert_str_eq(reply_header(&r, "Content-Type"),
+		    "application/json; charset=utf-8");
+		reply_free(&r);
+		ck_assert_int_eq(status_for_host("GET", "/images", bad[i], &r),
+		    421);
+		reply_free(&r);
+	}
+	/* Nothing was deleted. */
+	ck_assert_int_eq(listed(""), 1);
+	ck_assert_int_eq(bucket_files(), 1);
+	/* HTTP/1.0 without Host still works. */
+	fd = connect_daemon();
+	len = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\n\r\n", path);
+	ck_assert_int_eq(write(fd, req, (size_t)len), len);
+	while ((n = read(fd, got + total, sizeof(got) - 1 - total)) > 0)
+		total += (size_t)n;
+	got[total] = '\0';
+	close(fd);
+	ck_assert_msg(strstr(got, " 200 ") != NULL, "%s", got);
+	json_decref(rec);
+}
+END_TEST
+
 static void
 small_limit_setup(void)
 {
@@ -810,6 +884,7 @@ api_errors_suite(void)
 	Suite	*s = suite_create("api_errors");
 	TCase	*tc = tcase_create("bad input");
 	TCase	*big = tcase_create("size limit");
+	TCase	*hosts;
 
 	tcase_add_checked_fixture(tc, errors_setup, errors_teardown);
 	tcase_set_timeout(tc, 60);
@@ -820,5 +895,10 @@ api_errors_suite(void)
 	tcase_set_timeout(big, 60);
 	tcase_add_test(big, test_too_large);
 	suite_add_tcase(s, big);
+	hosts = tcase_create("hosts");
+	tcase_add_checked_fixture(hosts, hosts_setup, harness_stop);
+	tcase_set_timeout(hosts, 60);
+	tcase_add_test(hosts, test_host_rebinding);
+	suite_add_tcase(s, hosts);
 	return s;
 }
