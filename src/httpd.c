@@ -33,6 +33,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,7 @@
 #define REQUEST_ID_MAX		200
 #define DRAIN_MAX_BYTES		((uint64_t)64 << 20)
 #define DRAIN_MAX_MS		10000
+#define POOL_PER_HEADER_BYTE	2	/* see pool_size() */
 #define CORS_ALLOW_HEADERS	"Content-Type, Authorization, X-Api-Key, X-Request-Id"
 #define CORS_EXPOSE_HEADERS	"ETag, Location, X-Request-Id, Content-Disposition"
 
@@ -67,6 +69,7 @@ struct conn_clock {
 	_Atomic int64_t		 since;		/* monotonic seconds */
 	_Atomic bool		 waiting;	/* for a request's headers */
 	unsigned		 nuls;		/* strings of the target that decoded a NUL */
+	bool			 query_cut;	/* too many parameters: not parsed */
 	bool			 cut;		/* under clock_lock */
 	struct conn_clock	*prev, *next;	/* under clock_lock */
 };
@@ -132,6 +135,45 @@ static const char *
 conn_header(const struct request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+/* The bytes of a request's headers (or query), as sent, give or take. */
+static enum MHD_Result
+add_sizes(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t key_size, const char *value, size_t value_size)
+{
+	size_t	*total = cls;
+
+	(void)kind;
+	(void)key;
+	(void)value;
+	*total += key_size + value_size + 4;	/* ": " and CRLF, or "=&" */
+	return MHD_YES;
+}
+
+/*
+ * The request line and headers against max_header_bytes.  The connection's
+ * memory pool is larger than that (see httpd_start()), so that a request
+ * near the limit, or made of many tiny fields, still leaves room for its
+ * answer; the limit itself is kept here.
+ */
+static enum img_err
+check_header_size(struct exchange *ex, const char *url)
+{
+	uint64_t	 max = ex->httpd->cfg->max_header_bytes;
+	size_t		 target = strlen(url) + 1, headers = 0;
+
+	MHD_get_connection_values_n(ex->conn, MHD_GET_ARGUMENT_KIND, add_sizes,
+	    &target);
+	if (target + 16 > max)
+		return api_fail(&ex->resp, IMG_EURI, NULL, "the request line "
+		    "is longer than %" PRIu64 " bytes", max);
+	MHD_get_connection_values_n(ex->conn, MHD_HEADER_KIND, add_sizes,
+	    &headers);
+	if (target + 16 + headers > max)
+		return api_fail(&ex->resp, IMG_EHEADERS, NULL, "the request "
+		    "line and headers are longer than %" PRIu64 " bytes", max);
+	return IMG_OK;
 }
 
 /* Keys and values of the query that decoded a NUL: their sizes tell. */
@@ -394,6 +436,14 @@ path_has_nul(struct exchange *ex)
 	return c->nuls > ex->nul_params;
 }
 
+static bool
+query_was_cut(struct exchange *ex)
+{
+	struct conn_clock	*c = conn_clock_of(ex->conn);
+
+	return c != NULL && c->query_cut;
+}
+
 /*
  * The first call: the request line and headers are in.  Route, check and
  * prepare; answer nothing yet (see on_request).
@@ -422,14 +472,26 @@ begin(struct exchange *ex, const char *url, const char *method)
 	cl = conn_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	te = conn_header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING);
 	req->content_length = 0;
-	if (!host_allowed(ex))
-		return refuse(ex, api_fail(&ex->resp, IMG_EMISDIRECTED, NULL,
-		    "this server does not answer for that Host; name it in "
-		    "allowed_hosts"));
 	if (te != NULL && strcasecmp(te, "identity") != 0)
 		req->content_length = UINT64_MAX;
 	else if (cl != NULL)
 		req->content_length = strtoull(cl, NULL, 10);
+	if ((e = check_header_size(ex, url)) != IMG_OK)
+		return refuse(ex, e);
+	/*
+	 * A body in a coding other than chunked cannot be read (its end is
+	 * unknown): refused at once, or the client would wait for an answer
+	 * while libmicrohttpd waits for a body.
+	 */
+	if (te != NULL && strcasecmp(te, "identity") != 0 &&
+	    strcasecmp(te, "chunked") != 0)
+		return refuse(ex, api_fail(&ex->resp, IMG_ENOTIMPL, NULL,
+		    "Transfer-Encoding %s is not supported; send the body "
+		    "plain or chunked", strlen(te) < 40 ? te : "(long)"));
+	if (!host_allowed(ex))
+		return refuse(ex, api_fail(&ex->resp, IMG_EMISDIRECTED, NULL,
+		    "this server does not answer for that Host; name it in "
+		    "allowed_hosts"));
 
 	router_match(h->routes, h->nroutes, h->cfg->stage, m, ex->path,
 	    &ex->match);
@@ -456,8 +518,8 @@ begin(struct exchange *ex, const char *url, const char *method)
 	    collect_query, ex);
 	if (ex->nul_param != NULL)
 		return refuse(ex, request_refuse_nul(&ex->resp, ex->nul_param));
-	if (ex->too_many_params)
-		return refuse(ex, api_fail(&ex->resp, IMG_EINVAL, NULL,
+	if (ex->too_many_params || query_was_cut(ex))
+		return refuse(ex, api_fail(&ex->resp, IMG_EURI, NULL,
 		    "more than %d query parameters", QUERY_PARAMS_MAX));
 	req->query = ex->query;
 	req->nquery = ex->nquery;
@@ -578,8 +640,41 @@ conn_clock_set(struct MHD_Connection *conn, bool waiting)
 		return;
 	atomic_store(&c->since, coarse_seconds());
 	atomic_store(&c->waiting, waiting);
-	if (waiting)
+	if (waiting) {
 		c->nuls = 0;	/* the next request's target is yet to come */
+		c->query_cut = false;
+	}
+}
+
+/*
+ * The request target, before libmicrohttpd splits its query.  Each
+ * parameter costs an entry in the connection's memory pool, a thousand
+ * empty ones ("&&&...") run it dry, and a pool run dry while parsing
+ * leaves the request unanswered.  So a query of more parameters than a
+ * request may have is cut off here, unparsed, and begin() refuses it:
+ * the answer costs nothing the pool lacks.
+ */
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct conn_clock	*c = conn_clock_of(conn);
+	const char		*q = strchr(uri, '?'), *p;
+	size_t			 n = 1;
+
+	(void)cls;
+	if (c == NULL || q == NULL)
+		return NULL;
+	for (p = q + 1; *p != '\0' && n <= QUERY_PARAMS_MAX; p++)
+		n += *p == '&';
+	if (n > QUERY_PARAMS_MAX) {
+		/*
+		 * The target is in the connection's own, writable buffer;
+		 * the query is found before this call, so it is emptied.
+		 */
+		*(char *)(uintptr_t)(q + 1) = '\0';
+		c->query_cut = true;
+	}
+	return NULL;
 }
 
 /*
@@ -810,6 +905,21 @@ listen_addr(const char *addr, unsigned port, struct sockaddr_storage *ss,
 	return -1;
 }
 
+/*
+ * A connection's memory pool holds the request's text, an entry for each
+ * header, cookie and query parameter, and the answer's headers.  With no
+ * more than max_header_bytes, tiny fields ("a:" lines, "a=1;" cookies) or
+ * a text near the limit would leave no room for the answer, and the
+ * request would go unanswered; so the pool is several times the limit,
+ * which begin() keeps (check_header_size()).  Its pages are touched only
+ * as a request fills them.
+ */
+static size_t
+pool_size(const struct config *cfg)
+{
+	return (size_t)cfg->max_header_bytes * POOL_PER_HEADER_BYTE;
+}
+
 /* The host of url ("http://Host:port/path"), or "" if it has none. */
 static void
 public_host(const char *url, char *name, size_t len)
@@ -885,10 +995,11 @@ httpd_start(const struct config *cfg, const struct route *routes,
 	    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_client,
 	    MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->max_header_bytes,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool_size(cfg),
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, h,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 	    MHD_OPTION_END);
 	if (h->mhd == NULL) {
 		log_warnx("cannot listen on %s port %u (in use, or not an "

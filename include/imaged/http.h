@@ -36,7 +36,7 @@ enum http_method {
 };
 
 /* Limits of what a request may carry to a handler. */
-#define QUERY_PARAMS_MAX	64	/* more query parameters: 400 */
+#define QUERY_PARAMS_MAX	64	/* more query parameters: 414 */
 #define JSON_BODY_MAX		(64 * 1024) /* a PATCH body */
 #define RESPONSE_HEADERS_MAX	16
 

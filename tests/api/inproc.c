@@ -112,7 +112,7 @@ unescape(char *s, bool plus)
 
 /*
  * Split "a=1&b&c=3" in place; false past QUERY_PARAMS_MAX or on a NUL
- * decoded (r->nul_field names it): a 400.
+ * decoded (r->nul_field names it): a 414 or a 400.
  */
 static bool
 split_query(struct inproc *r, char *q)
@@ -221,7 +221,7 @@ inproc_parse(struct inproc *r, const struct imaged *ctx, const char *text,
 	}
 	if (!split_query(r, q)) {
 		r->match.route = NULL;
-		return r->status = 400;
+		return r->status = r->nul_field != NULL ? 400 : 414;
 	}
 	r->req.method = method;
 	r->req.path = r->match.path;
@@ -333,14 +333,13 @@ inproc_do(struct inproc *r, struct imaged *ctx, const char *text)
 	case 200:
 		return inproc_run(r, ctx, r->blen / 2);
 	case 400:
-		if (r->nul_field != NULL) {
-			response_error(&r->resp, request_refuse_nul(&r->resp,
-			    r->nul_field));
-			return IMG_EINVAL;
-		}
-		response_error(&r->resp, api_fail(&r->resp, IMG_EINVAL, NULL,
-		    "more than %d query parameters", QUERY_PARAMS_MAX));
+		response_error(&r->resp, request_refuse_nul(&r->resp,
+		    r->nul_field));
 		return IMG_EINVAL;
+	case 414:
+		response_error(&r->resp, api_fail(&r->resp, IMG_EURI, NULL,
+		    "more than %d query parameters", QUERY_PARAMS_MAX));
+		return IMG_EURI;
 	case 405:
 		response_error(&r->resp, IMG_EMETHOD);
 		return IMG_EMETHOD;
