@@ -54,6 +54,7 @@
 #define DRAIN_MAX_BYTES		((uint64_t)64 << 20)
 #define DRAIN_MAX_MS		10000
 #define POOL_PER_HEADER_BYTE	2	/* see pool_size() */
+#define STREAM_BLOCK		(32 * 1024)	/* a stream's bytes per read */
 #define CORS_ALLOW_HEADERS	"Content-Type, Authorization, X-Api-Key, X-Request-Id"
 #define CORS_EXPOSE_HEADERS	"ETag, Location, X-Request-Id, Content-Disposition"
 
@@ -323,7 +324,31 @@ access_log(struct exchange *ex)
 	    ex->request_id);
 }
 
-/* Send ex->resp.  Ownership of its body and fd passes to libmicrohttpd. */
+/* A response stream as libmicrohttpd reads it; cls is a copy it owns. */
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct response_stream	*s = cls;
+	long long		 n = s->read(s->state, pos, out, max);
+
+	if (n < 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	if (n == 0)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	return (ssize_t)n;
+}
+
+static void
+stream_free(void *cls)
+{
+	struct response_stream	*s = cls;
+
+	if (s->free != NULL)
+		s->free(s->state);
+	free(s);
+}
+
+/* Send ex->resp.  Ownership of its body, fd or stream passes to libmicrohttpd. */
 static enum MHD_Result
 answer(struct exchange *ex)
 {
@@ -343,7 +368,21 @@ answer(struct exchange *ex)
 		ex->match.route->sink->close(ex->sink_state);
 		ex->sink_open = false;
 	}
-	if (resp->fd != -1) {
+	if (resp->stream.read != NULL) {
+		struct response_stream	*s = malloc(sizeof(*s));
+
+		r = NULL;
+		ex->bytes = resp->stream.length;
+		if (s != NULL) {
+			*s = resp->stream;
+			r = MHD_create_response_from_callback(s->length,
+			    STREAM_BLOCK, stream_read, s, stream_free);
+			if (r != NULL)	/* libmicrohttpd frees it */
+				memset(&resp->stream, 0, sizeof(resp->stream));
+			else
+				free(s);
+		}
+	} else if (resp->fd != -1) {
 		r = MHD_create_response_from_fd_at_offset64(resp->length,
 		    resp->fd, resp->offset);
 		if (r != NULL)

@@ -163,6 +163,41 @@ check "JSON fields over 1 MiB: 413" [ "$(curl -s -o /dev/null -w '%{http_code}' 
     "$BASE/images")" = 413 ]
 check "still serving" [ "$(curl -s -o /dev/null -w '%{http_code}' \
     "$BASE/healthz")" = 200 ]
+
+# Readers that ask for a 10 MiB image's base64 JSON and never read: the
+# answer is encoded as the socket drains, so memory stays flat (it was
+# the whole answer, 13 MiB and more, per reader).
+cp data/sample.png "$work/big.png"
+head -c $((10485760 - $(wc -c < data/sample.png))) /dev/urandom >> "$work/big.png"
+id=$(curl -s -H 'Content-Type: image/png' --data-binary @"$work/big.png" \
+    "$BASE/images?user_id=big&filename=big.png" |
+    sed -n 's/.*"image_id": "\([^"]*\)".*/\1/p')
+cat > "$work/stall.py" <<'EOS'
+import socket, sys, time
+port, path, n, pid = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+def rss():
+    for line in open("/proc/%s/status" % pid):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+idle = rss()
+held = []
+for i in range(n):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", port))
+    s.sendall(("GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n" % path).encode())
+    held.append(s)
+peak = idle
+for i in range(20):
+    time.sleep(0.1)
+    peak = max(peak, rss())
+print((peak - idle) // 1024)
+EOS
+grow=$("$PY" "$work/stall.py" "$port" "/images/$id?download=true" 20 "$pid")
+check "20 stalled readers of a 10 MiB download: under 32 MiB more (got ${grow} MiB)" \
+    [ -n "$id" -a "${grow:-999}" -lt 32 ]
+check "served after the stalled readers" [ "$(curl -s -o /dev/null \
+    -w '%{http_code}' "$BASE/healthz")" = 200 ]
 stop_daemon
 check "the cut was logged" grep -q 'connection cut' "$work/log"
 check "the refused connection was logged" grep -q 'connection limit' "$work/log"

@@ -276,6 +276,58 @@ START_TEST(test_download_true_json_and_bytes)
 }
 END_TEST
 
+/*
+ * The base64 JSON download of an image larger than the slices it is
+ * encoded in (and not a multiple of 3 bytes): the same bytes, an exact
+ * Content-Length, and a HEAD with the length and no body.
+ */
+START_TEST(test_download_json_streamed)
+{
+	static const char *const raw[] = { "Content-Type: image/png", NULL };
+	struct reply	 r;
+	char		*bytes, *b64, *sample, path[256], want[32];
+	size_t		 len = 300001, slen, i;
+	json_t		*rec;
+
+	sample = read_file("data/sample.png", &slen);
+	ck_assert_ptr_nonnull(bytes = malloc(len));
+	memcpy(bytes, sample, slen);
+	for (i = slen; i < len; i++)
+		bytes[i] = (char)(i * 31 + (i >> 7));
+	free(sample);
+	http_do(&r, "POST", "/images?user_id=dana&filename=big.png", raw, bytes,
+	    len);
+	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
+	rec = json_incref(r.json);
+	reply_free(&r);
+
+	b64 = base64_of(bytes, len);
+	snprintf(path, sizeof(path), "/images/%s?download=true",
+	    str(rec, "image_id"));
+	http_get(&r, path);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(reply_header(&r, "Content-Type"),
+	    "application/json; charset=utf-8");
+	ck_assert_ptr_nonnull(r.json);
+	ck_assert_str_eq(str(r.json, "image_data"), b64);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "file_size")),
+	    (json_int_t)len);
+	snprintf(want, sizeof(want), "%zu", r.body.len);
+	ck_assert_str_eq(reply_header(&r, "Content-Length"), want);
+	ck_assert_int_eq(r.body.data[r.body.len - 1], '\n');
+	reply_free(&r);
+
+	http_do(&r, "HEAD", path, NULL, NULL, 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(reply_header(&r, "Content-Length"), want);
+	ck_assert_int_eq(r.body.len, 0);
+	reply_free(&r);
+	free(b64);
+	free(bytes);
+	json_decref(rec);
+}
+END_TEST
+
 START_TEST(test_conditional_and_range)
 {
 	struct reply	 r, d;
@@ -866,6 +918,7 @@ api_suite(void)
 	tcase_add_test(tc, test_expires_in);
 	tcase_add_test(tc, test_http10_without_host);
 	tcase_add_test(tc, test_download_true_json_and_bytes);
+	tcase_add_test(tc, test_download_json_streamed);
 	tcase_add_test(tc, test_conditional_and_range);
 	tcase_add_test(tc, test_signed_url_checks);
 	tcase_add_test(tc, test_delete);

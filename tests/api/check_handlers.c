@@ -322,6 +322,17 @@ START_TEST(test_upload_then_get)
 	    "image/png");
 	json_decref(j);
 	inproc_free(&r);
+
+	/* The base64 download, read the way a client drains it. */
+	n = (int)strlen(path);
+	snprintf(path + n, sizeof(path) - (size_t)n, "?download=true");
+	ck_assert_int_eq(inproc_do(&r, ctx, path), IMG_OK);
+	ck_assert_int_eq(r.resp.status, 200);
+	j = body_json(&r);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "image_data")),
+	    png_b64);
+	json_decref(j);
+	inproc_free(&r);
 }
 END_TEST
 

@@ -309,6 +309,34 @@ run_deferred(struct inproc *r, struct imaged *ctx)
 	return d->resume(ctx, &r->req, &r->resp, d->arg);
 }
 
+/*
+ * A streamed body as a client reads it, into resp.body, in uneven pieces
+ * (so a stream's seams are crossed); it must end at exactly its length.
+ */
+static enum img_err
+drain_stream(struct inproc *r)
+{
+	struct response_stream	*s = &r->resp.stream;
+	char			 piece[4099];
+	uint64_t		 pos = 0;
+	long long		 n;
+	size_t			 max = 1;
+	enum img_err		 e;
+
+	while (pos < s->length) {
+		max = max % sizeof(piece) + 1000;
+		if ((n = s->read(s->state, pos, piece, max)) <= 0)
+			return IMG_EINTERNAL;
+		if ((e = buf_add(&r->resp.body, piece, (size_t)n)) != IMG_OK)
+			return e;
+		pos += (uint64_t)n;
+	}
+	if (pos != s->length || s->read(s->state, pos, piece, 1) != 0)
+		return IMG_EINTERNAL;
+	response_stream_free(&r->resp);
+	return IMG_OK;
+}
+
 enum img_err
 inproc_run(struct inproc *r, struct imaged *ctx, size_t cut)
 {
@@ -320,6 +348,8 @@ inproc_run(struct inproc *r, struct imaged *ctx, size_t cut)
 	if (e == IMG_OK && r->resp.defer.start != NULL)
 		e = run_deferred(r, ctx);
 	if (e != IMG_OK)
+		response_error(&r->resp, e);
+	else if (r->resp.stream.read != NULL && (e = drain_stream(r)) != IMG_OK)
 		response_error(&r->resp, e);
 	return e;
 }
