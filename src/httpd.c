@@ -26,6 +26,7 @@
  * the counters and connection clocks, which are atomic, and the list of
  * clocks, under clock_lock.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -55,6 +56,8 @@
 #define DRAIN_MAX_MS		10000
 #define POOL_PER_HEADER_BYTE	2	/* see pool_size() */
 #define STREAM_BLOCK		(32 * 1024)	/* a stream's bytes per read */
+#define FDS_PER_CONNECTION	2	/* its socket, and a file it reads or writes */
+#define FDS_RESERVED		64	/* the database, logs, the listener... */
 #define CORS_ALLOW_HEADERS	"Content-Type, Authorization, X-Api-Key, X-Request-Id"
 #define CORS_EXPOSE_HEADERS	"ETag, Location, X-Request-Id, Content-Disposition"
 
@@ -69,6 +72,9 @@ struct conn_clock {
 	int			 fd;
 	_Atomic int64_t		 since;		/* monotonic seconds */
 	_Atomic bool		 waiting;	/* for a request's headers */
+	_Atomic bool		 in_body;	/* a request's body is due */
+	_Atomic int64_t		 body_since;	/* monotonic seconds */
+	_Atomic uint64_t	 body_bytes;	/* of it, arrived */
 	unsigned		 nuls;		/* strings of the target that decoded a NUL */
 	bool			 query_cut;	/* too many parameters: not parsed */
 	bool			 cut;		/* under clock_lock */
@@ -732,6 +738,30 @@ unescape(void *cls, struct MHD_Connection *conn, char *s)
 	return n;
 }
 
+/* A body is due from now (on), or is in or no longer wanted (off). */
+static void
+body_clock(struct MHD_Connection *conn, bool on)
+{
+	struct conn_clock	*c = conn_clock_of(conn);
+
+	if (c == NULL)
+		return;
+	if (on) {
+		atomic_store(&c->body_since, coarse_seconds());
+		atomic_store(&c->body_bytes, 0);
+	}
+	atomic_store(&c->in_body, on);
+}
+
+static void
+body_clock_add(struct MHD_Connection *conn, size_t n)
+{
+	struct conn_clock	*c = conn_clock_of(conn);
+
+	if (c != NULL)
+		atomic_fetch_add(&c->body_bytes, n);
+}
+
 static void
 on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
@@ -748,6 +778,9 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 		c->fd = info->connect_fd;
 		atomic_init(&c->since, coarse_seconds());
 		atomic_init(&c->waiting, true);
+		atomic_init(&c->in_body, false);
+		atomic_init(&c->body_since, 0);
+		atomic_init(&c->body_bytes, 0);
 		pthread_mutex_lock(&h->clock_lock);
 		c->next = h->clocks;
 		if (h->clocks != NULL)
@@ -772,7 +805,25 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 }
 
 /*
- * Cut connections past the header deadline.  shutdown(2), not close: the
+ * Whether a body is late: it has had body_timeout seconds plus one for
+ * each body_min_rate bytes it brought (Apache's reqtimeout MinRate), so a
+ * client trickling a byte now and then, which the idle timer never
+ * catches, is cut, and a large body at a fair rate never is.
+ */
+static bool
+body_late(const struct config *cfg, struct conn_clock *c, int64_t now)
+{
+	uint64_t	 allowed = cfg->body_timeout;
+
+	if (!atomic_load(&c->in_body))
+		return false;
+	if (cfg->body_min_rate > 0)
+		allowed += atomic_load(&c->body_bytes) / cfg->body_min_rate;
+	return now - atomic_load(&c->body_since) > (int64_t)allowed;
+}
+
+/*
+ * Cut connections past the header deadline or the body's.  shutdown(2), not close: the
  * descriptor stays libmicrohttpd's, which sees the end and cleans up; the
  * lock keeps the descriptor from being closed and reused meanwhile.
  */
@@ -788,7 +839,17 @@ watchdog(void *arg)
 	while (!h->stopping) {
 		now = coarse_seconds();
 		for (c = h->clocks; c != NULL; c = c->next) {
-			if (!atomic_load(&c->waiting) || c->cut ||
+			if (c->cut)
+				continue;
+			if (body_late(h->cfg, c, now)) {
+				shutdown(c->fd, SHUT_RDWR);
+				c->cut = true;
+				log_info("connection cut: a body slower than "
+				    "%" PRIu64 " bytes/s after %us",
+				    h->cfg->body_min_rate, h->cfg->body_timeout);
+				continue;
+			}
+			if (!atomic_load(&c->waiting) ||
 			    now - atomic_load(&c->since) <
 			    (int64_t)h->cfg->header_timeout)
 				continue;
@@ -828,6 +889,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		conn_clock_set(conn, false);
 		if (begin(ex, url, method) == MHD_NO)
 			return MHD_NO;
+		if (has_body(&ex->req))
+			body_clock(conn, true);
 		/*
 		 * An answer queued in this first call counts, for
 		 * libmicrohttpd, as sent before the request was read, and
@@ -848,6 +911,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
+		body_clock_add(conn, n);
 		if (ex->failed == IMG_OK) {
 			if ((e = consume(ex, upload_data, n)) != IMG_OK) {
 				ex->failed = e;
@@ -867,6 +931,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 			return answer(ex);
 		return MHD_YES;
 	}
+	body_clock(conn, false);	/* the body is in */
 	if (ex->failed != IMG_OK)
 		return answer(ex);
 	if (ex->preflight)
@@ -884,6 +949,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct exchange	*ex = *con_cls;
 
 	conn_clock_set(conn, true);
+	body_clock(conn, false);
 	if (ex == NULL)
 		return;
 	if (!ex->answered)
@@ -975,6 +1041,36 @@ public_host(const char *url, char *name, size_t len)
 		name[0] = '\0';
 }
 
+/*
+ * Raise the open-files limit to its hard limit: each connection takes a
+ * descriptor, and one more while it uploads or sends a file, and a soft
+ * limit of 1024 (the usual default) turns a busy moment into EMFILE.
+ * Warn when even the hard limit is short of what max_connections needs.
+ */
+static void
+raise_open_files(const struct config *cfg)
+{
+	struct rlimit	 rl;
+	rlim_t		 need = (rlim_t)cfg->max_connections * FDS_PER_CONNECTION +
+			    FDS_RESERVED;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t	 was = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			rl.rlim_cur = was;
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
+		log_warnx("open files limit %llu is below the %llu that "
+		    "max_connections = %u may need: raise it (ulimit -n, or "
+		    "LimitNOFILE= in a systemd unit) or lower max_connections",
+		    (unsigned long long)rl.rlim_cur, (unsigned long long)need,
+		    cfg->max_connections);
+}
+
 /* Stop the watchdog and free; the daemon is already stopped. */
 static void
 httpd_free(struct httpd *h)
@@ -1009,6 +1105,7 @@ httpd_start(const struct config *cfg, const struct route *routes,
 	}
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return IMG_ENOMEM;
+	raise_open_files(cfg);
 	h->cfg = cfg;
 	h->routes = routes;
 	h->nroutes = nroutes;

@@ -202,4 +202,65 @@ stop_daemon
 check "the cut was logged" grep -q 'connection cut' "$work/log"
 check "the refused connection was logged" grep -q 'connection limit' "$work/log"
 check "the 431 was logged" grep -q '431' "$work/log"
+
+# A body trickled a byte every half second, which never trips the idle
+# timer (3 s here): with body_timeout 2 and body_min_rate 1K it is cut
+# after about 2 s, and nothing is stored.
+start_daemon --ephemeral --idle-timeout 3 --body-timeout 2 \
+    --body-min-rate 1K
+port=${BASE##*:}
+cat > "$work/trickle_body.sh" <<'EOS'
+trap '' PIPE
+exec 3<>/dev/tcp/127.0.0.1/$1
+printf 'POST /images?user_id=u&filename=a.png HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\nContent-Length: 1000\r\n\r\n' >&3
+start=$SECONDS
+while [ $((SECONDS - start)) -lt 10 ]; do
+	sleep 0.5
+	printf 'x' >&3 2>/dev/null || break
+done
+echo $((SECONDS - start))
+EOS
+if command -v bash >/dev/null; then
+	took=$(bash "$work/trickle_body.sh" "$port" 2>/dev/null)
+	check "a trickled body is cut by body_timeout (after ${took}s)" \
+	    [ "${took:-99}" -le 5 ]
+	check "nothing stored from it" [ "$(curl -s "$BASE/images" |
+	    sed -n 's/.*"count": \([0-9]*\).*/\1/p')" = 0 ]
+	check "the body cut was logged" grep -q 'a body slower than' "$work/log"
+fi
+# A body at a fair pace is not cut, though it takes longer than
+# body_timeout: about 3 KB a second for 4 s against 2 s + 1 s per KiB.
+cat > "$work/steady_body.sh" <<'EOS'
+exec 3<>/dev/tcp/127.0.0.1/$1
+printf 'PATCH /images/f47ac10b-58cc-4372-a567-0e02b2c3d479 HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 12288\r\nConnection: close\r\n\r\n' >&3
+printf '{"metadata": {"title": "' >&3
+n=24
+for i in 1 2 3 4; do
+	sleep 1
+	head -c 3000 /dev/zero | tr '\0' a >&3
+	n=$((n + 3000))
+done
+head -c $((12288 - n - 3)) /dev/zero | tr '\0' a >&3
+printf '"}}' >&3
+head -c 12 <&3
+EOS
+if command -v bash >/dev/null; then
+	got=$(bash "$work/steady_body.sh" "$port" 2>/dev/null)
+	check "a body at a fair pace is answered (got: $got)" \
+	    [ "$got" = "HTTP/1.1 400" ]
+fi
+stop_daemon
+
+# The open-files limit: a soft limit below the hard one is raised; a hard
+# limit too low for max_connections is warned about.
+: > "$work/log"
+(ulimit -Sn 100 && start_daemon --ephemeral && grep -E '^Max open files' \
+    "/proc/$pid/limits" > "$work/nofile" && stop_daemon)
+check "soft open-files limit raised to the hard one" \
+    [ "$(awk '{ print $4 }' "$work/nofile")" = "$(ulimit -Hn)" ]
+check "no warning when the hard limit suffices" \
+    sh -c "[ \"\$(ulimit -Hn)\" != unlimited ] && [ \"\$(ulimit -Hn)\" -lt 2112 ] || ! grep -q 'open files limit' '$work/log'"
+(ulimit -n 200 && start_daemon --ephemeral && stop_daemon)
+check "a hard limit short of max_connections is warned about" \
+    grep -q 'open files limit 200 is below' "$work/log"
 finish

@@ -57,6 +57,8 @@ struct config {
 	char		 previous_signing_key_file[PATH_MAX]; /* "": none */
 	unsigned	 header_timeout;		/* seconds */
 	unsigned	 idle_timeout;			/* seconds */
+	unsigned	 body_timeout;			/* seconds, plus bytes / body_min_rate */
+	uint64_t	 body_min_rate;			/* bytes per second; 0: none */
 	uint64_t	 max_header_bytes;
 	struct rend_presets renditions;			/* named rendition presets */
 	unsigned	 rendition_max_pixels;		/* a source's width x height */
