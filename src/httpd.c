@@ -160,7 +160,7 @@ add_sizes(void *cls, enum MHD_ValueKind kind, const char *key,
 
 /*
  * The request line and headers against max_header_bytes.  The connection's
- * memory pool is larger than that (see httpd_start()), so that a request
+ * memory pool is larger than that (see pool_size()), so that a request
  * near the limit, or made of many tiny fields, still leaves room for its
  * answer; the limit itself is kept here.
  */
