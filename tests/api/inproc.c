@@ -118,6 +118,7 @@ static bool
 split_query(struct inproc *r, char *q)
 {
 	char	*amp, *eq;
+	bool	 nul;
 
 	while (q != NULL && *q != '\0') {
 		if ((amp = strchr(q, '&')) != NULL)
@@ -127,8 +128,11 @@ split_query(struct inproc *r, char *q)
 				return false;
 			if ((eq = strchr(q, '=')) != NULL)
 				*eq++ = '\0';
-			if ((unescape(q, true) | (eq != NULL &&
-			    unescape(eq, true))) && r->nul_field == NULL)
+			/* Both decoded, whichever holds the NUL. */
+			nul = unescape(q, true);
+			if (eq != NULL && unescape(eq, true))
+				nul = true;
+			if (nul && r->nul_field == NULL)
 				r->nul_field = q;
 			r->query[r->req.nquery].key = q;
 			r->query[r->req.nquery].value = eq != NULL ? eq : "";
