@@ -24,8 +24,8 @@
 #include <unistd.h>
 
 #include "imaged/config.h"
-#include "imaged/rendition.h"
 #include "imaged/httputil.h"
+#include "imaged/rendition.h"
 
 #ifndef IMAGED_VERSION
 #define IMAGED_VERSION	"0.0.0"
