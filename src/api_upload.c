@@ -79,6 +79,14 @@ too_big(struct upload_state *st, struct response *resp)
 	    "larger than %llu bytes", (unsigned long long)st->ctx->cfg.max_file_size);
 }
 
+/* A JSON body's fields other than image_data, past JSON_REST_MAX. */
+static enum img_err
+rest_too_big(struct response *resp)
+{
+	return api_fail(resp, IMG_ETOOBIG, NULL, "the JSON fields other than "
+	    "image_data are larger than %d bytes", JSON_REST_MAX);
+}
+
 static enum img_err
 to_upload(void *arg, const unsigned char *p, size_t n)
 {
@@ -207,14 +215,12 @@ upload_state_write(void *arg, const char *data, size_t len,
 		return form_feed(st, data, len, resp);
 	else
 		e = jsonupload_feed(st->json, data, len, &field);
+	if (e == IMG_ETOOBIG && field == NULL)
+		return rest_too_big(resp);
 	if (e == IMG_ETOOBIG)
 		return too_big(st, resp);
 	if (e == IMG_EJSON)
 		return api_fail(resp, e, NULL, "request body is not valid JSON");
-	if (e == IMG_EINVAL)
-		return api_fail(resp, e, field != NULL ? field : st->image_field,
-		    "image_data must be standard base64, optionally with a "
-		    "data:image/...;base64, prefix");
 	return e;
 }
 
@@ -436,11 +442,14 @@ json_fields(struct upload_state *st, struct response *resp,
 	e = jsonupload_end(st->json, restp, &had_image, &field);
 	if (e == IMG_EJSON)
 		return api_fail(resp, e, NULL, "request body is not valid JSON");
+	if (e == IMG_ETOOBIG && field == NULL)
+		return rest_too_big(resp);
 	if (e == IMG_ETOOBIG)
 		return too_big(st, resp);
 	if (e == IMG_EINVAL)
 		return api_fail(resp, e, "image_data", "image_data must be "
-		    "standard base64");
+		    "standard base64, optionally with a data:image/...;base64, "
+		    "prefix");
 	if (e != IMG_OK)
 		return e;
 	if (!json_is_object(*restp))

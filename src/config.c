@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "imaged/config.h"
+#include "imaged/httputil.h"
 #include "imaged/rendition.h"
 
 #ifndef IMAGED_VERSION
@@ -88,6 +89,7 @@ static bool	store_cors(struct config *, const union value *);
 static bool	store_auth(struct config *, const union value *);
 static bool	store_renditions(struct config *, const union value *);
 static bool	store_log_format(struct config *, const union value *);
+static bool	store_hosts(struct config *, const union value *);
 
 static const char *const auth_choices[] = { "none", "token", NULL };
 static const char *const log_format_choices[] = { "text", "json", NULL };
@@ -145,6 +147,12 @@ static const struct setting settings[] = {
 	  .help = "origins allowed by CORS: * or a list",
 	  .what = "* or a list of http:// or https:// origins (at most 16)",
 	  .store = store_cors },
+	{ .key = "allowed_hosts", .type = SET_LIST, .arg = "LIST",
+	  .def = "", .shown = "none",
+	  .help = "Host names answered besides the loopback's and public_url's, "
+	  "when listening on a loopback address",
+	  .what = "a list of host names (at most 16, no ports)",
+	  .store = store_hosts },
 	{ .key = "workers", .type = SET_UINT, .arg = "N|auto",
 	  .min = 1, .max = WORKERS_MAX, .def = "auto",
 	  .shown = "auto: the number of CPUs",
@@ -178,6 +186,15 @@ static const struct setting settings[] = {
 	  .min = 1, .max = 3600, .def = "30",
 	  .help = "time a client has to send a request's line and headers",
 	  .what = "a number of seconds (1-3600)", FIELD(header_timeout) },
+	{ .key = "body_timeout", .type = SET_UINT, .arg = "SECONDS",
+	  .min = 1, .max = 3600, .def = "30",
+	  .help = "time a body has, beyond what body_min_rate allows it",
+	  .what = "a number of seconds (1-3600)", FIELD(body_timeout) },
+	{ .key = "body_min_rate", .type = SET_SIZE, .arg = "SIZE",
+	  .min = 0, .max = GIB, .def = "1K",
+	  .help = "bytes per second a body must average; 0: body_timeout "
+	  "is a total deadline",
+	  .what = "a size (0 to 1G)", FIELD(body_min_rate) },
 	{ .key = "idle_timeout", .type = SET_UINT, .arg = "SECONDS",
 	  .min = 1, .max = 3600, .def = "30",
 	  .help = "a connection silent this long is closed",
@@ -593,6 +610,50 @@ store_cors(struct config *c, const union value *v)
 	c->cors_any = false;
 	memcpy(c->cors_origins, l.o, sizeof(l.o));
 	c->ncors_origins = l.n;
+	return true;
+}
+
+struct hostlist {
+	char	 h[CONFIG_MAX_HOSTS][CONFIG_HOST_LEN];
+	size_t	 n;
+};
+
+/* A host name as a Host header carries it, without a port; lower case. */
+static bool
+add_host(const char *p, size_t len, void *arg)
+{
+	struct hostlist	*l = arg;
+	char		 text[CONFIG_HOST_LEN], name[CONFIG_HOST_LEN];
+	size_t		 i;
+
+	if (len >= sizeof(text))
+		return false;
+	memcpy(text, p, len);
+	text[len] = '\0';
+	if (strchr(text, ':') != NULL && text[0] != '[')
+		return false;	/* a port, or an IPv6 address without [] */
+	if (!http_host_name(text, name, sizeof(name)) ||
+	    (text[0] == '[' && text[len - 1] != ']'))
+		return false;
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->h[i], name) == 0)
+			return true;
+	if (l->n == CONFIG_MAX_HOSTS)
+		return false;
+	memcpy(l->h[l->n++], name, strlen(name) + 1);
+	return true;
+}
+
+static bool
+store_hosts(struct config *c, const union value *v)
+{
+	struct hostlist	 l;
+
+	memset(&l, 0, sizeof(l));
+	if (*v->s != '\0' && !split_list(v->s, add_host, &l))
+		return false;
+	memcpy(c->allowed_hosts, l.h, sizeof(l.h));
+	c->nallowed_hosts = l.n;
 	return true;
 }
 

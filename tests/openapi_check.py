@@ -24,6 +24,10 @@ import jsonschema
 
 # The HTTP layer's own refusals, which may carry its own (non-JSON) body.
 PROTOCOL_STATUSES = {400, 408, 413, 414, 431, 501, 505}
+# Refusals judged before a request is routed, as the JSON error, on any
+# path: a NUL in the path (400), a target or headers too large (414, 431),
+# an unknown transfer coding (501), a Host not answered for (421).
+BEFORE_ROUTING = {400, 414, 421, 431, 501}
 # The daemons of the suites serve the default stage.
 STAGE = re.escape(os.environ.get("IMAGED_STAGE", "dev"))
 STAGE_PREFIX = re.compile(r"^(/restapis/[^/]+/%s/_user_request_|/%s)(?=/)" %
@@ -127,6 +131,11 @@ def main():
             checked += 1
             if status in PROTOCOL_STATUSES and not is_json:
                 skipped += 1
+                continue
+            if status in BEFORE_ROUTING and is_json:
+                why = validate(ex, error_schema)
+                if why:
+                    fail(ex, why)
                 continue
             if status != want[0] or not is_json:
                 fail(ex, "outside the document: want %d JSON" % want[0])

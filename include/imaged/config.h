@@ -23,6 +23,8 @@
 #define CONFIG_EXT_LEN		16
 #define CONFIG_MAX_ORIGINS	16
 #define CONFIG_ORIGIN_LEN	256
+#define CONFIG_MAX_HOSTS	16
+#define CONFIG_HOST_LEN		256
 #define URL_LIFETIME_MAX	604800	/* the cloud's 7-day cap on presigned URLs */
 
 enum auth_mode {
@@ -45,6 +47,8 @@ struct config {
 	bool		 cors_any;			/* cors_origins = * */
 	char		 cors_origins[CONFIG_MAX_ORIGINS][CONFIG_ORIGIN_LEN];
 	size_t		 ncors_origins;
+	char		 allowed_hosts[CONFIG_MAX_HOSTS][CONFIG_HOST_LEN]; /* lower case, no port */
+	size_t		 nallowed_hosts;
 	unsigned	 workers;			/* >= 1 */
 	enum auth_mode	 auth;
 	unsigned	 max_connections;
@@ -53,6 +57,8 @@ struct config {
 	char		 previous_signing_key_file[PATH_MAX]; /* "": none */
 	unsigned	 header_timeout;		/* seconds */
 	unsigned	 idle_timeout;			/* seconds */
+	unsigned	 body_timeout;			/* seconds, plus bytes / body_min_rate */
+	uint64_t	 body_min_rate;			/* bytes per second; 0: none */
 	uint64_t	 max_header_bytes;
 	struct rend_presets renditions;			/* named rendition presets */
 	unsigned	 rendition_max_pixels;		/* a source's width x height */

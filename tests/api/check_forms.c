@@ -229,7 +229,7 @@ START_TEST(test_body_longer_than_content_length)
 
 	fd = connect_daemon();
 	len = snprintf(head, sizeof(head), "POST /images?user_id=u1&filename=a.png "
-	    "HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
+	    "HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\n"
 	    "Content-Length: %zu\r\n\r\n", png_len);
 	ck_assert_int_eq(write(fd, head, (size_t)len), len);
 	ck_assert_int_eq(write(fd, png, png_len), (ssize_t)png_len);
@@ -260,7 +260,7 @@ START_TEST(test_disconnect_mid_upload)
 
 	fd = connect_daemon();
 	len = snprintf(head, sizeof(head), "POST /images?user_id=u1&filename=a.png "
-	    "HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
+	    "HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\n"
 	    "Content-Length: 1000000\r\n\r\n");
 	ck_assert_int_eq(write(fd, head, (size_t)len), len);
 	ck_assert_int_eq(write(fd, png, png_len), (ssize_t)png_len);

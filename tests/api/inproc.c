@@ -86,17 +86,22 @@ header_of(const struct request *req, const char *name)
 	return NULL;
 }
 
-/* Decode %XX in place (and '+' with plus); a NUL decoded ends the text. */
-static void
+/*
+ * Decode %XX in place (and '+' with plus); a NUL decoded ends the text,
+ * and the return says so (httpd refuses it, as here).
+ */
+static bool
 unescape(char *s, bool plus)
 {
 	char	*o = s;
 	int	 hi, lo;
+	bool	 nul = false;
 
 	for (; *s != '\0'; s++) {
 		if (*s == '%' && (hi = hex_value(s[1])) >= 0 &&
 		    (lo = hex_value(s[2])) >= 0) {
 			*o++ = (char)(hi << 4 | lo);
+			nul |= hi == 0 && lo == 0;
 			s += 2;
 		} else if (plus && *s == '+')
 			*o++ = ' ';
@@ -104,13 +109,18 @@ unescape(char *s, bool plus)
 			*o++ = *s;
 	}
 	*o = '\0';
+	return nul;
 }
 
-/* Split "a=1&b&c=3" in place; false past QUERY_PARAMS_MAX (a 400). */
+/*
+ * Split "a=1&b&c=3" in place; false past QUERY_PARAMS_MAX or on a NUL
+ * decoded (r->nul_field names it): a 414 or a 400.
+ */
 static bool
 split_query(struct inproc *r, char *q)
 {
 	char	*amp, *eq;
+	bool	 nul;
 
 	while (q != NULL && *q != '\0') {
 		if ((amp = strchr(q, '&')) != NULL)
@@ -120,16 +130,19 @@ split_query(struct inproc *r, char *q)
 				return false;
 			if ((eq = strchr(q, '=')) != NULL)
 				*eq++ = '\0';
-			unescape(q, true);
-			if (eq != NULL)
-				unescape(eq, true);
+			/* Both decoded, whichever holds the NUL. */
+			nul = unescape(q, true);
+			if (eq != NULL && unescape(eq, true))
+				nul = true;
+			if (nul && r->nul_field == NULL)
+				r->nul_field = q;
 			r->query[r->req.nquery].key = q;
 			r->query[r->req.nquery].value = eq != NULL ? eq : "";
 			r->req.nquery++;
 		}
 		q = amp;
 	}
-	return true;
+	return r->nul_field == NULL;
 }
 
 /*
@@ -166,6 +179,7 @@ inproc_parse(struct inproc *r, const struct imaged *ctx, const char *text,
 {
 	char			*line, *rest, *path, *q, *sp, *body;
 	enum http_method	 method = HTTP_GET;
+	bool			 path_nul;
 
 	memset(r, 0, sizeof(*r));
 	response_init(&r->resp);
@@ -188,7 +202,7 @@ inproc_parse(struct inproc *r, const struct imaged *ctx, const char *text,
 	}
 	if ((q = strchr(path, '?')) != NULL)
 		*q++ = '\0';
-	unescape(path, false);
+	path_nul = unescape(path, false);
 	body = split_headers(r, rest);
 	if (body != NULL) {
 		r->body = body;
@@ -199,6 +213,12 @@ inproc_parse(struct inproc *r, const struct imaged *ctx, const char *text,
 	router_match(api_routes, api_nroutes, ctx->cfg.stage, method, path,
 	    &r->match);
 	r->status = r->match.status;
+	if (path_nul) {
+		r->nul_field = router_param_name(r->match.route, r->nul_name,
+		    sizeof(r->nul_name));
+		r->match.route = NULL;
+		return r->status = 400;
+	}
 	if (method == HTTP_OPTIONS || r->match.route == NULL) {
 		if (r->status == 200)
 			r->status = 405;
@@ -207,7 +227,7 @@ inproc_parse(struct inproc *r, const struct imaged *ctx, const char *text,
 	}
 	if (!split_query(r, q)) {
 		r->match.route = NULL;
-		return r->status = 400;
+		return r->status = r->nul_field != NULL ? 400 : 414;
 	}
 	r->req.method = method;
 	r->req.path = r->match.path;
@@ -312,6 +332,34 @@ method_name(enum http_method m)
 	return "OTHER";
 }
 
+/*
+ * A streamed body as a client reads it, into resp.body, in uneven pieces
+ * (so a stream's seams are crossed); it must end at exactly its length.
+ */
+static enum img_err
+drain_stream(struct inproc *r)
+{
+	struct response_stream	*s = &r->resp.stream;
+	char			 piece[4099];
+	uint64_t		 pos = 0;
+	long long		 n;
+	size_t			 max = 1;
+	enum img_err		 e;
+
+	while (pos < s->length) {
+		max = max % sizeof(piece) + 1000;
+		if ((n = s->read(s->state, pos, piece, max)) <= 0)
+			return IMG_EINTERNAL;
+		if ((e = buf_add(&r->resp.body, piece, (size_t)n)) != IMG_OK)
+			return e;
+		pos += (uint64_t)n;
+	}
+	if (pos != s->length || s->read(s->state, pos, piece, 1) != 0)
+		return IMG_EINTERNAL;
+	response_stream_free(&r->resp);
+	return IMG_OK;
+}
+
 enum img_err
 inproc_run(struct inproc *r, struct imaged *ctx, size_t cut)
 {
@@ -323,6 +371,8 @@ inproc_run(struct inproc *r, struct imaged *ctx, size_t cut)
 	if (e == IMG_OK && r->resp.defer.start != NULL)
 		e = run_deferred(r, ctx);
 	if (e != IMG_OK)
+		response_error(&r->resp, e);
+	else if (r->resp.stream.read != NULL && (e = drain_stream(r)) != IMG_OK)
 		response_error(&r->resp, e);
 	/* A file's bytes are sent from its descriptor: only JSON is logged. */
 	exchlog_append(method_name(r->req.method), r->req.path,
@@ -340,9 +390,13 @@ inproc_do(struct inproc *r, struct imaged *ctx, const char *text)
 	case 200:
 		return inproc_run(r, ctx, r->blen / 2);
 	case 400:
-		response_error(&r->resp, api_fail(&r->resp, IMG_EINVAL, NULL,
-		    "more than %d query parameters", QUERY_PARAMS_MAX));
+		response_error(&r->resp, request_refuse_nul(&r->resp,
+		    r->nul_field));
 		return IMG_EINVAL;
+	case 414:
+		response_error(&r->resp, api_fail(&r->resp, IMG_EURI, NULL,
+		    "more than %d query parameters", QUERY_PARAMS_MAX));
+		return IMG_EURI;
 	case 405:
 		response_error(&r->resp, IMG_EMETHOD);
 		return IMG_EMETHOD;

@@ -37,3 +37,14 @@ $(BUILD)/benchtools/ceiling: tests/bench/tools/ceiling.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags sqlite3 2>/dev/null) \
 		-o $@ $< $(shell pkg-config --libs sqlite3 2>/dev/null) -lpthread
+
+# Memory under clients that ask for a large download and never read
+# (tests/bench/stalled.sh).
+bench: bench-stalled
+bench-stalled: $(BUILD)/$(PROG) $(BUILD)/benchtools/stalled
+	@IMAGED=$(BUILD)/$(PROG) sh tests/bench/stalled.sh
+.PHONY: bench-stalled
+
+$(BUILD)/benchtools/stalled: tests/bench/tools/stalled.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $<
