@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,13 +18,13 @@
 #include "imaged/api.h"
 #include "imaged/blobstore.h"
 #include "imaged/catalog.h"
-#include "imaged/check.h"
 #include "imaged/httpd.h"
 #include "imaged/imaged.h"
 #include "imaged/log.h"
 #include "imaged/rendcache.h"
 #include "imaged/renderpool.h"
 #include "imaged/metrics.h"
+#include "imaged/recover.h"
 #include "imaged/signer.h"
 #include "imaged/tokens.h"
 
@@ -39,11 +40,18 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
 }
 
+/*
+ * The data dir and the folders above it that do not exist yet get the
+ * folder mode of file_mode (0700 by default): the images and their
+ * metadata are nobody else's business on a shared machine.  A folder
+ * that exists keeps its mode.
+ */
 static enum img_err
 make_data_dir(struct imaged *d)
 {
 	const char	*tmp;
 	char		*p;
+	mode_t		 mode = blob_dir_mode(d->cfg.file_mode);
 
 	if (d->cfg.ephemeral) {
 		tmp = getenv("TMPDIR");
@@ -62,14 +70,14 @@ make_data_dir(struct imaged *d)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(d->data_dir, 0755) == -1 && errno != EEXIST) {
+		if (mkdir(d->data_dir, mode) == -1 && errno != EEXIST) {
 			log_warn("%s", d->data_dir);
 			*p = '/';
 			return IMG_EUNAVAIL;
 		}
 		*p = '/';
 	}
-	if (mkdir(d->data_dir, 0755) == -1 && errno != EEXIST) {
+	if (mkdir(d->data_dir, mode) == -1 && errno != EEXIST) {
 		log_warn("%s", d->data_dir);
 		return IMG_EUNAVAIL;
 	}
@@ -77,22 +85,52 @@ make_data_dir(struct imaged *d)
 }
 
 /*
- * Files a crash left between an upload's rename and its row, or a delete's
- * row and its unlink, are older than this start: sweep them in the
- * background, so that start-up never waits on a walk of the bucket.
+ * SQLite creates a database 0644; made here first, empty, it has
+ * file_mode, and SQLite gives its -wal and -shm files the same.
  */
-static void *
-sweep_orphans(void *arg)
+static enum img_err
+make_db_file(const char *path, mode_t mode)
 {
-	struct imaged	*d = arg;
-	uint64_t	 n = 0;
+	int	 fd;
 
-	if (check_sweep_orphans(d->catalog, d->blobs, d->started, &d->stopping,
-	    &n) == IMG_OK && n > 0)
-		log_info("removed %" PRIu64 " orphan file%s left by a crash", n,
-		    n == 1 ? "" : "s");
-	atomic_store(&d->sweep_done, true);
-	return NULL;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    mode);
+	if (fd == -1 && errno != EEXIST) {
+		log_warn("%s", path);
+		return IMG_EUNAVAIL;
+	}
+	if (fd != -1)
+		close(fd);
+	return IMG_OK;
+}
+
+/*
+ * Finish or undo what a crash left half done.  No request is in flight
+ * yet, so every temp file and pending removal is a leftover; the cost is
+ * theirs, not the bucket's (recover.h).
+ */
+static enum img_err
+recover(struct imaged *d)
+{
+	struct recover_counts	 c;
+	struct timespec		 now;
+	enum img_err		 e;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	now.tv_sec += 1;	/* file times may run ahead of this clock */
+	if ((e = recover_leftovers(d->catalog, d->blobs, now, false, &c)) !=
+	    IMG_OK) {
+		log_warnx("cannot recover the leftovers of a crash");
+		return e;
+	}
+	if (c.uploads_undone + c.unfinished > 0)
+		log_info("removed %" PRIu64 " unfinished upload%s",
+		    c.uploads_undone + c.unfinished,
+		    c.uploads_undone + c.unfinished == 1 ? "" : "s");
+	if (c.deletes > 0)
+		log_info("finished %" PRIu64 " delete%s", c.deletes,
+		    c.deletes == 1 ? "" : "s");
+	return IMG_OK;
 }
 
 enum img_err
@@ -100,23 +138,11 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 {
 	struct imaged	*d;
 	char		 path[PATH_MAX + 32];
-	unsigned	 n;
 	enum img_err	 e;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return IMG_ENOMEM;
 	d->cfg = *cfg;
-	/*
-	 * File times come from the kernel's coarse clock: a file written
-	 * after this reading cannot carry an earlier time, and a crash's
-	 * leftover (written before this process existed) cannot carry a
-	 * later one.  The nanosecond past it takes in a leftover of the same
-	 * tick.
-	 */
-	clock_gettime(CLOCK_REALTIME_COARSE, &d->started);
-	d->started.tv_nsec++;
-	atomic_init(&d->sweep_done, false);
-	atomic_init(&d->stopping, false);
 	if ((e = make_data_dir(d)) != IMG_OK)
 		goto fail;
 	if (d->cfg.signing_key_file[0] != '\0')
@@ -127,15 +153,17 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 	    d->cfg.previous_signing_key_file : NULL, &d->signer)) != IMG_OK)
 		goto fail;
 	snprintf(path, sizeof(path), "%s/imaged.db", d->data_dir);
+	if ((e = make_db_file(path, d->cfg.file_mode)) != IMG_OK)
+		goto fail;
 	if ((e = catalog_open(path, d->cfg.workers, &d->catalog)) != IMG_OK) {
 		log_warnx("%s: cannot open the catalog", path);
 		goto fail;
 	}
-	if ((e = blobstore_open(d->data_dir, d->cfg.bucket, &d->blobs)) != IMG_OK)
+	if ((e = blobstore_open(d->data_dir, d->cfg.bucket,
+	    d->cfg.file_mode, &d->blobs)) != IMG_OK)
 		goto fail;
-	/* No upload is running yet: every temp file is a crash's leftover. */
-	if ((n = blob_tmp_sweep(d->blobs, time(NULL) + 1, true)) > 0)
-		log_info("removed %u unfinished upload%s", n, n == 1 ? "" : "s");
+	if ((e = recover(d)) != IMG_OK)
+		goto fail;
 	if ((e = renderpool_new(d->cfg.render_workers,
 	    d->cfg.render_workers * RENDER_QUEUE_PER_WORKER,
 	    &d->render_pool)) != IMG_OK ||
@@ -155,10 +183,6 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 	    d->tokens != NULL ? api_authenticate : NULL, d, d->metrics,
 	    &d->httpd)) != IMG_OK)
 		goto fail;
-	if (pthread_create(&d->sweeper, NULL, sweep_orphans, d) == 0)
-		d->sweeper_started = true;
-	else
-		atomic_store(&d->sweep_done, true);
 	snprintf(d->url, sizeof(d->url), "http://%s%s%s:%u",
 	    strchr(d->cfg.listen, ':') ? "[" : "", d->cfg.listen,
 	    strchr(d->cfg.listen, ':') ? "]" : "", httpd_port(d->httpd));
@@ -180,9 +204,6 @@ imaged_stop(struct imaged *d, unsigned grace_ms)
 {
 	if (d == NULL)
 		return;
-	atomic_store(&d->stopping, true);
-	if (d->sweeper_started)
-		pthread_join(d->sweeper, NULL);
 	/*
 	 * Renders first: each wakes the requests waiting on it, which the
 	 * HTTP server then answers in its grace period; it cannot stop with
