@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "imaged/blobstore.h"
 #include "imaged/catalog.h"
@@ -74,18 +75,28 @@ collect_key(void *arg, const char *key)
 	return IMG_OK;
 }
 
+/*
+ * A key stays pending a while after its file is gone (until the next
+ * delete's transaction), so only a file still there is counted.
+ */
 static enum img_err
 recover_delete(struct recovery *r, const char *key)
 {
-	enum img_err	 e;
+	struct blob_info	 info;
+	enum img_err		 e;
+	int			 fd;
 
-	r->c->deletes++;
-	if (r->dry_run)
-		return IMG_OK;
 	/* A row holding the key again owns the file: keep the file. */
-	if ((e = row_holds(r->cat, key)) == IMG_ENOTFOUND)
+	if ((e = row_holds(r->cat, key)) == IMG_ENOTFOUND) {
+		if ((e = blob_open_read(r->blobs, key, &fd, &info)) == IMG_OK) {
+			close(fd);
+			r->c->deletes++;
+		} else if (e != IMG_ENOTFOUND && e != IMG_EINVAL)
+			return e;
+		if (r->dry_run)
+			return IMG_OK;
 		e = blob_remove(r->blobs, key);
-	else if (e != IMG_OK)
+	} else if (e != IMG_OK || r->dry_run)
 		return e;
 	/* A malformed key names no file of the bucket: nothing to remove. */
 	if (e == IMG_OK || e == IMG_EINVAL)

@@ -30,7 +30,7 @@ struct recover_counts {
 	uint64_t	 uploads_undone;	/* file and temp name removed */
 	uint64_t	 uploads_kept;		/* row found: temp name removed */
 	uint64_t	 unfinished;		/* up-*.part removed */
-	uint64_t	 deletes;		/* pending removals finished */
+	uint64_t	 deletes;		/* pending removals whose file was there */
 };
 
 /*
