@@ -47,13 +47,13 @@ check "stopped with SIGTERM exits 0" stop_daemon
 # The data folder, made at first start.
 data="$work/data"
 mkdir -p "$data/tmp"
-: > "$data/tmp/up-0123.part"
+: > "$data/tmp/up-0123456789abcdef0123456789abcdef.part"
 start_daemon --data-dir "$data"
 check "database made" [ -f "$data/imaged.db" ]
 check "bucket made" [ -d "$data/image-storage-bucket" ]
 check "signing key mode 0600" [ "$(stat -c %a "$data/signing.key")" = 600 ]
 check "signing key 32 bytes" [ "$(stat -c %s "$data/signing.key")" = 32 ]
-check "crash leftovers swept" [ ! -e "$data/tmp/up-0123.part" ]
+check "crash leftovers swept" [ ! -e "$data/tmp/up-0123456789abcdef0123456789abcdef.part" ]
 rec=$(curl -s -X POST "$BASE/images?user_id=u1&filename=pic.gif" \
     -H 'Content-Type: image/gif' --data-binary @data/sample.gif)
 id=$(echo "$rec" | sed -n 's/.*"image_id": "\([0-9a-f-]*\)".*/\1/p')
@@ -61,6 +61,36 @@ url=$(echo "$rec" | sed -n 's/.*"download_url": "\([^"]*\)".*/\1/p')
 check "uploaded" [ -n "$id" ]
 check "file under its S3 key" [ -f "$data/image-storage-bucket/images/u1/$id.gif" ]
 check "stops with 0" stop_daemon
+
+# Private by default: folders 0700, images and database 0600.
+mode() { stat -c %a "$1"; }
+priv="$work/priv/data"
+start_daemon --data-dir "$priv"
+curl -s -o /dev/null -X POST "$BASE/images?user_id=u1&filename=p.gif" \
+    -H 'Content-Type: image/gif' --data-binary @data/sample.gif
+check "wal 0600" [ "$(mode "$priv/imaged.db-wal")" = 600 ]
+stop_daemon
+check "data dir 0700" [ "$(mode "$priv")" = 700 ]
+check "folders above it made 0700 too" [ "$(mode "$work/priv")" = 700 ]
+check "bucket folder 0700" [ "$(mode "$priv/image-storage-bucket")" = 700 ]
+check "user folder 0700" [ "$(mode "$priv/image-storage-bucket/images/u1")" = 700 ]
+check "temp folder 0700" [ "$(mode "$priv/tmp")" = 700 ]
+check "image 0600" [ "$(stat -c %a "$priv"/image-storage-bucket/images/u1/*.gif)" = 600 ]
+check "database 0600" [ "$(mode "$priv/imaged.db")" = 600 ]
+check "key 0600" [ "$(mode "$priv/signing.key")" = 600 ]
+# file_mode widens what is created, never the key.
+wide="$work/wide"
+start_daemon --data-dir "$wide" --file-mode 0644
+curl -s -o /dev/null -X POST "$BASE/images?user_id=u2&filename=w.gif" \
+    -H 'Content-Type: image/gif' --data-binary @data/sample.gif
+check "wal 0644 with file_mode 0644" [ "$(mode "$wide/imaged.db-wal")" = 644 ]
+stop_daemon
+check "file_mode 0644: data dir 0755" [ "$(mode "$wide")" = 755 ]
+check "file_mode 0644: database 0644" [ "$(mode "$wide/imaged.db")" = 644 ]
+check "file_mode 0644: image 0644" [ "$(stat -c %a "$wide"/image-storage-bucket/images/u2/*.gif)" = 644 ]
+check "file_mode 0644: user folder 0755" [ "$(mode "$wide/image-storage-bucket/images/u2")" = 755 ]
+check "file_mode 0644: key still 0600" [ "$(mode "$wide/signing.key")" = 600 ]
+check "file_mode 0666 refused" refused file-mode --file-mode 0666
 
 # A key file others can read is used, with a warning.
 chmod 644 "$data/signing.key"
