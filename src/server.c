@@ -2,12 +2,14 @@
  * server.c: imaged_start() and imaged_stop(): the stores opened in order
  * and closed in reverse, one cleanup path for both.
  */
-#define _XOPEN_SOURCE_EXTENDED 1
 #include <sys/stat.h>
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <errno.h>
+#include <netdb.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include "imaged/api.h"
 #include "imaged/blobstore.h"
 #include "imaged/catalog.h"
+#include "imaged/ephemeral.h"
 #include "imaged/httpd.h"
 #include "imaged/imaged.h"
 #include "imaged/log.h"
@@ -31,21 +34,14 @@
 /* Renders that may wait for a render thread, per thread; past them, 503. */
 #define RENDER_QUEUE_PER_WORKER	16
 
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
-}
-
 /*
  * The data dir and the folders above it that do not exist yet get the
  * folder mode of file_mode (0700 by default): the images and their
  * metadata are nobody else's business on a shared machine.  A folder
  * that exists keeps its mode.
  */
+#define PING_TIMEOUT_S	10	/* for the daemon's answer to its own ping */
+
 static enum img_err
 make_data_dir(struct imaged *d)
 {
@@ -55,12 +51,9 @@ make_data_dir(struct imaged *d)
 
 	if (d->cfg.ephemeral) {
 		tmp = getenv("TMPDIR");
-		snprintf(d->data_dir, sizeof(d->data_dir), "%s/imaged-XXXXXX",
-		    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-		if (mkdtemp(d->data_dir) == NULL) {
-			log_warn("%s", d->data_dir);
+		if (ephemeral_make(tmp != NULL && *tmp != '\0' ? tmp : "/tmp",
+		    d->data_dir, sizeof(d->data_dir)) != IMG_OK)
 			return IMG_EUNAVAIL;
-		}
 		d->remove_data_dir = true;
 		return IMG_OK;
 	}
@@ -193,6 +186,58 @@ fail:
 	return e;
 }
 
+/*
+ * Ask the daemon's own /healthz over a socket, as a client would: proof
+ * that it accepts, reads, routes and answers, not only that it listens.
+ * A wildcard address is reached through the loopback of its family.
+ */
+enum img_err
+imaged_ping(const struct imaged *d)
+{
+	struct addrinfo	 hints, *ai = NULL;
+	struct timeval	 tv = { .tv_sec = PING_TIMEOUT_S };
+	const char	*host = d->cfg.listen;
+	char		 port[8], req[256], answer[16];
+	size_t		 got = 0;
+	ssize_t		 n;
+	int		 fd = -1;
+	enum img_err	 e = IMG_EUNAVAIL;
+
+	if (strcmp(host, "0.0.0.0") == 0)
+		host = "127.0.0.1";
+	else if (strcmp(host, "::") == 0)
+		host = "::1";
+	snprintf(port, sizeof(port), "%u", httpd_port(d->httpd));
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if (getaddrinfo(host, port, &hints, &ai) != 0)
+		return IMG_EUNAVAIL;
+	if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1 ||
+	    connect(fd, ai->ai_addr, ai->ai_addrlen) == -1)
+		goto done;
+	n = snprintf(req, sizeof(req), "GET /healthz HTTP/1.1\r\n"
+	    "Host: %s%s%s:%s\r\nConnection: close\r\n\r\n",
+	    strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
+	    port);
+	if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n)
+		goto done;
+	while (got < sizeof(answer) - 1 &&
+	    (n = recv(fd, answer + got, sizeof(answer) - 1 - got, 0)) > 0)
+		got += (size_t)n;
+	answer[got] = '\0';
+	if (strncmp(answer, "HTTP/1.1 200 ", 13) == 0 ||
+	    strncmp(answer, "HTTP/1.0 200 ", 13) == 0)
+		e = IMG_OK;
+done:
+	if (fd != -1)
+		close(fd);
+	freeaddrinfo(ai);
+	return e;
+}
+
 const char *
 imaged_url(const struct imaged *d)
 {
@@ -219,6 +264,6 @@ imaged_stop(struct imaged *d, unsigned grace_ms)
 	tokens_close(d->tokens);
 	signer_free(d->signer);
 	if (d->remove_data_dir)
-		nftw(d->data_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		ephemeral_remove(d->data_dir);
 	free(d);
 }

@@ -115,6 +115,47 @@ check "ephemeral dir exists while running" [ -d "$eph" ]
 stop_daemon
 check "ephemeral dir removed at exit" [ ! -e "$eph" ]
 
+# The URL file: written once the daemon answers, gone at a clean exit, and
+# a stale one (a kill -9's) removed at once by the next start.
+start_daemon --ephemeral
+check "the URL answers as soon as the file is there" \
+    [ "$(code "$(cat "$work/url")/healthz")" = 200 ]
+stop_daemon
+check "URL file removed at a clean exit" [ ! -e "$work/url" ]
+echo "http://127.0.0.1:1" > "$work/url"
+"$IMAGED" --ephemeral --port 0 --url-file "$work/url" \
+    --listen 203.0.113.1 2>/dev/null
+check "a start that fails leaves no stale URL file" [ ! -e "$work/url" ]
+
+# --ephemeral dirs left by a kill -9 are removed by the next --ephemeral
+# start once their owner is gone; a live owner's, and folders with no
+# owner file, are left alone.
+tmpd="$work/tmpdir"
+mkdir "$tmpd"
+TMPDIR="$tmpd" start_daemon --ephemeral
+eph1=$(sed -n 's/.*data in \(.*\)$/\1/p' "$work/log" | tail -n 1)
+kill -KILL "$pid"; wait "$pid" 2>/dev/null; pid=
+check "a kill -9 leaves its ephemeral dir" [ -d "$eph1" ]
+mkdir "$tmpd/imaged-nownr1"			# no owner file: not ours to judge
+mkdir "$tmpd/imaged-reused"			# a live pid, another start time
+echo "$$ 1" > "$tmpd/imaged-reused/ephemeral.owner"
+TMPDIR="$tmpd" start_daemon --ephemeral
+eph2=$(sed -n 's/.*data in \(.*\)$/\1/p' "$work/log" | tail -n 1)
+pid2=$pid
+check "the next start removed the dead owner's dir" [ ! -e "$eph1" ]
+check "and the one whose pid was reused" [ ! -e "$tmpd/imaged-reused" ]
+check "a dir with no owner file stays" [ -d "$tmpd/imaged-nownr1" ]
+TMPDIR="$tmpd" "$IMAGED" --ephemeral --port 0 --url-file "$work/url2" 2>>"$work/log" &
+pid3=$!
+i=0
+while [ ! -s "$work/url2" ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
+check "a live daemon's ephemeral dir stays" [ -d "$eph2" ]
+kill -TERM "$pid3"; wait "$pid3"
+check "second daemon removed its own URL file" [ ! -e "$work/url2" ]
+pid=$pid2
+stop_daemon
+check "first daemon's dir removed at its exit" [ ! -e "$eph2" ]
+
 # SIGTERM lets an upload in flight finish, then exits 0.
 { cat data/sample.png; head -c 300000 /dev/zero; } > "$work/slow.png"
 start_daemon --ephemeral

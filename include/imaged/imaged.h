@@ -50,6 +50,11 @@ struct imaged {
  * Errors: IMG_EUNAVAIL (stores, address in use: logged), IMG_ENOMEM.
  */
 enum img_err	 imaged_start(const struct config *cfg, struct imaged **);
+/*
+ * Whether the daemon answers: GET /healthz over a socket to its own
+ * address must get a 200.  IMG_OK or IMG_EUNAVAIL.
+ */
+enum img_err	 imaged_ping(const struct imaged *);
 /* The base URL it listens on, "http://127.0.0.1:8080". */
 const char	*imaged_url(const struct imaged *);
 /*
