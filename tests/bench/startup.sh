@@ -1,14 +1,17 @@
 #!/bin/sh
 # Start-up cost with a big bucket: NFILES files under the bucket, each
-# with its catalog row (made directly in SQLite, 100 users), then imaged
-# is started ROUNDS times on that folder.  Prints, per start: the time to
+# with its catalog row (made directly in SQLite, 100 users), or with
+# ROWS=0 none (files copied in: imaged must leave them), then imaged is
+# started ROUNDS times on that folder.  Prints, per start: the time to
 # the first 200 from /healthz, and 3 s after the start the CPU seconds
-# the process has used and its peak RSS.  Nothing is asserted.
+# the process has used, its peak RSS, and the files left in the bucket.
+# Nothing is asserted.  Needs the sqlite3 command.
 #
 #	IMAGED=build/imaged NFILES=100000 sh tests/bench/startup.sh
 IMAGED=${IMAGED:-build/imaged}
 NFILES=${NFILES:-100000}
 ROUNDS=${ROUNDS:-3}
+ROWS=${ROWS:-1}
 work=$(mktemp -d "${TMPDIR:-/tmp}/imaged-startup.XXXXXX")
 data="$work/data"
 trap 'rm -rf "$work"' EXIT
@@ -26,10 +29,12 @@ SELECT i, printf('%08x-0000-4000-8000-%012x', i, i), 'u' || (i % 100),
     'f.png', printf('images/u%d/%08x-0000-4000-8000-%012x.png', i % 100, i, i),
     'image/png', 0, '', i FROM n;
 UPDATE catalog_seq SET last_created = $NFILES;
+CREATE TABLE bench_keys AS SELECT s3_key FROM images;
 SQL
+[ "$ROWS" = 1 ] || sqlite3 "$data/imaged.db" "DELETE FROM images"
 i=0
 while [ $i -lt 100 ]; do mkdir -p "$data/image-storage-bucket/images/u$i"; i=$((i + 1)); done
-sqlite3 "$data/imaged.db" "SELECT s3_key FROM images" |
+sqlite3 "$data/imaged.db" "SELECT s3_key FROM bench_keys" |
     (cd "$data/image-storage-bucket" && xargs touch)
 echo "files: $(find "$data/image-storage-bucket" -type f | wc -l)"
 
