@@ -1,7 +1,9 @@
 /*
  * recover.c: a crash's leftovers, proven imaged's own, finished or undone
  * (see recover.h).  Every step is idempotent, so a crash during recovery
- * is recovered at the next start the same way.
+ * is recovered at the next start the same way.  Only an unreadable
+ * catalog or temp folder is an error; a file that will not go is logged
+ * and left for the next start.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -47,8 +49,13 @@ recover_upload(void *arg, const struct blob_pending *p)
 		r->c->uploads_undone++;
 	if (r->dry_run)
 		return IMG_OK;
-	/* The key goes only with no row, and only if it is this inode. */
-	return blob_pending_drop(r->blobs, p, e == IMG_ENOTFOUND);
+	/*
+	 * The key goes only with no row, and only if it is this inode.  A
+	 * file that cannot be removed is logged and stays for the next try:
+	 * it does not keep the daemon from starting.
+	 */
+	(void)blob_pending_drop(r->blobs, p, e == IMG_ENOTFOUND);
+	return IMG_OK;
 }
 
 /* The pending removals, read first: each is then checked on its own reader. */
@@ -98,10 +105,13 @@ recover_delete(struct recovery *r, const char *key)
 		e = blob_remove(r->blobs, key);
 	} else if (e != IMG_OK || r->dry_run)
 		return e;
-	/* A malformed key names no file of the bucket: nothing to remove. */
+	/*
+	 * A malformed key names no file of the bucket: nothing to remove.  A
+	 * file that cannot be removed (logged) stays pending for the next try.
+	 */
 	if (e == IMG_OK || e == IMG_EINVAL)
 		catalog_unlinked(r->cat, key);
-	return e == IMG_EINVAL ? IMG_OK : e;
+	return IMG_OK;
 }
 
 enum img_err
