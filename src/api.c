@@ -198,8 +198,7 @@ api_health(struct imaged *ctx, const struct request *req, struct response *resp)
 		    "the bucket folder cannot be used");
 	api_json(resp, 200);
 	return buf_printf(&resp->body, "{\"status\": \"ok\", \"database\": "
-	    "\"ok\", \"storage\": \"ok\", \"sweep\": \"%s\"}\n",
-	    atomic_load(&ctx->sweep_done) ? "done" : "running");
+	    "\"ok\", \"storage\": \"ok\"}\n");
 }
 
 enum img_err

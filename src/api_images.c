@@ -607,9 +607,17 @@ done:
 
 /* --- DELETE /images/{image_id} ------------------------------------------------ */
 
+/* The key's removal is recorded with the row's (catalog.h). */
+static void
+file_removed(void *arg, const char *key)
+{
+	catalog_unlinked(arg, key);
+}
+
 /*
- * The row goes first, then the file: a crash between the two leaves an
- * orphan file (swept later), never a row pointing at nothing.
+ * The row goes first, then the file: a crash between the two leaves a
+ * pending removal, finished at the next start, never a row pointing at
+ * nothing.
  */
 enum img_err
 api_delete(struct imaged *ctx, const struct request *req, struct response *resp)
@@ -626,7 +634,7 @@ api_delete(struct imaged *ctx, const struct request *req, struct response *resp)
 	if (e != IMG_OK)
 		return e;
 	/* The image is gone once its row is; its file follows, off this path. */
-	(void)blob_remove_later(ctx->blobs, key);
+	(void)blob_remove_later(ctx->blobs, key, file_removed, ctx->catalog);
 	rendcache_remove_image(ctx->renditions, id);
 	api_json(resp, 200);
 	return buf_printf(&resp->body, "{\"message\": \"Image deleted "

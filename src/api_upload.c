@@ -585,11 +585,11 @@ store(struct upload_state *st, const struct request *req,
 	rec.description = meta.description;
 	rec.location = meta.location;
 	rec.tags_json = meta.tags_json;
+	/* Without its row the file goes with the upload (upload_free). */
 	if ((e = catalog_insert(ctx->catalog, &rec, &meta, &rec.created_at)) !=
-	    IMG_OK) {
-		(void)blob_remove(ctx->blobs, key);
+	    IMG_OK)
 		return e;
-	}
+	upload_settle(st->up);
 	log_debug("upload %s: row committed, image %s, %.1f ms after the "
 	    "body was in", req->request_id, id, mono_ms() - ms_start);
 	rec.updated_at = rec.created_at;

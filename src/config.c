@@ -93,6 +93,12 @@ static bool	store_hosts(struct config *, const union value *);
 
 static const char *const auth_choices[] = { "none", "token", NULL };
 static const char *const log_format_choices[] = { "text", "json", NULL };
+static bool	store_file_mode(struct config *, const union value *);
+
+/* Never writable by others; folders get x wherever files get r. */
+static const char *const file_mode_choices[] = { "0600", "0640", "0644",
+    NULL };
+static const unsigned file_modes[] = { 0600, 0640, 0644 };
 
 static const struct setting settings[] = {
 	{ .key = "listen", .type = SET_STRING, .arg = "ADDR",
@@ -109,6 +115,11 @@ static const struct setting settings[] = {
 	  .help = "where the database, bucket and key live",
 	  .what = "a directory name (not empty, shorter than PATH_MAX)",
 	  FIELD(data_dir) },
+	{ .key = "file_mode", .type = SET_ENUM, .arg = "0600|0640|0644",
+	  .def = "0600",
+	  .help = "mode of the images and database imaged creates "
+	  "(folders: 0700|0750|0755)",
+	  .choices = file_mode_choices, .store = store_file_mode },
 	{ .key = "bucket", .type = SET_STRING, .arg = "NAME",
 	  .min = 1, .max = 63, .def = "image-storage-bucket",
 	  .help = "name of the bucket folder under data_dir",
@@ -686,6 +697,13 @@ static bool
 store_log_format(struct config *c, const union value *v)
 {
 	c->log_json = v->n == 1;
+	return true;
+}
+
+static bool
+store_file_mode(struct config *c, const union value *v)
+{
+	c->file_mode = file_modes[v->n];
 	return true;
 }
 

@@ -36,6 +36,7 @@ struct config {
 	char		 listen[64];
 	unsigned	 port;				/* 0: any free port */
 	char		 data_dir[PATH_MAX];
+	unsigned	 file_mode;			/* 0600, 0640 or 0644 */
 	char		 bucket[64];
 	char		 stage[64];
 	uint64_t	 max_file_size;			/* bytes */

@@ -61,7 +61,7 @@ inproc_context(const struct config *cfg, const unsigned char *key)
 	snprintf(path, sizeof(path), "%s/imaged.db", ctx->data_dir);
 	if (signer_new(k, &ctx->signer) != IMG_OK ||
 	    catalog_open(path, 1, &ctx->catalog) != IMG_OK ||
-	    blobstore_open(ctx->data_dir, ctx->cfg.bucket,
+	    blobstore_open(ctx->data_dir, ctx->cfg.bucket, ctx->cfg.file_mode,
 	    &ctx->blobs) != IMG_OK ||
 	    renderpool_new(1, 16, &ctx->render_pool) != IMG_OK ||
 	    rendcache_open(ctx->blobs, ctx->render_pool,
