@@ -264,12 +264,16 @@ START_TEST(test_disconnect_mid_upload)
 	    "Content-Length: 1000000\r\n\r\n");
 	ck_assert_int_eq(write(fd, head, (size_t)len), len);
 	ck_assert_int_eq(write(fd, png, png_len), (ssize_t)png_len);
-	/* Wait until the daemon holds the partial upload, then vanish. */
-	for (i = 0; i < 200 && temp_files() == 0; i++)
+	/*
+	 * Wait until the daemon holds the partial upload, then vanish.  The
+	 * waits are long because a loaded machine may take seconds to
+	 * schedule the daemon; they end as soon as the state is seen.
+	 */
+	for (i = 0; i < 1000 && temp_files() == 0; i++)
 		usleep(10000);
 	ck_assert_int_eq(temp_files(), 1);
 	close(fd);
-	for (i = 0; i < 1000 && temp_files() != 0; i++)
+	for (i = 0; i < 3000 && temp_files() != 0; i++)
 		usleep(10000);
 	ck_assert_int_eq(temp_files(), 0);
 	ck_assert_int_eq(bucket_files(), 0);
