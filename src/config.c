@@ -88,8 +88,10 @@ static bool	store_cors(struct config *, const union value *);
 static bool	store_auth(struct config *, const union value *);
 static bool	store_renditions(struct config *, const union value *);
 static bool	store_log_format(struct config *, const union value *);
+static bool	store_console(struct config *, const union value *);
 
 static const char *const auth_choices[] = { "none", "token", NULL };
+static const char *const console_choices[] = { "auto", "on", "off", NULL };
 static const char *const log_format_choices[] = { "text", "json", NULL };
 
 static const struct setting settings[] = {
@@ -155,6 +157,10 @@ static const struct setting settings[] = {
 	  .def = "none",
 	  .help = "none, or token: requests must carry a token",
 	  .choices = auth_choices, .store = store_auth },
+	{ .key = "console", .type = SET_ENUM, .arg = "on|off",
+	  .def = "auto", .shown = "on if listen is a loopback address",
+	  .help = "the web console at /",
+	  .choices = console_choices, .store = store_console },
 	{ .key = "max_connections", .type = SET_UINT, .arg = "N",
 	  .min = 1, .max = 65536, .def = "1024",
 	  .help = "open connections in all",
@@ -625,6 +631,17 @@ static bool
 store_log_format(struct config *c, const union value *v)
 {
 	c->log_json = v->n == 1;
+	return true;
+}
+
+static bool
+store_console(struct config *c, const union value *v)
+{
+	static const enum console_mode	 modes[] = { CONSOLE_AUTO, CONSOLE_ON,
+	    CONSOLE_OFF };
+
+	assert(v->n < sizeof(modes) / sizeof(modes[0]));
+	c->console = modes[v->n];
 	return true;
 }
 
