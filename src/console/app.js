@@ -291,7 +291,9 @@
       $('more').hidden = listing.done;
     } catch (err) {
       if (gen !== listing.generation) return;
+      /* Stop here (no retry loop); the next Apply or load starts again. */
       listing.key = null;
+      listing.done = true;
       if (err.status !== 401) showError($('filters'), err);
       status('');
     } finally {
@@ -311,14 +313,15 @@
 
   $('more').addEventListener('click', () => loadPage());
 
-  function showListing(force) {
+  /* Show the grid, loading it again if its filters changed; resolves once shown. */
+  async function showListing(force) {
     $('detail').hidden = true;
     $('browse').hidden = false;
     fillFilters();
     const key = filterParams().toString();
     if (force || key !== listing.key) {
       resetListing(key);
-      loadPage();
+      await loadPage();
     }
   }
 
@@ -366,8 +369,7 @@
   /* Show what the page URL names. */
   function route(force) {
     const id = new URLSearchParams(location.search).get('image');
-    if (id) showDetail(id);
-    else showListing(force);
+    return id ? showDetail(id) : showListing(force);
   }
 
   window.addEventListener('popstate', () => route(false));
@@ -384,10 +386,10 @@
 
   const detail = { record: null, imgURL: null };
 
-  function backToList(ev, force) {
+  async function backToList(ev, force) {
     if (ev) ev.preventDefault();
     history.pushState(null, '', listHref());
-    route(force);
+    await route(force);
     const first = $('grid').querySelector('a');
     if (first) first.focus(); else $('main').focus();
   }
@@ -546,8 +548,8 @@
     }
     $('confirm-delete').close();
     detail.record = null;
-    backToList(null, true);
-    status('Deleted ' + r.filename + '.');
+    await backToList(null, true);
+    status('Deleted ' + r.filename + '. ' + $('status').textContent);
   });
 
   /* --- upload ----------------------------------------------------------- */
