@@ -707,6 +707,10 @@
 
   /* --- start ------------------------------------------------------------ */
 
+  /* On a phone the filters start folded, unless some are set. */
+  if (window.matchMedia('(max-width: 720px)').matches &&
+      !FILTERS.some((k) => new URLSearchParams(location.search).get(k)))
+    $('filter-box').open = false;
   tokenReady();
   route(true);
 })();
