@@ -134,6 +134,8 @@
     if (slot) {
       const input = form.querySelector('[name="' + CSS.escape(field) + '"]');
       if (input) {
+        const box = input.closest('details');
+        if (box) box.open = true;
         input.setAttribute('aria-invalid', 'true');
         input.focus();
       }

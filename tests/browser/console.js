@@ -106,7 +106,27 @@ async function pickFiles(page, files) {
   if (await page.locator('#upload-panel').isHidden())
     await page.click('#upload-toggle');
   await page.setInputFiles('#files', files.map((f) => path.join(DATA, f)));
-  /* Every value a progress bar takes, as the page sets it. */
+  await watchProgress(page);
+}
+
+/* Drop files on the drop zone, as a file manager would. */
+async function dropFiles(page, files) {
+  if (await page.locator('#upload-panel').isHidden())
+    await page.click('#upload-toggle');
+  const items = files.map((f) => ({ name: f, b64: fs.readFileSync(path.join(DATA, f)).toString('base64') }));
+  const dt = await page.evaluateHandle((list) => {
+    const d = new DataTransfer();
+    for (const it of list)
+      d.items.add(new File([Uint8Array.from(atob(it.b64), (c) => c.charCodeAt(0))], it.name));
+    return d;
+  }, items);
+  await page.dispatchEvent('#drop', 'dragover', { dataTransfer: dt });
+  await page.dispatchEvent('#drop', 'drop', { dataTransfer: dt });
+  await watchProgress(page);
+}
+
+/* Record every value a progress bar takes, as the page sets it. */
+async function watchProgress(page) {
   await page.evaluate(() => {
     window.progressSeen = window.progressSeen || {};
     for (const p of document.querySelectorAll('#queue progress')) {
@@ -475,12 +495,13 @@ async function tokenMode(context) {
   });
 
   const bobPage = await newPage(context);
-  await check('another tab asks again; bob sees only his own images', async () => {
+  await check('another tab asks again; bob drops a file and sees only his own images', async () => {
     await bobPage.bringToFront();
     await bobPage.goto(base + '/');
     await bobPage.waitForFunction(() => !document.getElementById('token-panel').hidden, null, { timeout: WAIT });
     await signIn(bobPage, bob);
-    await pickFiles(bobPage, ['sample.webp']);
+    await dropFiles(bobPage, ['sample.webp']);
+    assert(await bobPage.locator('#queue li').count() === 1, 'the drop added no item');
     await bobPage.click('#upload-start');
     await waitUploads(bobPage);
     await waitCards(bobPage, 1);
