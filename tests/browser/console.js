@@ -263,6 +263,7 @@ async function openMode(context) {
     const err = await second.locator('[data-error-for="user_id"]').textContent();
     assert(/user_id/.test(err), `no user_id error beside the field: "${err}"`);
     assert(await second.getByLabel('User id').getAttribute('aria-invalid') === 'true', 'field not marked');
+    await page.screenshot({ path: path.join(outDir, 'upload-error.png') });
     await second.getByLabel('User id').fill('bob');
     await page.click('#upload-start');
     await waitUploads(page);
@@ -447,6 +448,7 @@ async function openMode(context) {
   });
   await axe(page, 'dark, phone width');
   await openCard(page, 'sample.jpg').catch(() => {});
+  await page.screenshot({ path: path.join(outDir, 'detail-phone-dark.png'), fullPage: true });
   await axe(page, 'detail, dark, phone width');
   await page.click('#delete').catch(() => {});
   await axe(page, 'delete confirmation');
