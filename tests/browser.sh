@@ -35,6 +35,15 @@ if ! command -v node >/dev/null || [ ! -x /usr/bin/chromium ] ||
 fi
 
 start=$(date +%s)
+
+# The default follows the listen address: off on all addresses.
+if start_daemon --ephemeral --listen 0.0.0.0; then
+	check "console off by default on 0.0.0.0: / is 404" \
+	    sh -c "curl -s -o /dev/null -w '%{http_code}' '$BASE/' | grep -qx 404"
+	stop_daemon
+else
+	not_ok "start (listen 0.0.0.0)"
+fi
 if start_daemon --ephemeral; then
 	run open
 	check "stops on SIGTERM with 0 after the open run" stop_daemon

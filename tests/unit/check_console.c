@@ -98,6 +98,31 @@ START_TEST(test_assets)
 }
 END_TEST
 
+/* Every file the page loads ("console/NAME") is in the table. */
+START_TEST(test_page_loads_only_embedded_files)
+{
+	const struct console_asset *page = console_find("index.html");
+	const char	*p, *end, *stop;
+	char		 name[64];
+	size_t		 n = 0;
+
+	ck_assert_ptr_nonnull(page);
+	p = (const char *)page->data;
+	stop = p + page->len;
+	while (p < stop && (p = memmem(p, (size_t)(stop - p), "\"console/",
+	    9)) != NULL) {
+		p += 9;
+		ck_assert_ptr_nonnull(end = memchr(p, '"', (size_t)(stop - p)));
+		ck_assert_uint_lt((size_t)(end - p), sizeof(name));
+		snprintf(name, sizeof(name), "%.*s", (int)(end - p), p);
+		ck_assert_msg(console_find(name) != NULL, "index.html loads "
+		    "console/%s, which is not embedded", name);
+		n++;
+	}
+	ck_assert_uint_eq(n, 3);	/* the icon, the styles, the script */
+}
+END_TEST
+
 Suite *
 console_suite(void)
 {
@@ -109,6 +134,7 @@ console_suite(void)
 	tcase_add_test(tc, test_default_is_auto);
 	tcase_add_test(tc, test_bad_value);
 	tcase_add_test(tc, test_assets);
+	tcase_add_test(tc, test_page_loads_only_embedded_files);
 	suite_add_tcase(s, tc);
 	return s;
 }
