@@ -257,7 +257,8 @@
         el('span', { text: r.filename }), ' · ',
         el('span', { text: r.user_id }), ' · ',
         el('span', { text: size(r.file_size) })),
-      el('time', { class: 'meta', datetime: r.created_at, text: when(r.created_at) }));
+      el('time', { class: 'meta', datetime: r.created_at, text: when(r.created_at) }),
+      r.tags && r.tags.length ? el('span', { class: 'meta tags', text: r.tags.join(', ') }) : null);
     return el('li', {}, link);
   }
 
@@ -625,15 +626,28 @@
     ev.target.value = '';
   });
 
+  /*
+   * Files dropped anywhere on the page join the queue: left to itself the
+   * browser would leave the page to show the file.
+   */
   const drop = $('drop');
-  drop.addEventListener('dragover', (ev) => {
+  function carriesFiles(ev) {
+    return ev.dataTransfer && [...ev.dataTransfer.types].includes('Files');
+  }
+  document.addEventListener('dragover', (ev) => {
+    if (!carriesFiles(ev)) return;
     ev.preventDefault();
     drop.classList.add('over');
   });
-  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-  drop.addEventListener('drop', (ev) => {
+  document.addEventListener('dragleave', (ev) => {
+    if (ev.relatedTarget === null) drop.classList.remove('over');
+  });
+  document.addEventListener('drop', (ev) => {
+    if (!carriesFiles(ev)) return;
     ev.preventDefault();
     drop.classList.remove('over');
+    if (!$('token-panel').hidden) return;
+    if ($('upload-panel').hidden) $('upload-toggle').click();
     addFiles(ev.dataTransfer.files);
   });
 

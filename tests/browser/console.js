@@ -109,10 +109,8 @@ async function pickFiles(page, files) {
   await watchProgress(page);
 }
 
-/* Drop files on the drop zone, as a file manager would. */
+/* Drop files on the page (the upload panel closed), as a file manager would. */
 async function dropFiles(page, files) {
-  if (await page.locator('#upload-panel').isHidden())
-    await page.click('#upload-toggle');
   const items = files.map((f) => ({ name: f, b64: fs.readFileSync(path.join(DATA, f)).toString('base64') }));
   const dt = await page.evaluateHandle((list) => {
     const d = new DataTransfer();
@@ -120,8 +118,9 @@ async function dropFiles(page, files) {
       d.items.add(new File([Uint8Array.from(atob(it.b64), (c) => c.charCodeAt(0))], it.name));
     return d;
   }, items);
-  await page.dispatchEvent('#drop', 'dragover', { dataTransfer: dt });
-  await page.dispatchEvent('#drop', 'drop', { dataTransfer: dt });
+  await page.dispatchEvent('#grid', 'dragover', { dataTransfer: dt });
+  await page.dispatchEvent('#grid', 'drop', { dataTransfer: dt });
+  assert(await page.locator('#upload-panel').isVisible(), 'the drop did not open the upload panel');
   await watchProgress(page);
 }
 
