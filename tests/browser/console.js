@@ -330,6 +330,12 @@ async function openMode(context) {
     assert(await page.locator('#more').isHidden(), 'Load more shown at the end');
   });
 
+  await check('the page works under the stage prefix (/dev/) too', async () => {
+    await page.goto(base + '/dev/');
+    await waitCards(page, 2);
+    await thumbsLoaded(page);
+  });
+
   await check('filter by a tag; the filter lives in the page URL', async () => {
     await page.goto(base + '/');
     await waitCards(page, 2);
