@@ -55,9 +55,16 @@ UNIT_SRCS = $(sort $(wildcard tests/unit/check_*.c)) tests/unit/runner.c
 API_SRCS = $(sort $(wildcard tests/api/*.c))
 BENCH_SRCS = $(sort $(wildcard tests/bench/*.c))
 
-LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+# The web console's files, compiled into the binary as one generated C
+# file (src/console/embed.sh says why they live there).
+CONSOLE_FILES = $(sort $(wildcard src/console/*.html src/console/*.css \
+	   src/console/*.js src/console/*.svg))
+GEN_SRCS = $(BUILD)/gen/console_assets.c
+
+LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o) $(GEN_SRCS:%.c=%.o)
 UNIT_OBJS = $(UNIT_SRCS:%.c=$(BUILD)/%.o)
-SAN_LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
+SAN_LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/san/%.o) \
+	   $(GEN_SRCS:$(BUILD)/%.c=$(BUILD)/san/%.o)
 SAN_UNIT_OBJS = $(UNIT_SRCS:%.c=$(BUILD)/san/%.o)
 
 DEPS_OK	 = $(BUILD)/.deps-ok
@@ -109,6 +116,17 @@ $(BUILD)/$(PROG): $(BUILD)/src/main.o $(LIB_OBJS)
 $(BUILD)/src/%.o: src/%.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/console_assets.c: src/console/embed.sh $(CONSOLE_FILES)
+	@mkdir -p $(@D)
+	sh src/console/embed.sh $(CONSOLE_FILES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c | $(DEPS_OK)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/san/gen/%.o: $(BUILD)/gen/%.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) -c -o $@ $<
 
 $(BUILD)/tests/%.o: tests/%.c | $(DEPS_OK)
 	@mkdir -p $(@D)

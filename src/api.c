@@ -15,6 +15,7 @@
 #include "imaged/api.h"
 #include "imaged/blobstore.h"
 #include "imaged/catalog.h"
+#include "imaged/console.h"
 #include "imaged/imaged.h"
 #include "imaged/metrics.h"
 #include "imaged/openapi.h"
@@ -43,6 +44,14 @@ const struct route api_routes[] = {
 	  .handler = api_openapi, .open = true },
 	/* With auth = token, an admin's token only (the handler checks). */
 	{ .method = HTTP_GET, .pattern = "/metrics", .handler = api_metrics },
+	/*
+	 * The web console (console.h): open, since the page itself holds
+	 * nothing and asks for the token; 404 when console is off.
+	 */
+	{ .method = HTTP_GET, .pattern = "/", .handler = console_page,
+	  .open = true },
+	{ .method = HTTP_GET, .pattern = "/console/{name}",
+	  .handler = console_file, .open = true },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 

@@ -90,10 +90,12 @@ static bool	store_auth(struct config *, const union value *);
 static bool	store_renditions(struct config *, const union value *);
 static bool	store_log_format(struct config *, const union value *);
 static bool	store_hosts(struct config *, const union value *);
+static bool	store_console(struct config *, const union value *);
+static bool	store_file_mode(struct config *, const union value *);
 
 static const char *const auth_choices[] = { "none", "token", NULL };
+static const char *const console_choices[] = { "auto", "on", "off", NULL };
 static const char *const log_format_choices[] = { "text", "json", NULL };
-static bool	store_file_mode(struct config *, const union value *);
 
 /* Never writable by others; folders get x wherever files get r. */
 static const char *const file_mode_choices[] = { "0600", "0640", "0644",
@@ -174,6 +176,10 @@ static const struct setting settings[] = {
 	  .def = "none",
 	  .help = "none, or token: requests must carry a token",
 	  .choices = auth_choices, .store = store_auth },
+	{ .key = "console", .type = SET_ENUM, .arg = "on|off",
+	  .def = "auto", .shown = "on if listen is a loopback address",
+	  .help = "the web console at /",
+	  .choices = console_choices, .store = store_console },
 	{ .key = "max_connections", .type = SET_UINT, .arg = "N",
 	  .min = 1, .max = 65536, .def = "1024",
 	  .help = "open connections in all",
@@ -704,6 +710,17 @@ static bool
 store_file_mode(struct config *c, const union value *v)
 {
 	c->file_mode = file_modes[v->n];
+	return true;
+}
+
+static bool
+store_console(struct config *c, const union value *v)
+{
+	static const enum console_mode	 modes[] = { CONSOLE_AUTO, CONSOLE_ON,
+	    CONSOLE_OFF };
+
+	assert(v->n < sizeof(modes) / sizeof(modes[0]));
+	c->console = modes[v->n];
 	return true;
 }
 

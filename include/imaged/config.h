@@ -32,6 +32,13 @@ enum auth_mode {
 	AUTH_TOKEN
 };
 
+/* The web console at /: auto is on for a loopback listen address only. */
+enum console_mode {
+	CONSOLE_AUTO = 0,
+	CONSOLE_ON,
+	CONSOLE_OFF
+};
+
 struct config {
 	char		 listen[64];
 	unsigned	 port;				/* 0: any free port */
@@ -52,6 +59,7 @@ struct config {
 	size_t		 nallowed_hosts;
 	unsigned	 workers;			/* >= 1 */
 	enum auth_mode	 auth;
+	enum console_mode console;
 	unsigned	 max_connections;
 	unsigned	 max_connections_per_client;
 	char		 signing_key_file[PATH_MAX];	/* "": <data_dir>/signing.key */

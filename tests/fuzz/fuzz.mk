@@ -30,7 +30,8 @@ FUZZ_QUIET	 = -Wno-constant-conversion -Wno-string-concatenation \
 		   -Wno-format-nonliteral -Wno-implicit-fallthrough
 FUZZ_CFLAGS	 = $(filter-out -Werror,$(ALL_CFLAGS)) $(FUZZ_QUIET) $(FUZZ_SAN)
 
-FUZZ_LIB_OBJS	 = $(LIB_SRCS:%.c=$(FUZZ_DIR)/%.o)
+FUZZ_LIB_OBJS	 = $(LIB_SRCS:%.c=$(FUZZ_DIR)/%.o) \
+		   $(GEN_SRCS:$(BUILD)/%.c=$(FUZZ_DIR)/%.o)
 FUZZ_BINS	 = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_PROBE	 = $(FUZZ_DIR)/.toolchain-ok
 
@@ -69,6 +70,10 @@ $(FUZZ_DIR)/src/%.o: src/%.c | $(FUZZ_PROBE)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) \
 	    -c -o $@ $<
+
+$(FUZZ_DIR)/gen/%.o: $(BUILD)/gen/%.c | $(FUZZ_PROBE)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
 # The targets' own code keeps -Werror.
 $(FUZZ_DIR)/tests/fuzz/%.o: tests/fuzz/%.c | $(FUZZ_PROBE)
