@@ -277,6 +277,8 @@ now_usec(void)
 static enum img_err
 sql_err(sqlite3 *db, int rc, const char *what)
 {
+	if ((rc & 0xff) == SQLITE_INTERRUPT)
+		return IMG_ESLOW;	/* a listing's budget ran out: no fault */
 	log_warnx("catalog: %s: %s", what,
 	    db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 	switch (rc & 0xff) {
@@ -1072,7 +1074,39 @@ struct list_ctx {
 	const char		*title;		/* NULL: no filter */
 	const char		*location;
 	unsigned		 nout;		/* records given to cb */
+	bool			 budgeted;	/* q->budget_us > 0 */
+	bool			 spent;		/* past the deadline */
+	struct timespec		 deadline;	/* CLOCK_MONOTONIC */
 };
+
+/*
+ * A listing's budget is checked between the rows of a tag listing and,
+ * through SQLite's progress handler, every LIST_PROGRESS_OPS virtual
+ * machine steps inside a statement (a scan that rejects rows never comes
+ * back to us between them).  Reading the clock costs ~20 ns.
+ */
+#define LIST_PROGRESS_OPS	1000
+
+static bool
+list_spent(struct list_ctx *x)
+{
+	struct timespec	 now;
+
+	if (!x->budgeted || x->spent)
+		return x->spent;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	x->spent = now.tv_sec > x->deadline.tv_sec ||
+	    (now.tv_sec == x->deadline.tv_sec &&
+	    now.tv_nsec >= x->deadline.tv_nsec);
+	return x->spent;
+}
+
+/* SQLite's progress handler: non-zero interrupts the statement. */
+static int
+list_progress(void *arg)
+{
+	return list_spent(arg);
+}
 
 /* Whether a comes before b in the listing order. */
 static bool
@@ -1369,6 +1403,10 @@ list_streams(struct list_ctx *x, struct conn *c)
 	if ((rc = list_bind(x, row)) != SQLITE_OK)
 		goto done;
 	while (!stop) {
+		if (list_spent(x)) {
+			e = IMG_ESLOW;
+			break;
+		}
 		if ((rc = join_find(x, mem, nmem, &found, &at)) != SQLITE_OK ||
 		    !found)
 			break;
@@ -1539,6 +1577,18 @@ catalog_list(struct catalog *cat, const struct list_query *q,
 
 	if ((e = reader_get(cat, &c)) != IMG_OK)
 		return e;
+	if (q->budget_us > 0) {
+		x.budgeted = true;
+		clock_gettime(CLOCK_MONOTONIC, &x.deadline);
+		x.deadline.tv_sec += q->budget_us / 1000000;
+		x.deadline.tv_nsec += (long)(q->budget_us % 1000000) * 1000;
+		if (x.deadline.tv_nsec >= 1000000000) {
+			x.deadline.tv_sec++;
+			x.deadline.tv_nsec -= 1000000000;
+		}
+		sqlite3_progress_handler(c->db, LIST_PROGRESS_OPS,
+		    list_progress, &x);
+	}
 	if (q->ntags > 0)
 		e = list_streams(&x, c);
 	else if (q->user_id != NULL)
@@ -1556,6 +1606,11 @@ catalog_list(struct catalog *cat, const struct list_query *q,
 			    match.data);
 		else
 			e = list_sql(&x, c, S_LIST_SCAN_DESC + q->order, NULL);
+	}
+	if (x.budgeted) {
+		sqlite3_progress_handler(c->db, 0, NULL, NULL);
+		if (x.spent)
+			e = IMG_ESLOW;
 	}
 	reader_put(cat, c);
 	buf_free(&match);

@@ -25,6 +25,7 @@ static const struct {
 	[IMG_ENOMEM] =		{ 500, "INTERNAL_ERROR", "internal error" },
 	[IMG_EUNAVAIL] =	{ 503, "SERVICE_UNAVAILABLE", "service unavailable" },
 	[IMG_ENOSPACE] =	{ 507, "INSUFFICIENT_STORAGE", "not enough storage to keep the image" },
+	[IMG_ESLOW] =		{ 503, "SERVICE_UNAVAILABLE", "service unavailable" },
 };
 
 static unsigned

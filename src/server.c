@@ -127,7 +127,8 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 	    d->cfg.previous_signing_key_file : NULL, &d->signer)) != IMG_OK)
 		goto fail;
 	snprintf(path, sizeof(path), "%s/imaged.db", d->data_dir);
-	if ((e = catalog_open(path, d->cfg.workers, &d->catalog)) != IMG_OK) {
+	if ((e = catalog_open(path, d->cfg.workers + HTTPD_SLOW_THREADS,
+	    &d->catalog)) != IMG_OK) {
 		log_warnx("%s: cannot open the catalog", path);
 		goto fail;
 	}

@@ -7,7 +7,9 @@
  * a memory body, or an fd sent with sendfile.  It adds what every response
  * carries (X-Request-Id, CORS, nosniff), answers preflights, 404 and 405,
  * counts each request in the metrics, and writes one access line per
- * request to stderr.
+ * request to stderr.  Handlers that run past their budget (http.h,
+ * budget_us) are run again on threads of their own, so a slow request
+ * never stalls the connections that share its thread.
  */
 #ifndef IMAGED_HTTPD_H
 #define IMAGED_HTTPD_H
@@ -21,6 +23,13 @@
 struct httpd;
 struct imaged;
 struct metrics;
+
+/*
+ * Threads of the slow lane, which run handlers that ran past their budget
+ * on a connection's thread (a listing that scans).  Each may hold a
+ * catalog reader: the catalog's pool is sized for workers plus these.
+ */
+#define HTTPD_SLOW_THREADS	2
 
 /*
  * Listen on cfg's address and port and serve routes with ctx passed to
