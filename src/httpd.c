@@ -28,7 +28,13 @@
  * its handler run again, without a budget, on the slow lane (lane.h), a
  * few threads of lower priority; the connection is resumed with the
  * answer.  So a long scan stalls only the requests queued behind it on
- * that lane, never the connections that share its first thread.
+ * that lane, never the connections that share its first thread.  The
+ * handlers of routes that wait for the disk (uploads, deletes: an fsync,
+ * a commit) go straight to the commit lane, many threads at normal
+ * priority: their waits overlap there, and the catalog commits the rows
+ * of all that wait at once in one transaction.  Either way the answer is
+ * sent only once the handler has returned, so a 201 still means the file
+ * and its row are durable.
  *
  * Thread-safety: the server's fields are read-only once started, except
  * the counters and connection clocks, which are atomic, and the list of
@@ -112,6 +118,7 @@ struct httpd {
 	pthread_t		 watchdog;
 	bool			 watchdog_started;
 	struct lane		*slow;		/* handlers past their budget */
+	struct lane		*commit;	/* handlers that wait on the disk */
 };
 
 /* One request's state, from its first callback to on_completed. */
@@ -512,6 +519,17 @@ run_deferred(struct lane_job *job)
 	MHD_resume_connection(ex->conn);
 }
 
+/* Suspend the request and run its handler on lane. */
+static enum MHD_Result
+defer(struct exchange *ex, struct lane *lane)
+{
+	ex->on_lane = true;
+	ex->job.run = run_deferred;
+	MHD_suspend_connection(ex->conn);
+	lane_submit(lane, &ex->job);
+	return MHD_YES;
+}
+
 static enum MHD_Result
 finish(struct exchange *ex)
 {
@@ -519,17 +537,15 @@ finish(struct exchange *ex)
 	enum img_err		 e;
 
 	ex->req.body = &ex->body;
+	if (ex->match.route->waits_on_disk)
+		return defer(ex, ex->httpd->commit);
 	ex->req.budget_us = WORK_BUDGET_US;
 	e = ex->match.route->handler(ex->httpd->ctx, &ex->req, &ex->resp);
 	if (e == IMG_ESLOW) {
 		/* What the handler began is dropped: it starts again. */
 		response_free(&ex->resp);
 		response_init(&ex->resp);
-		ex->on_lane = true;
-		ex->job.run = run_deferred;
-		MHD_suspend_connection(ex->conn);
-		lane_submit(ex->httpd->slow, &ex->job);
-		return MHD_YES;
+		return defer(ex, ex->httpd->slow);
 	}
 	if (e != IMG_OK)
 		return answer_error(ex, e);
@@ -822,6 +838,7 @@ httpd_free(struct httpd *h)
 		pthread_join(h->watchdog, NULL);
 	}
 	lane_stop(h->slow);
+	lane_stop(h->commit);
 	pthread_cond_destroy(&h->clock_cond);
 	pthread_mutex_destroy(&h->clock_lock);
 	free(h);
@@ -859,8 +876,9 @@ httpd_start(const struct config *cfg, const struct route *routes,
 	atomic_init(&h->in_flight, 0);
 	pthread_mutex_init(&h->clock_lock, NULL);
 	pthread_cond_init(&h->clock_cond, NULL);
-	if (lane_start(HTTPD_SLOW_THREADS, SLOW_LANE_NICE, &h->slow) != IMG_OK) {
-		log_warnx("cannot start the threads of the slow lane");
+	if (lane_start(HTTPD_SLOW_THREADS, SLOW_LANE_NICE, &h->slow) != IMG_OK ||
+	    lane_start(HTTPD_COMMIT_THREADS, 0, &h->commit) != IMG_OK) {
+		log_warnx("cannot start the threads of the slow and commit lanes");
 		httpd_free(h);
 		return IMG_EUNAVAIL;
 	}
@@ -922,7 +940,8 @@ httpd_stop(struct httpd *h, unsigned grace_ms)
 	}
 	/* Suspended requests must be resumed before the daemon stops. */
 	lane_stop(h->slow);
-	h->slow = NULL;
+	lane_stop(h->commit);
+	h->slow = h->commit = NULL;
 	MHD_stop_daemon(h->mhd);
 	httpd_free(h);
 }

@@ -9,7 +9,8 @@
  * counts each request in the metrics, and writes one access line per
  * request to stderr.  Handlers that run past their budget (http.h,
  * budget_us) are run again on threads of their own, so a slow request
- * never stalls the connections that share its thread.
+ * never stalls the connections that share its thread; so are the
+ * handlers of routes that wait for the disk.
  */
 #ifndef IMAGED_HTTPD_H
 #define IMAGED_HTTPD_H
@@ -30,6 +31,12 @@ struct metrics;
  * catalog reader: the catalog's pool is sized for workers plus these.
  */
 #define HTTPD_SLOW_THREADS	2
+/*
+ * Threads of the commit lane, which run the handlers of routes that wait
+ * for the disk (router.h, waits_on_disk): as many uploads and deletes as
+ * these wait at once, and their rows commit in one transaction.
+ */
+#define HTTPD_COMMIT_THREADS	16
 
 /*
  * Listen on cfg's address and port and serve routes with ctx passed to
