@@ -104,8 +104,8 @@ struct list_query {
 	const struct list_pos	*after;		/* NULL: from the start */
 	/*
 	 * 0: no bound.  Else the call gives up with IMG_ESLOW once it has
-	 * worked this many microseconds (records already given to the
-	 * callback are then to be dropped).
+	 * worked this many microseconds of its thread's CPU time (records
+	 * already given to the callback are then to be dropped).
 	 */
 	unsigned		 budget_us;
 };

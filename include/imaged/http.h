@@ -64,9 +64,9 @@ struct request {
 	/*
 	 * 0: the handler may take as long as it needs.  Else it runs on a
 	 * thread that serves many connections, and work that may run long
-	 * (a listing that scans) gives up past this many microseconds with
-	 * IMG_ESLOW; the server then runs the handler again, with 0, on a
-	 * thread of its own (httpd.h).
+	 * (a listing that scans) gives up past this many microseconds of
+	 * CPU time with IMG_ESLOW; the server then runs the handler again,
+	 * with 0, on a thread of its own (httpd.h).
 	 */
 	unsigned		 budget_us;
 };

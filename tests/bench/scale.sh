@@ -10,9 +10,10 @@
 # size: GET /images/{id} and one user's first page of 20, p50 and p99
 # (wrk -t1 -c4, BENCH_SLICE seconds each).  At the largest: start to the
 # first 200 and idle RSS (median of 5 starts), then the slow-filter
-# figure: 8 clients loop on `title=q` (matches nothing: a walk of every
-# row) while /healthz, GET by id and a user's first page are timed, one
-# client each in turn.
+# figure: /healthz, GET by id and a user's first page are timed, one
+# client each in turn, alone and then while 8 clients loop on `title=q`
+# (matches nothing: a walk of every row).  On a shared machine the p99
+# of the first is the floor the second is to be read against.
 #
 # Environment: IMAGED, BENCH_TOOLS (where hload is; default benchtools/
 # beside IMAGED), BENCH_SIZES (default "10000 100000 1000000"),
@@ -113,6 +114,10 @@ echo "start to first 200 at $last rows: median $1 ms ($2-$3 ms)," \
 start
 curl -s -o /dev/null -w "one title=q listing alone: %{time_total} s\n" \
     "$URL/images?title=q"
+echo "alone, one client each (req/s p50 p99, ms):"
+echo "  /healthz        $(lat "$URL/healthz" 1 "$SLICE")"
+echo "  GET by id       $(lat "$URL/images/$ID" 1 "$SLICE")"
+echo "  user page of 20 $(lat "$URL/images?user_id=$USER&limit=20" 1 "$SLICE")"
 wrk -t2 -c8 -d"$((SLICE * 3 + 4))s" --timeout 60s "$URL/images?title=q" \
     >"$T/slow.out" 2>&1 &
 WPID=$!
