@@ -34,7 +34,8 @@ struct metrics;
 /*
  * Threads of the commit lane, which run the handlers of routes that wait
  * for the disk (router.h, waits_on_disk): as many uploads and deletes as
- * these wait at once, and their rows commit in one transaction.
+ * these wait at once, and their rows commit in one transaction.  They
+ * may read the catalog too (an owner check): its pool counts them.
  */
 #define HTTPD_COMMIT_THREADS	16
 
