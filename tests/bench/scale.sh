@@ -7,8 +7,8 @@
 #
 # The catalog is filled by tools/seed.py (generated rows, an empty file
 # per row under the bucket) to each size of BENCH_SIZES in turn.  At each
-# size: GET /images/{id} and one user's first page of 20, p50 and p99
-# (wrk -t1 -c4, BENCH_SLICE seconds each).  At the largest: start to the
+# size: GET /images/{id} and one user's first page of 20, p50 and p99 of
+# one client's requests (tools/lat.py, BENCH_SLICE seconds each).  At the largest: start to the
 # first 200 and idle RSS (median of 5 starts), then the slow-filter
 # figure: /healthz, GET by id and a user's first page are timed, one
 # client each in turn, alone and then while 8 clients loop on `title=q`
@@ -70,20 +70,10 @@ stop() {
 	PIDS=""
 }
 
-# lat URL CONNS SECONDS: "RPS P50_MS P99_MS" from wrk --latency.
-lat() {
-	wrk -t1 -c"$2" -d"$3s" --latency --timeout 30s "$1" 2>&1 | awk '
-	function ms(v) {
-		if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
-		if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
-		if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
-		return v
-	}
-	$1 == "50%" { p50 = ms($2) }
-	$1 == "99%" { p99 = ms($2) }
-	/^Requests\/sec/ { rps = $2 }
-	/Non-2xx/ { bad = 1 }
-	END { printf "%.0f %.3f %.3f%s\n", rps, p50, p99, bad ? " non-2xx!" : "" }'
+# one URL SECONDS: "RPS P50_MS P99_MS MAX_MS" of one client, each request
+# timed on its own (tools/lat.py).
+one() {
+	"$PYTHON" "$TOOLS/lat.py" "$1" "$2"
 }
 
 if [ ! -f "$DATA/imaged.db" ]; then
@@ -92,8 +82,8 @@ if [ ! -f "$DATA/imaged.db" ]; then
 fi
 echo "scale.sh: imaged $("$IMAGED" --version 2>/dev/null | head -n 1)," \
     "$(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-9s %-28s %-28s\n' rows "GET by id: req/s p50 p99" \
-    "user page: req/s p50 p99"
+printf '%-9s %-30s %-30s\n' rows "GET by id: req/s p50 p99 max" \
+    "user page: req/s p50 p99 max"
 for n in $SIZES; do
 	set -- $("$PYTHON" "$TOOLS/seed.py" "$DATA" "$n" files 2>/dev/null)
 	ID=$1 USER=$2
@@ -101,10 +91,10 @@ for n in $SIZES; do
 	start
 	curl -s -o /dev/null "$URL/images/$ID"
 	curl -s -o /dev/null "$URL/images?user_id=$USER&limit=20"
-	g=$(lat "$URL/images/$ID" 4 "$SLICE")
-	p=$(lat "$URL/images?user_id=$USER&limit=20" 4 "$SLICE")
+	g=$(one "$URL/images/$ID" "$SLICE")
+	p=$(one "$URL/images?user_id=$USER&limit=20" "$SLICE")
 	stop
-	printf '%-9s %-28s %-28s\n' "$n" "$g" "$p"
+	printf '%-9s %-30s %-30s\n' "$n" "$g" "$p"
 done
 
 set -- $("$HLOAD" startup "$IMAGED" "$T" 5 "$DATA")
@@ -114,19 +104,19 @@ echo "start to first 200 at $last rows: median $1 ms ($2-$3 ms)," \
 start
 curl -s -o /dev/null -w "one title=q listing alone: %{time_total} s\n" \
     "$URL/images?title=q"
-echo "alone, one client each (req/s p50 p99, ms):"
-echo "  /healthz        $(lat "$URL/healthz" 1 "$SLICE")"
-echo "  GET by id       $(lat "$URL/images/$ID" 1 "$SLICE")"
-echo "  user page of 20 $(lat "$URL/images?user_id=$USER&limit=20" 1 "$SLICE")"
+echo "alone, one client each (req/s p50 p99 max, ms):"
+echo "  /healthz        $(one "$URL/healthz" "$SLICE")"
+echo "  GET by id       $(one "$URL/images/$ID" "$SLICE")"
+echo "  user page of 20 $(one "$URL/images?user_id=$USER&limit=20" "$SLICE")"
 wrk -t2 -c8 -d"$((SLICE * 3 + 4))s" --timeout 60s "$URL/images?title=q" \
     >"$T/slow.out" 2>&1 &
 WPID=$!
 PIDS="$PIDS $WPID"
 sleep 1
-echo "while 8 clients list title=q at $last rows (req/s p50 p99, ms):"
-echo "  /healthz        $(lat "$URL/healthz" 1 "$SLICE")"
-echo "  GET by id       $(lat "$URL/images/$ID" 1 "$SLICE")"
-echo "  user page of 20 $(lat "$URL/images?user_id=$USER&limit=20" 1 "$SLICE")"
+echo "while 8 clients list title=q at $last rows (req/s p50 p99 max, ms):"
+echo "  /healthz        $(one "$URL/healthz" "$SLICE")"
+echo "  GET by id       $(one "$URL/images/$ID" "$SLICE")"
+echo "  user page of 20 $(one "$URL/images?user_id=$USER&limit=20" "$SLICE")"
 wait $WPID
 echo "  title=q itself: $(awk '/^Requests\/sec/ { print $2 }' "$T/slow.out") req/s"
 stop
