@@ -50,14 +50,13 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <stddef.h>
 
 #include <microhttpd.h>
 
@@ -149,8 +148,8 @@ struct exchange {
 	uint64_t		 drained;	/* body bytes dropped after an error */
 	struct timespec		 start;
 	struct timespec		 failed_at;
-	struct lane_job		 job;		/* on the slow lane */
-	bool			 on_lane;	/* its handler went there */
+	struct lane_job		 job;		/* on a lane */
+	bool			 on_lane;	/* its handler went to a lane */
 	enum img_err		 lane_err;	/* what it returned there */
 };
 
@@ -505,7 +504,7 @@ wake_exchange(void *token)
 	MHD_resume_connection(ex->conn);
 }
 
-/* On the slow lane: the handler again, with no budget, then the answer. */
+/* On a lane: the handler, with no budget, then back for the answer. */
 static void
 run_deferred(struct lane_job *job)
 {
