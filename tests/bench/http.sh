@@ -235,8 +235,8 @@ metrics_overhead() {
 	done
 	stop_pid "$MPID_on"
 	stop_pid "$MPID_off"
-	on=$(acc_mean get_mon)
-	off=$(acc_mean get_moff)
+	on=$(acc_median get_mon)
+	off=$(acc_median get_moff)
 	ratio_row "9 GET /images/{id} -c32, metrics on vs off" "$on" "$off" \
 	    req/s ">=" 0.97
 	[ -n "$on" ] && [ -n "$off" ] && note "metrics: on $on req/s," \
