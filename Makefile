@@ -207,6 +207,7 @@ bench: $(BUILD)/$(PROG) $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
 	@if [ -f tests/bench/http.sh ]; then IMAGED=$(BUILD)/$(PROG) sh tests/bench/http.sh; fi
 	@if [ -f tests/bench/renditions.sh ]; then IMAGED=$(BUILD)/$(PROG) sh tests/bench/renditions.sh; fi
+	@if [ -f tests/bench/scale.sh ]; then IMAGED=$(BUILD)/$(PROG) sh tests/bench/scale.sh; fi
 
 # --- lint -------------------------------------------------------------------
 BANNED	 = sprintf|strcpy|strcat|strncpy|strtok|atoi|gets|vsprintf

@@ -27,13 +27,14 @@
 
 const struct route api_routes[] = {
 	{ .method = HTTP_POST, .pattern = "/images", .handler = api_upload,
-	  .sink = &api_upload_sink },
+	  .sink = &api_upload_sink, .waits_on_disk = true },
 	{ .method = HTTP_GET, .pattern = "/images", .handler = api_list },
 	{ .method = HTTP_GET, .pattern = "/images/{image_id}", .handler = api_get },
 	{ .method = HTTP_PATCH, .pattern = "/images/{image_id}",
-	  .handler = api_patch, .body_max = JSON_BODY_MAX },
+	  .handler = api_patch, .body_max = JSON_BODY_MAX,
+	  .waits_on_disk = true },
 	{ .method = HTTP_DELETE, .pattern = "/images/{image_id}",
-	  .handler = api_delete },
+	  .handler = api_delete, .waits_on_disk = true },
 	/* A signed URL is a bearer capability of its own: no token needed. */
 	{ .method = HTTP_GET, .pattern = "/blobs/{s3_key...}", .handler = api_blob,
 	  .open = true },

@@ -287,6 +287,7 @@ api_list(struct imaged *ctx, const struct request *req, struct response *resp)
 	meta_input_init(&tags);
 	if ((e = list_params_parse(&args)) != IMG_OK)
 		goto done;
+	q.budget_us = req->budget_us;
 	api_json(resp, 200);
 	if ((e = buf_adds(&resp->body, "{\"images\": [")) != IMG_OK)
 		goto done;

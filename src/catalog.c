@@ -50,10 +50,10 @@
  *   pool.  Each connection prepares a statement once and reuses it; every
  *   statement is reset when a call ends, so no read transaction outlives
  *   a call.
- * - concurrent inserts are committed together: callers queue their rows,
- *   the first to find no commit running (the leader) writes the whole
- *   queue in one transaction under wlock, commits (synchronous=FULL, so
- *   the WAL is on disk), and wakes the others.  Each caller returns once
+ * - concurrent inserts and deletes are committed together: callers queue
+ *   their writes, the first to find no commit running (the leader) writes
+ *   the whole queue in one transaction under wlock, commits
+ *   (synchronous=FULL, so the WAL is on disk), and wakes the others.  Each caller returns once
  *   its own row is durable or has failed, with its own result.
  * - nothing is global: every piece of state hangs off struct catalog.
  */
@@ -253,14 +253,26 @@ struct conn {
 	sqlite3_stmt	*tagcur[2][LIST_TAGS_MAX];
 };
 
-/* One caller's row waiting in the group-commit queue. */
-struct insert_req {
+/* One caller's write waiting in the group-commit queue. */
+enum write_op {
+	W_INSERT,
+	W_DELETE
+};
+
+struct write_req {
+	enum write_op			 op;
+	/* W_INSERT */
 	const struct image_record	*rec;
 	const struct image_meta		*meta;
 	int64_t				 created_at;
+	/* W_DELETE */
+	const char			*image_id;
+	char				*key;
+	size_t				 keylen;
+
 	enum img_err			 err;
 	bool				 done;
-	struct insert_req		*next;
+	struct write_req		*next;
 };
 
 struct catalog {
@@ -273,8 +285,8 @@ struct catalog {
 
 	pthread_mutex_t		 qlock;		/* the insert queue */
 	pthread_cond_t		 qcond;
-	struct insert_req	*qhead;
-	struct insert_req	**qtail;
+	struct write_req	*qhead;
+	struct write_req	**qtail;
 	bool			 committing;	/* a leader is at work */
 
 	pthread_mutex_t		 plock;		/* the reader pool */
@@ -299,6 +311,8 @@ now_usec(void)
 static enum img_err
 sql_err(sqlite3 *db, int rc, const char *what)
 {
+	if ((rc & 0xff) == SQLITE_INTERRUPT)
+		return IMG_ESLOW;	/* a listing's budget ran out: no fault */
 	log_warnx("catalog: %s: %s", what,
 	    db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 	switch (rc & 0xff) {
@@ -778,7 +792,7 @@ catalog_ping(struct catalog *cat)
 /* --- writing ---------------------------------------------------------------- */
 
 static enum img_err
-insert_row(struct conn *w, const struct insert_req *r, int64_t at)
+insert_row(struct conn *w, const struct write_req *r, int64_t at)
 {
 	const struct image_record	*rec = r->rec;
 	const struct image_meta		*m = r->meta;
@@ -823,17 +837,77 @@ done:
 }
 
 /*
- * Write a batch of queued rows in one transaction; each request gets its
- * own result.  Called by the leader with wlock held.
+ * Delete the row of r->image_id, copying its key out, inside the batch's
+ * transaction.  A key too long for the caller's buffer is IMG_EINTERNAL
+ * with *fatal set: the row is already gone from the transaction, which
+ * must then not commit (a row never goes without its caller learning
+ * which file to remove).
+ */
+static enum img_err
+delete_row(struct conn *w, struct write_req *r, bool *fatal)
+{
+	sqlite3_stmt	*st = NULL;
+	const char	*k;
+	size_t		 n;
+	bool		 found = false;
+	enum img_err	 e;
+	int		 rc;
+
+	if ((e = conn_stmt(w, S_DELETE, &st)) != IMG_OK)
+		return e;
+	if ((rc = bind_text(st, 1, r->image_id)) != SQLITE_OK) {
+		e = sql_err(w->db, rc, "delete");
+		goto done;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		found = true;
+		k = col_text(st, 0);
+		n = k != NULL ? strlen(k) : 0;
+		if (r->key == NULL || n >= r->keylen) {
+			log_warnx("catalog: delete: key buffer too small");
+			e = IMG_EINTERNAL;
+			*fatal = true;
+		} else {
+			memcpy(r->key, k, n);
+			r->key[n] = '\0';
+		}
+	}
+	if (rc != SQLITE_DONE)
+		e = sql_err(w->db, rc, "delete");
+	else if (e == IMG_OK && !found)
+		e = IMG_ENOTFOUND;
+	if (e != IMG_OK)
+		goto done;
+	stmt_done(st);
+	/*
+	 * The file's removal is owed, in the same transaction as the row:
+	 * failing that, the transaction must not commit.
+	 */
+	if ((e = conn_stmt(w, S_PENDING_ADD, &st)) != IMG_OK ||
+	    (rc = bind_text(st, 1, r->key)) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		if (e == IMG_OK)
+			e = sql_err(w->db, rc, "delete");
+		*fatal = true;
+	}
+done:
+	stmt_done(st);
+	return e;
+}
+
+/*
+ * Write a batch of queued writes in one transaction; each request gets
+ * its own result.  Called by the leader with wlock held.
  */
 static void
-insert_batch(struct catalog *cat, struct insert_req *batch)
+write_batch(struct catalog *cat, struct write_req *batch)
 {
 	struct conn		*w = cat->writer;
-	struct insert_req	*r;
+	struct write_req	*r;
 	sqlite3_stmt		*st = NULL;
 	int64_t			 last = cat->last_created, at, now;
-	size_t			 nok = 0;
+	size_t			 nok = 0, ninserted = 0;
+	bool			 fatal = false;
 	enum img_err		 e;
 	int			 rc;
 
@@ -841,12 +915,20 @@ insert_batch(struct catalog *cat, struct insert_req *batch)
 		goto done;
 	now = now_usec();
 	for (r = batch; r != NULL; r = r->next) {
-		at = now > last ? now : last + 1;
-		if ((r->err = insert_row(w, r, at)) == IMG_OK) {
-			r->created_at = at;
-			last = at;
-			nok++;
-		} else if (sqlite3_get_autocommit(w->db)) {
+		if (r->op == W_DELETE) {
+			if ((r->err = delete_row(w, r, &fatal)) == IMG_OK)
+				nok++;
+		} else {
+			at = now > last ? now : last + 1;
+			if ((r->err = insert_row(w, r, at)) == IMG_OK) {
+				r->created_at = at;
+				last = at;
+				nok++;
+				ninserted++;
+			}
+		}
+		if (fatal || (r->err != IMG_OK &&
+		    sqlite3_get_autocommit(w->db))) {
 			/* An I/O error or a full disk ended the whole
 			 * transaction: the earlier rows are gone too. */
 			e = r->err;
@@ -855,22 +937,34 @@ insert_batch(struct catalog *cat, struct insert_req *batch)
 	}
 	if (nok == 0)
 		goto done;
-	if ((e = conn_stmt(w, S_SEQ, &st)) != IMG_OK)
+	/* Keys whose files are gone leave pending_unlink with this commit. */
+	if ((e = unlinked_flush(cat)) != IMG_OK)
 		goto done;
-	if ((rc = sqlite3_bind_int64(st, 1, last)) != SQLITE_OK ||
-	    (rc = sqlite3_step(st)) != SQLITE_DONE)
-		e = sql_err(w->db, rc, "insert");
-	stmt_done(st);
-	if (e != IMG_OK)
-		goto done;
-	if ((e = conn_commit(w)) == IMG_OK)
-		cat->last_created = last;
+	if (ninserted > 0) {
+		if ((e = conn_stmt(w, S_SEQ, &st)) != IMG_OK)
+			goto done;
+		if ((rc = sqlite3_bind_int64(st, 1, last)) != SQLITE_OK ||
+		    (rc = sqlite3_step(st)) != SQLITE_DONE)
+			e = sql_err(w->db, rc, "insert");
+		stmt_done(st);
+		if (e != IMG_OK)
+			goto done;
+	}
+	if ((e = conn_commit(w)) == IMG_OK) {
+		if (ninserted > 0)
+			cat->last_created = last;
+		unlinked_forget(cat);
+	}
 done:
 	conn_rollback(w);	/* a no-op after a commit */
 	if (e != IMG_OK)
 		for (r = batch; r != NULL; r = r->next)
-			if (r->err == IMG_OK)
+			if (r->err == IMG_OK || fatal)
 				r->err = e;
+	for (r = batch; r != NULL; r = r->next)
+		if (r->op == W_DELETE && r->err != IMG_OK && r->key != NULL &&
+		    r->keylen > 0)
+			r->key[0] = '\0';
 }
 
 /*
@@ -878,24 +972,21 @@ done:
  * done, and a leader has taken r off the queue before marking it done.
  */
 static void
-queue_add(struct catalog *cat, struct insert_req *r)
+queue_add(struct catalog *cat, struct write_req *r)
 {
 	*cat->qtail = r;
 	cat->qtail = &r->next;
 }
 
-enum img_err
-catalog_insert(struct catalog *cat, const struct image_record *rec,
-    const struct image_meta *meta, int64_t *created_at)
+/* Queue req and return once it is committed or has failed. */
+static enum img_err
+write_wait(struct catalog *cat, struct write_req *req)
 {
-	struct insert_req	 req, *batch;
+	struct write_req	*batch;
 
-	memset(&req, 0, sizeof(req));
-	req.rec = rec;
-	req.meta = meta;
 	pthread_mutex_lock(&cat->qlock);
-	queue_add(cat, &req);
-	while (!req.done) {
+	queue_add(cat, req);
+	while (!req->done) {
 		if (cat->committing) {
 			pthread_cond_wait(&cat->qcond, &cat->qlock);
 			continue;
@@ -912,7 +1003,7 @@ catalog_insert(struct catalog *cat, const struct image_record *rec,
 		pthread_mutex_unlock(&cat->qlock);
 
 		pthread_mutex_lock(&cat->wlock);
-		insert_batch(cat, batch);
+		write_batch(cat, batch);
 		pthread_mutex_unlock(&cat->wlock);
 
 		pthread_mutex_lock(&cat->qlock);
@@ -922,7 +1013,20 @@ catalog_insert(struct catalog *cat, const struct image_record *rec,
 		pthread_cond_broadcast(&cat->qcond);
 	}
 	pthread_mutex_unlock(&cat->qlock);
-	if (req.err == IMG_OK && created_at != NULL)
+	return req->err;
+}
+
+enum img_err
+catalog_insert(struct catalog *cat, const struct image_record *rec,
+    const struct image_meta *meta, int64_t *created_at)
+{
+	struct write_req	 req;
+
+	memset(&req, 0, sizeof(req));
+	req.op = W_INSERT;
+	req.rec = rec;
+	req.meta = meta;
+	if (write_wait(cat, &req) == IMG_OK && created_at != NULL)
 		*created_at = req.created_at;
 	return req.err;
 }
@@ -1110,75 +1214,22 @@ done:
 /*
  * A key that does not fit in keylen is IMG_EINTERNAL and the row stays:
  * a row must never go without its caller learning which file to remove.
+ * Concurrent deletes (and inserts) commit together, as inserts do.
  */
 enum img_err
 catalog_delete(struct catalog *cat, const char *image_id, char *key,
     size_t keylen)
 {
-	struct conn	*w = cat->writer;
-	sqlite3_stmt	*st = NULL;
-	const char	*k;
-	size_t		 n;
-	bool		 found = false;
-	enum img_err	 e;
-	int		 rc;
+	struct write_req	 req;
 
 	if (key != NULL && keylen > 0)
 		key[0] = '\0';
-	pthread_mutex_lock(&cat->wlock);
-	if ((e = conn_run(w, S_BEGIN_WRITE, "begin")) != IMG_OK)
-		goto done;
-	if ((e = conn_stmt(w, S_DELETE, &st)) != IMG_OK)
-		goto done;
-	if ((rc = bind_text(st, 1, image_id)) != SQLITE_OK) {
-		e = sql_err(w->db, rc, "delete");
-		goto done;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		found = true;
-		k = col_text(st, 0);
-		n = k != NULL ? strlen(k) : 0;
-		/* The caller must learn the key of a row that is gone. */
-		if (key == NULL || n >= keylen) {
-			log_warnx("catalog: delete: key buffer too small");
-			e = IMG_EINTERNAL;
-		} else {
-			memcpy(key, k, n);
-			key[n] = '\0';
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		e = sql_err(w->db, rc, "delete");
-		goto done;
-	}
-	if (e != IMG_OK)
-		goto done;
-	if (!found) {
-		e = IMG_ENOTFOUND;
-		goto done;
-	}
-	stmt_done(st);
-	/* The file's removal is owed, in the same transaction as the row. */
-	if ((e = conn_stmt(w, S_PENDING_ADD, &st)) != IMG_OK)
-		goto done;
-	if ((rc = bind_text(st, 1, key)) != SQLITE_OK ||
-	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
-		e = sql_err(w->db, rc, "delete");
-		goto done;
-	}
-	stmt_done(st);
-	st = NULL;
-	if ((e = unlinked_flush(cat)) != IMG_OK)
-		goto done;
-	if ((e = conn_commit(w)) == IMG_OK)
-		unlinked_forget(cat);
-done:
-	stmt_done(st);
-	conn_rollback(w);
-	if (e != IMG_OK && key != NULL && keylen > 0)
-		key[0] = '\0';
-	pthread_mutex_unlock(&cat->wlock);
-	return e;
+	memset(&req, 0, sizeof(req));
+	req.op = W_DELETE;
+	req.image_id = image_id;
+	req.key = key;
+	req.keylen = keylen;
+	return write_wait(cat, &req);
 }
 
 /* --- listing ---------------------------------------------------------------- */
@@ -1197,7 +1248,45 @@ struct list_ctx {
 	const char		*title;		/* NULL: no filter */
 	const char		*location;
 	unsigned		 nout;		/* records given to cb */
+	bool			 budgeted;	/* q->budget_us > 0 */
+	bool			 spent;		/* past the deadline */
+	unsigned		 ticks;		/* tag rows since the last look */
+	struct timespec		 deadline;	/* CLOCK_THREAD_CPUTIME_ID */
 };
+
+/*
+ * A listing's budget is CPU time of the calling thread, not time on the
+ * wall: on a busy machine a short listing may wait for the CPU for
+ * longer than the budget, and must not be sent away for that.  It is
+ * checked every LIST_TICKS rows of a tag listing and, through SQLite's
+ * progress handler, every LIST_PROGRESS_OPS virtual machine steps inside
+ * a statement (a scan that rejects rows never comes back to us between
+ * them).  Reading the thread's clock is a system call (~0.3 us), hence
+ * not at every row.
+ */
+#define LIST_PROGRESS_OPS	2000
+#define LIST_TICKS		32
+
+static bool
+list_spent(struct list_ctx *x)
+{
+	struct timespec	 now;
+
+	if (!x->budgeted || x->spent)
+		return x->spent;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+	x->spent = now.tv_sec > x->deadline.tv_sec ||
+	    (now.tv_sec == x->deadline.tv_sec &&
+	    now.tv_nsec >= x->deadline.tv_nsec);
+	return x->spent;
+}
+
+/* SQLite's progress handler: non-zero interrupts the statement. */
+static int
+list_progress(void *arg)
+{
+	return list_spent(arg);
+}
 
 /* Whether a comes before b in the listing order. */
 static bool
@@ -1494,6 +1583,10 @@ list_streams(struct list_ctx *x, struct conn *c)
 	if ((rc = list_bind(x, row)) != SQLITE_OK)
 		goto done;
 	while (!stop) {
+		if (++x->ticks % LIST_TICKS == 0 && list_spent(x)) {
+			e = IMG_ESLOW;
+			break;
+		}
 		if ((rc = join_find(x, mem, nmem, &found, &at)) != SQLITE_OK ||
 		    !found)
 			break;
@@ -1664,6 +1757,18 @@ catalog_list(struct catalog *cat, const struct list_query *q,
 
 	if ((e = reader_get(cat, &c)) != IMG_OK)
 		return e;
+	if (q->budget_us > 0) {
+		x.budgeted = true;
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &x.deadline);
+		x.deadline.tv_sec += q->budget_us / 1000000;
+		x.deadline.tv_nsec += (long)(q->budget_us % 1000000) * 1000;
+		if (x.deadline.tv_nsec >= 1000000000) {
+			x.deadline.tv_sec++;
+			x.deadline.tv_nsec -= 1000000000;
+		}
+		sqlite3_progress_handler(c->db, LIST_PROGRESS_OPS,
+		    list_progress, &x);
+	}
 	if (q->ntags > 0)
 		e = list_streams(&x, c);
 	else if (q->user_id != NULL)
@@ -1681,6 +1786,11 @@ catalog_list(struct catalog *cat, const struct list_query *q,
 			    match.data);
 		else
 			e = list_sql(&x, c, S_LIST_SCAN_DESC + q->order, NULL);
+	}
+	if (x.budgeted) {
+		sqlite3_progress_handler(c->db, 0, NULL, NULL);
+		if (x.spent)
+			e = IMG_ESLOW;
 	}
 	reader_put(cat, c);
 	buf_free(&match);

@@ -29,6 +29,7 @@ static const struct {
 	[IMG_ENOTIMPL] =	{ 501, "NOT_IMPLEMENTED", "not implemented" },
 	[IMG_EUNAVAIL] =	{ 503, "SERVICE_UNAVAILABLE", "service unavailable" },
 	[IMG_ENOSPACE] =	{ 507, "INSUFFICIENT_STORAGE", "not enough storage to keep the image" },
+	[IMG_ESLOW] =		{ 503, "SERVICE_UNAVAILABLE", "service unavailable" },
 };
 
 static unsigned

@@ -22,6 +22,20 @@
  * then calls on_request once more, and the deferral's resume fills the
  * answer.
  *
+ * A handler runs first on the thread that serves the connection, with a
+ * budget (WORK_BUDGET_US): work that would run past it (a listing that
+ * has to scan) answers IMG_ESLOW, and the request is then suspended and
+ * its handler run again, without a budget, on the slow lane (lane.h), a
+ * few threads of lower priority; the connection is resumed with the
+ * answer.  So a long scan stalls only the requests queued behind it on
+ * that lane, never the connections that share its first thread.  The
+ * handlers of routes that wait for the disk (uploads, deletes: an fsync,
+ * a commit) go straight to the commit lane, many threads at normal
+ * priority: their waits overlap there, and the catalog commits the rows
+ * of all that wait at once in one transaction.  Either way the answer is
+ * sent only once the handler has returned, so a 201 still means the file
+ * and its row are durable.
+ *
  * Thread-safety: the server's fields are read-only once started, except
  * the counters and connection clocks, which are atomic, and the list of
  * clocks, under clock_lock.  The metrics take their own care (metrics.h).
@@ -37,6 +51,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +66,7 @@
 #include "imaged/http.h"
 #include "imaged/httpd.h"
 #include "imaged/httputil.h"
+#include "imaged/lane.h"
 #include "imaged/log.h"
 #include "imaged/metrics.h"
 #include "imaged/signer.h"
@@ -64,6 +80,12 @@
 #define FDS_RESERVED		64	/* the database, logs, the listener... */
 #define CORS_ALLOW_HEADERS	"Content-Type, Authorization, X-Api-Key, X-Request-Id"
 #define CORS_EXPOSE_HEADERS	"ETag, Location, X-Request-Id, Content-Disposition"
+/*
+ * A handler's budget on a connection's thread: a page of one user's
+ * listing takes 50-100 us, so only work that is really long moves.
+ */
+#define WORK_BUDGET_US		1000
+#define SLOW_LANE_NICE		10
 
 /*
  * A connection's clock for the header deadline: libmicrohttpd's timeout
@@ -107,6 +129,8 @@ struct httpd {
 	bool			 stopping;
 	pthread_t		 watchdog;
 	bool			 watchdog_started;
+	struct lane		*slow;		/* handlers past their budget */
+	struct lane		*commit;	/* handlers that wait on the disk */
 };
 
 /* One request's state, from its first callback to on_completed. */
@@ -140,6 +164,9 @@ struct exchange {
 	uint64_t		 drained;	/* body bytes dropped after an error */
 	struct timespec		 start;
 	struct timespec		 failed_at;
+	struct lane_job		 job;		/* on a lane */
+	bool			 on_lane;	/* its handler went to a lane */
+	enum img_err		 lane_err;	/* what it returned there */
 };
 
 static struct conn_clock *conn_clock_of(struct MHD_Connection *);
@@ -663,6 +690,31 @@ wake_exchange(void *token)
 	MHD_resume_connection(ex->conn);
 }
 
+/* On a lane: the handler, with no budget, then back for the answer. */
+static void
+run_deferred(struct lane_job *job)
+{
+	struct exchange	*ex = (struct exchange *)(void *)((char *)job -
+	    offsetof(struct exchange, job));
+
+	ex->req.budget_us = 0;
+	ex->lane_err = ex->match.route->handler(ex->httpd->ctx, &ex->req,
+	    &ex->resp);
+	/* libmicrohttpd calls on_request again, which answers. */
+	MHD_resume_connection(ex->conn);
+}
+
+/* Suspend the request and run its handler on lane. */
+static enum MHD_Result
+defer(struct exchange *ex, struct lane *lane)
+{
+	ex->on_lane = true;
+	ex->job.run = run_deferred;
+	MHD_suspend_connection(ex->conn);
+	lane_submit(lane, &ex->job);
+	return MHD_YES;
+}
+
 static enum MHD_Result
 finish(struct exchange *ex)
 {
@@ -670,7 +722,16 @@ finish(struct exchange *ex)
 	enum img_err		 e;
 
 	ex->req.body = &ex->body;
+	if (ex->match.route->waits_on_disk)
+		return defer(ex, ex->httpd->commit);
+	ex->req.budget_us = WORK_BUDGET_US;
 	e = ex->match.route->handler(ex->httpd->ctx, &ex->req, &ex->resp);
+	if (e == IMG_ESLOW) {
+		/* What the handler began is dropped: it starts again. */
+		response_free(&ex->resp);
+		response_init(&ex->resp);
+		return defer(ex, ex->httpd->slow);
+	}
 	if (e != IMG_OK)
 		return answer_error(ex, e);
 	if (d->start == NULL)
@@ -985,6 +1046,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return answer(ex);
 	if (ex->preflight)
 		return answer_preflight(ex);
+	if (ex->on_lane)
+		return ex->lane_err != IMG_OK ?
+		    answer_error(ex, ex->lane_err) : answer(ex);
 	if (ex->deferred)
 		return finish_deferred(ex);
 	return finish(ex);
@@ -1130,6 +1194,8 @@ httpd_free(struct httpd *h)
 		pthread_mutex_unlock(&h->clock_lock);
 		pthread_join(h->watchdog, NULL);
 	}
+	lane_stop(h->slow);
+	lane_stop(h->commit);
 	pthread_cond_destroy(&h->clock_cond);
 	pthread_mutex_destroy(&h->clock_lock);
 	free(h);
@@ -1168,6 +1234,12 @@ httpd_start(const struct config *cfg, const struct route *routes,
 	atomic_init(&h->in_flight, 0);
 	pthread_mutex_init(&h->clock_lock, NULL);
 	pthread_cond_init(&h->clock_cond, NULL);
+	if (lane_start(HTTPD_SLOW_THREADS, SLOW_LANE_NICE, &h->slow) != IMG_OK ||
+	    lane_start(HTTPD_COMMIT_THREADS, 0, &h->commit) != IMG_OK) {
+		log_warnx("cannot start the threads of the slow and commit lanes");
+		httpd_free(h);
+		return IMG_EUNAVAIL;
+	}
 
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
@@ -1228,6 +1300,10 @@ httpd_stop(struct httpd *h, unsigned grace_ms)
 		usleep(10000);
 		waited += 10;
 	}
+	/* Suspended requests must be resumed before the daemon stops. */
+	lane_stop(h->slow);
+	lane_stop(h->commit);
+	h->slow = h->commit = NULL;
 	MHD_stop_daemon(h->mhd);
 	httpd_free(h);
 }

@@ -148,7 +148,9 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 	snprintf(path, sizeof(path), "%s/imaged.db", d->data_dir);
 	if ((e = make_db_file(path, d->cfg.file_mode)) != IMG_OK)
 		goto fail;
-	if ((e = catalog_open(path, d->cfg.workers, &d->catalog)) != IMG_OK) {
+	/* A reader for every thread that may run a handler (httpd.h). */
+	if ((e = catalog_open(path, d->cfg.workers + HTTPD_SLOW_THREADS +
+	    HTTPD_COMMIT_THREADS, &d->catalog)) != IMG_OK) {
 		log_warnx("%s: cannot open the catalog", path);
 		goto fail;
 	}

@@ -103,6 +103,12 @@ struct list_query {
 	enum list_order		 order;
 	unsigned		 limit;		/* 1..LIST_LIMIT_MAX */
 	const struct list_pos	*after;		/* NULL: from the start */
+	/*
+	 * 0: no bound.  Else the call gives up with IMG_ESLOW once it has
+	 * worked this many microseconds of its thread's CPU time (records
+	 * already given to the callback are then to be dropped).
+	 */
+	unsigned		 budget_us;
 };
 
 /*
@@ -111,7 +117,7 @@ struct list_query {
  * short only when it is the last.  *more tells whether another matching
  * record follows the page; *last is the position of the page's last record
  * (untouched when the page is empty).  Never a full scan when user_id or
- * tags are given.
+ * tags are given.  Errors: IMG_ESLOW past q->budget_us.
  */
 enum img_err	 catalog_list(struct catalog *, const struct list_query *q,
 		    catalog_record_cb, void *arg, struct list_pos *last, bool *more);

@@ -32,6 +32,12 @@ enum img_err {
 	IMG_ENOTIMPL,		/* 501 NOT_IMPLEMENTED */
 	IMG_EUNAVAIL,		/* 503 SERVICE_UNAVAILABLE */
 	IMG_ENOSPACE,		/* 507 INSUFFICIENT_STORAGE */
+	/*
+	 * Not an answer: the work ran past the time its caller allowed it
+	 * (a listing's budget).  The HTTP layer runs the handler again where
+	 * it may take long; should it ever reach a client, it is a 503.
+	 */
+	IMG_ESLOW,
 	IMG_ERR_COUNT
 };
 

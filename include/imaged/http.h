@@ -61,6 +61,14 @@ struct request {
 	uint64_t		 content_length;/* UINT64_MAX: unknown (chunked) */
 	/* With auth = token, who is asking; NULL when auth is off. */
 	const struct principal	*principal;
+	/*
+	 * 0: the handler may take as long as it needs.  Else it runs on a
+	 * thread that serves many connections, and work that may run long
+	 * (a listing that scans) gives up past this many microseconds of
+	 * CPU time with IMG_ESLOW; the server then runs the handler again,
+	 * with 0, on a thread of its own (httpd.h).
+	 */
+	unsigned		 budget_us;
 };
 
 /*

@@ -7,7 +7,10 @@
  * a memory body, or an fd sent with sendfile.  It adds what every response
  * carries (X-Request-Id, CORS, nosniff), answers preflights, 404 and 405,
  * counts each request in the metrics, and writes one access line per
- * request to stderr.
+ * request to stderr.  Handlers that run past their budget (http.h,
+ * budget_us) are run again on threads of their own, so a slow request
+ * never stalls the connections that share its thread; so are the
+ * handlers of routes that wait for the disk.
  */
 #ifndef IMAGED_HTTPD_H
 #define IMAGED_HTTPD_H
@@ -21,6 +24,20 @@
 struct httpd;
 struct imaged;
 struct metrics;
+
+/*
+ * Threads of the slow lane, which run handlers that ran past their budget
+ * on a connection's thread (a listing that scans).  Each may hold a
+ * catalog reader: the catalog's pool is sized for workers plus these.
+ */
+#define HTTPD_SLOW_THREADS	2
+/*
+ * Threads of the commit lane, which run the handlers of routes that wait
+ * for the disk (router.h, waits_on_disk): as many uploads and deletes as
+ * these wait at once, and their rows commit in one transaction.  They
+ * may read the catalog too (an owner check): its pool counts them.
+ */
+#define HTTPD_COMMIT_THREADS	16
 
 /*
  * Listen on cfg's address and port and serve routes with ctx passed to

@@ -45,6 +45,13 @@ struct route {
 	const struct body_sink	*sink;		/* NULL: the body is buffered */
 	size_t			 body_max;	/* cap of a buffered body */
 	bool			 open;		/* needs no token, even with auth = token */
+	/*
+	 * The handler waits for the disk (an fsync, a commit): the server
+	 * runs it on a thread of its own, off the thread that serves other
+	 * connections, so that many such waits overlap (and the catalog
+	 * commits their rows together).
+	 */
+	bool			 waits_on_disk;
 };
 
 /*

@@ -16,7 +16,8 @@
 # Environment: IMAGED (the daemon), BENCH_TOOLS (where hload and ceiling
 # are; default: benchtools/ beside IMAGED), BENCH_SLICE (whole seconds,
 # default 1), BENCH_ROUNDS (default 4), BENCH_ONLY=metrics (only the
-# metrics-overhead figure, 9).
+# metrics-overhead figure, 9), BENCH_CLIENTS (the numbers of concurrent
+# uploaders and deleters; default "1 2 8", and 2 must be one).
 
 set -u
 
@@ -26,6 +27,7 @@ HLOAD=$TOOLS/hload
 CEILING=$TOOLS/ceiling
 SLICE=${BENCH_SLICE:-1}
 ROUNDS=${BENCH_ROUNDS:-4}
+CLIENTS=${BENCH_CLIENTS:-1 2 8}
 KIB=1024
 MIB=1048576
 
@@ -118,15 +120,18 @@ wrk_rps() {
 	awk '/^Requests\/sec/ { print $2 }' "$T/wrk.out"
 }
 
-# Accumulators: acc_add NAME RATE adds one slice; acc_mean NAME averages.
+# Accumulators: acc_add NAME RATE adds one slice; acc_median NAME is the
+# median of its slices (one slice that a neighbour's build slowed moves
+# it less than a mean).
 acc_add() {
 	[ -n "${2:-}" ] || return 0
-	eval "_s_$1=\$(calc 'a + b' -v a=\"\${_s_$1:-0}\" -v b=\"\${2:-0}\")"
-	eval "_n_$1=\$(( \${_n_$1:-0} + 1 ))"
+	eval "_v_$1=\"\${_v_$1:-} $2\""
 }
-acc_mean() {
-	eval "s=\${_s_$1:-0} n=\${_n_$1:-0}"
-	if [ "$n" = 0 ]; then echo ""; else calc 's / n' -v s="$s" -v n="$n"; fi
+acc_median() {
+	eval "v=\${_v_$1:-}"
+	[ -n "$v" ] || { echo ""; return; }
+	printf '%s\n' $v | sort -g | awk '{ a[NR] = $1 }
+	END { printf "%.2f", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
 # hload results "RATE MBS OK BAD STATUS SECONDS" add up as counts and time.
@@ -230,8 +235,8 @@ metrics_overhead() {
 	done
 	stop_pid "$MPID_on"
 	stop_pid "$MPID_off"
-	on=$(acc_mean get_mon)
-	off=$(acc_mean get_moff)
+	on=$(acc_median get_mon)
+	off=$(acc_median get_moff)
 	ratio_row "9 GET /images/{id} -c32, metrics on vs off" "$on" "$off" \
 	    req/s ">=" 0.97
 	[ -n "$on" ] && [ -n "$off" ] && note "metrics: on $on req/s," \
@@ -394,13 +399,13 @@ if [ $HAVE_WRK = 1 ]; then
 		fi
 		acc_add dl "$(wrk_rps "$DLURL" 16)"
 	done
-	GET=$(acc_mean get)
+	GET=$(acc_median get)
 	ratio_row "1 GET /images/{id} -c32 vs nginx" "$GET" \
-	    "$(acc_mean ngjson)" req/s ">=" 1.0
+	    "$(acc_median ngjson)" req/s ">=" 1.0
 	ratio_row "2 GET /images?user_id (20) vs GET by id" \
-	    "$(acc_mean list)" "$GET" req/s ">=" 0.5
-	dlm=$(acc_mean dl)
-	ngm=$(acc_mean ngfile)
+	    "$(acc_median list)" "$GET" req/s ">=" 0.5
+	dlm=$(acc_median dl)
+	ngm=$(acc_median ngfile)
 	ratio_row "3 signed download 1 MiB -c16 vs nginx" \
 	    "${dlm:+$(calc 'r * m / 1e6' -v r="$dlm" -v m=$MIB)}" \
 	    "${ngm:+$(calc 'r * m / 1e6' -v r="$ngm" -v m=$MIB)}" MB/s ">=" 0.8
@@ -432,8 +437,8 @@ upload() {
 	    "$T/ids.$1.$r")"
 }
 
-note "uploads of 100 KiB: raw, JSON base64$MPLABEL; 1 and 2 clients"
-for c in 1 2; do
+note "uploads of 100 KiB: raw, JSON base64$MPLABEL; $CLIENTS clients"
+for c in $CLIENTS; do
 	r=0
 	while [ $r -lt "$ROUNDS" ]; do
 		r=$((r + 1))
@@ -447,8 +452,8 @@ for c in 1 2; do
 		fi
 	done
 done
-for c in 1 2; do
-	ceil=$(acc_mean ceil$c)
+for c in $CLIENTS; do
+	ceil=$(acc_median ceil$c)
 	cl="$c client"
 	[ $c = 1 ] || cl="${cl}s"
 	ratio_row "4 raw upload 100 KiB, $cl vs fsync" \
@@ -474,17 +479,18 @@ done
 # --- 6: deletes against bare SQLite commits ---------------------------------
 
 # The 100 KiB uploads' images, oldest first.
-cat "$T"/ids.raw[12].* "$T"/ids.json[12].* "$T"/ids.mp[12].* 2>/dev/null \
-    >"$T/ids.all"
+for c in $CLIENTS; do
+	cat "$T"/ids.raw$c.* "$T"/ids.json$c.* "$T"/ids.mp$c.* 2>/dev/null
+done >"$T/ids.all"
 NIDS=$(wc -l <"$T/ids.all")
-CHUNK=$((NIDS / (ROUNDS * 2)))
-note "deletes: $NIDS ids from the uploads, 1 and 2 clients"
+CHUNK=$((NIDS / (ROUNDS * $(echo $CLIENTS | wc -w))))
+note "deletes: $NIDS ids from the uploads, $CLIENTS clients"
 r=0
 k=0
 while [ $r -lt "$ROUNDS" ] && [ $CHUNK -gt 0 ]; do
 	r=$((r + 1))
 	acc_add sqlite "$("$CEILING" sqlite "$T/ceiling" "$SLICE")"
-	for c in 1 2; do
+	for c in $CLIENTS; do
 		sed -n "$((k * CHUNK + 1)),$(((k + 1) * CHUNK))p" "$T/ids.all" \
 		    >"$T/ids.del"
 		k=$((k + 1))
@@ -496,11 +502,11 @@ rm -rf "$T/ceiling"
 stop_pid $MAIN
 # Restarts on the folder the uploads filled.
 RESTART=$("$HLOAD" startup "$IMAGED" "$T" 5 "$T/data")
-for c in 1 2; do
+for c in $CLIENTS; do
 	cl="$c client"
 	[ $c = 1 ] || cl="${cl}s"
 	ratio_row "6 delete, $cl vs SQLite commits" \
-	    "$(up_rate del$c)" "$(acc_mean sqlite)" /s ">=" 0.5
+	    "$(up_rate del$c)" "$(acc_median sqlite)" /s ">=" 0.5
 done
 
 # --- 7: start-up and idle memory --------------------------------------------
@@ -558,7 +564,7 @@ for form in raw json mp; do
 	info_row "8 $label upload 5 MiB, 2 clients" "$(up_rate ${form}5m)" \
 	    $((5 * MIB))
 done
-c5=$(acc_mean ceil5m)
+c5=$(acc_median ceil5m)
 info_row "8 bare fsync ceiling 5 MiB, 2 clients" "$c5" $((5 * MIB))
 
 # --- the table --------------------------------------------------------------

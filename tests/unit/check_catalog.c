@@ -815,6 +815,136 @@ START_TEST(test_delete)
 }
 END_TEST
 
+struct deleter {
+	struct catalog	*cat;
+	struct mrec	*m;
+	size_t		 start, n;
+	int		 bad;
+};
+
+/* Delete m[start..start+n) and one id that was never stored. */
+static void *
+delete_thread(void *arg)
+{
+	struct deleter	*d = arg;
+	char		 key[256], want[128], id[IMAGE_ID_SIZE];
+	size_t		 i;
+
+	for (i = d->start; i < d->start + d->n; i++) {
+		snprintf(want, sizeof(want), "images/%s/%s.jpg", d->m[i].user,
+		    d->m[i].id);
+		if (catalog_delete(d->cat, d->m[i].id, key, sizeof(key)) !=
+		    IMG_OK || strcmp(key, want) != 0)
+			d->bad++;
+	}
+	make_id(900000 + (unsigned)d->start, id);
+	if (catalog_delete(d->cat, id, key, sizeof(key)) != IMG_ENOTFOUND ||
+	    key[0] != '\0')
+		d->bad++;
+	return NULL;
+}
+
+/*
+ * Deletes from 8 threads commit in groups: each gets its own result and
+ * key (a missing id its 404 without failing the others), and every row
+ * is gone from the table and its indexes.
+ */
+START_TEST(test_concurrent_deletes)
+{
+	struct catalog	*cat = open_cat();
+	struct mrec	*m;
+	struct deleter	 d[8];
+	pthread_t	 t[8];
+	size_t		 i;
+
+	m = calloc(200, sizeof(*m));
+	ck_assert_ptr_nonnull(m);
+	model_fill(m, 200, 5, 23);
+	model_seed(cat, m, 200);
+	for (i = 0; i < 8; i++) {
+		d[i] = (struct deleter){ cat, m, i * 20, 20, 0 };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, delete_thread,
+		    &d[i]), 0);
+	}
+	for (i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(d[i].bad, 0);
+	}
+	for (i = 0; i < 200; i++)
+		ck_assert_int_eq(catalog_get(cat, m[i].id, NULL, NULL),
+		    i < 160 ? IMG_ENOTFOUND : IMG_OK);
+	catalog_close(cat);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM images"), 40);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM image_tags WHERE"
+	    " created_at NOT IN (SELECT created_at FROM images)"), 0);
+	free(m);
+}
+END_TEST
+
+/*
+ * A listing that must walk every row (a one-letter title, no trigram;
+ * a tag with a location that matches none of its rows) gives up with
+ * IMG_ESLOW past its budget; with no budget the same listing answers.
+ */
+START_TEST(test_list_budget)
+{
+	static const char *const red[] = { "red" };
+	struct catalog		*cat = open_cat();
+	struct mrec		*m;
+	struct list_query	 q;
+	struct list_pos		 pos;
+	struct page		 pg;
+	bool			 more;
+
+	m = calloc(2000, sizeof(*m));
+	ck_assert_ptr_nonnull(m);
+	model_fill(m, 2000, 5, 31);
+	model_seed(cat, m, 2000);
+
+	query_init(&q);
+	q.title = "z";			/* in no title */
+	q.budget_us = 1;
+	pg.n = 0;
+	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos, &more),
+	    IMG_ESLOW);
+	q.budget_us = 0;
+	pg.n = 0;
+	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos, &more),
+	    IMG_OK);
+	ck_assert_uint_eq(pg.n, 0);
+
+	query_init(&q);
+	q.tags = red;
+	q.ntags = 1;
+	q.location = "zz";
+	q.budget_us = 1;
+	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos, &more),
+	    IMG_ESLOW);
+	q.budget_us = 0;
+	pg.n = 0;
+	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos, &more),
+	    IMG_OK);
+	ck_assert_uint_eq(pg.n, 0);
+
+	/* An index serves one user's page well within a budget. */
+	query_init(&q);
+	q.user_id = m[0].user;
+	q.budget_us = 5000000;
+	pg.n = 0;
+	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos, &more),
+	    IMG_OK);
+	ck_assert_uint_eq(pg.n, 20);
+	/* The reader connection is fit for the next call: no handler left. */
+	q.budget_us = 0;
+	pg.n = 0;
+	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos, &more),
+	    IMG_OK);
+	ck_assert_uint_eq(pg.n, 20);
+	free(m);
+	catalog_close(cat);
+}
+END_TEST
+
 /* How many records q lists on its first page. */
 static size_t
 count_list(struct catalog *cat, const struct list_query *q)
@@ -1637,6 +1767,8 @@ catalog_suite(void)
 	tcase_add_test(tc, test_concurrent_mixed);
 	tcase_add_test(tc, test_get_unknown);
 	tcase_add_test(tc, test_delete);
+	tcase_add_test(tc, test_concurrent_deletes);
+	tcase_add_test(tc, test_list_budget);
 	tcase_add_test(tc, test_update);
 	tcase_add_test(tc, test_list_bruteforce);
 	tcase_add_test(tc, test_list_paging_changes);

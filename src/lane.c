@@ -1,0 +1,113 @@
+/*
+ * lane.c: a queue of jobs and the threads that run them (see lane.h).
+ *
+ * One mutex guards the queue (a singly linked FIFO through the jobs' own
+ * next fields) and the stop flag; idle threads wait on one condition.
+ * A thread lowers its own priority when it starts: on Linux a nice value
+ * belongs to a thread, not to the whole process.
+ */
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "imaged/lane.h"
+#include "imaged/log.h"
+
+#define LANE_THREADS_MAX	16
+
+struct lane {
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	struct lane_job		*head;
+	struct lane_job		**tail;
+	bool			 stopping;
+	int			 nice;
+	pthread_t		 threads[LANE_THREADS_MAX];
+	unsigned		 nthreads;
+};
+
+static void *
+lane_main(void *arg)
+{
+	struct lane	*l = arg;
+	struct lane_job	*job;
+	pid_t		 tid = (pid_t)syscall(SYS_gettid);
+
+	if (l->nice > 0 && setpriority(PRIO_PROCESS, (id_t)tid,
+	    getpriority(PRIO_PROCESS, (id_t)tid) + l->nice) == -1)
+		log_debug("lane: cannot lower the priority of a thread");
+	pthread_mutex_lock(&l->lock);
+	for (;;) {
+		while (l->head == NULL && !l->stopping)
+			pthread_cond_wait(&l->cond, &l->lock);
+		if ((job = l->head) == NULL)
+			break;		/* stopping, and nothing left */
+		if ((l->head = job->next) == NULL)
+			l->tail = &l->head;
+		pthread_mutex_unlock(&l->lock);
+		job->next = NULL;
+		job->run(job);
+		pthread_mutex_lock(&l->lock);
+	}
+	pthread_mutex_unlock(&l->lock);
+	return NULL;
+}
+
+enum img_err
+lane_start(unsigned nthreads, int nice, struct lane **lp)
+{
+	struct lane	*l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return IMG_ENOMEM;
+	pthread_mutex_init(&l->lock, NULL);
+	pthread_cond_init(&l->cond, NULL);
+	l->tail = &l->head;
+	l->nice = nice;
+	if (nthreads < 1)
+		nthreads = 1;
+	if (nthreads > LANE_THREADS_MAX)
+		nthreads = LANE_THREADS_MAX;
+	while (l->nthreads < nthreads &&
+	    pthread_create(&l->threads[l->nthreads], NULL, lane_main, l) == 0)
+		l->nthreads++;
+	if (l->nthreads == 0) {
+		lane_stop(l);
+		return IMG_EUNAVAIL;
+	}
+	*lp = l;
+	return IMG_OK;
+}
+
+void
+lane_submit(struct lane *l, struct lane_job *job)
+{
+	job->next = NULL;
+	pthread_mutex_lock(&l->lock);
+	*l->tail = job;
+	l->tail = &job->next;
+	pthread_cond_signal(&l->cond);
+	pthread_mutex_unlock(&l->lock);
+}
+
+void
+lane_stop(struct lane *l)
+{
+	unsigned	 i;
+
+	if (l == NULL)
+		return;
+	pthread_mutex_lock(&l->lock);
+	l->stopping = true;
+	pthread_cond_broadcast(&l->cond);
+	pthread_mutex_unlock(&l->lock);
+	for (i = 0; i < l->nthreads; i++)
+		pthread_join(l->threads[i], NULL);
+	pthread_cond_destroy(&l->cond);
+	pthread_mutex_destroy(&l->lock);
+	free(l);
+}
