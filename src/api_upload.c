@@ -534,7 +534,7 @@ store(struct upload_state *st, const struct request *req,
 		    "not a %s image (the filename's extension)", f->ext);
 	if (!meta_view(&f->meta, &meta))
 		return IMG_ENOMEM;
-	random_uuid(id);
+	idgen_uuid(&ctx->ids, id);
 	if (!blob_key_make(key, sizeof(key), f->user_id, id, f->ext))
 		return IMG_EINTERNAL;	/* the fields' limits make it fit */
 	if ((e = upload_commit(st->up, key)) != IMG_OK)

@@ -46,6 +46,8 @@ struct blobstore {
 	struct removal	**rm_tail;
 	bool		 rm_stop;
 	bool		 rm_started;
+	bool		 rm_busy;	/* unlinking a key, lock released */
+	pthread_cond_t	 rm_idle;	/* rm_busy went false */
 	pthread_t	 rm_thread;
 };
 
@@ -100,6 +102,7 @@ blobstore_open(const char *data_dir, const char *bucket, struct blobstore **bsp)
 	bs->bucket_fd = bs->tmp_fd = bs->rend_fd = -1;
 	pthread_mutex_init(&bs->rm_lock, NULL);
 	pthread_cond_init(&bs->rm_cond, NULL);
+	pthread_cond_init(&bs->rm_idle, NULL);
 	bs->rm_tail = &bs->rm_head;
 	if ((dfd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		log_warn("%s", data_dir);
@@ -141,6 +144,7 @@ blobstore_close(struct blobstore *bs)
 		pthread_join(bs->rm_thread, NULL);
 	}
 	pthread_cond_destroy(&bs->rm_cond);
+	pthread_cond_destroy(&bs->rm_idle);
 	pthread_mutex_destroy(&bs->rm_lock);
 	if (bs->bucket_fd != -1)
 		close(bs->bucket_fd);
@@ -538,10 +542,13 @@ remover(void *arg)
 			break;		/* stopping, and nothing left */
 		if ((bs->rm_head = r->next) == NULL)
 			bs->rm_tail = &bs->rm_head;
+		bs->rm_busy = true;
 		pthread_mutex_unlock(&bs->rm_lock);
 		(void)blob_remove(bs, r->key);
 		free(r);
 		pthread_mutex_lock(&bs->rm_lock);
+		bs->rm_busy = false;
+		pthread_cond_broadcast(&bs->rm_idle);
 	}
 	pthread_mutex_unlock(&bs->rm_lock);
 	return NULL;
@@ -574,6 +581,78 @@ blob_remove_later(struct blobstore *bs, const char *key)
 	pthread_cond_signal(&bs->rm_cond);
 	pthread_mutex_unlock(&bs->rm_lock);
 	return IMG_OK;
+}
+
+/* --- emptying (test_mode's reset) ------------------------------------------ */
+
+/* Remove everything inside the folder dfd (not dfd itself). */
+static enum img_err
+empty_dir(int dfd, int depth)
+{
+	DIR		*d;
+	struct dirent	*de;
+	enum img_err	 e = IMG_OK;
+	int		 fd, sub;
+
+	if (depth > 16)
+		return IMG_EUNAVAIL;	/* keys are three deep; this is foreign */
+	if ((fd = dup(dfd)) == -1)
+		return IMG_EUNAVAIL;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return IMG_EUNAVAIL;
+	}
+	rewinddir(d);
+	while (e == IMG_OK && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dfd, de->d_name, 0) == 0 || errno == ENOENT)
+			continue;
+		if (errno != EISDIR && errno != EPERM) {
+			log_warn("reset: %s", de->d_name);
+			e = IMG_EUNAVAIL;
+			break;
+		}
+		if ((sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC)) == -1) {
+			e = IMG_EUNAVAIL;
+			break;
+		}
+		e = empty_dir(sub, depth + 1);
+		close(sub);
+		if (e == IMG_OK && unlinkat(dfd, de->d_name, AT_REMOVEDIR) == -1 &&
+		    errno != ENOENT) {
+			log_warn("reset: %s", de->d_name);
+			e = IMG_EUNAVAIL;
+		}
+	}
+	closedir(d);
+	return e;
+}
+
+enum img_err
+blobstore_clear(struct blobstore *bs)
+{
+	struct removal	*r;
+	enum img_err	 e;
+
+	/*
+	 * Pending removals are moot, and one in progress must end first: an
+	 * id sequence that starts again could hand its key to a new upload.
+	 */
+	pthread_mutex_lock(&bs->rm_lock);
+	while ((r = bs->rm_head) != NULL) {
+		bs->rm_head = r->next;
+		free(r);
+	}
+	bs->rm_tail = &bs->rm_head;
+	while (bs->rm_busy)
+		pthread_cond_wait(&bs->rm_idle, &bs->rm_lock);
+	e = empty_dir(bs->bucket_fd, 0);
+	pthread_mutex_unlock(&bs->rm_lock);
+	if (e == IMG_OK && fsync(bs->bucket_fd) == -1)
+		e = IMG_EUNAVAIL;
+	return e;
 }
 
 /* --- keys ---------------------------------------------------------------- */

@@ -61,6 +61,7 @@
 
 #include "imaged/buf.h"
 #include "imaged/catalog.h"
+#include "imaged/clock.h"
 #include "catalog_sql.h"
 #include "imaged/log.h"
 
@@ -249,6 +250,7 @@ struct catalog {
 	pthread_mutex_t		 wlock;		/* writer, last_created */
 	struct conn		*writer;
 	int64_t			 last_created;
+	struct clock		*clock;		/* NULL: the system's */
 
 	pthread_mutex_t		 qlock;		/* the insert queue */
 	pthread_cond_t		 qcond;
@@ -263,10 +265,12 @@ struct catalog {
 };
 
 static int64_t
-now_usec(void)
+now_usec(struct catalog *cat)
 {
 	struct timespec	 ts;
 
+	if (cat->clock != NULL)
+		return clock_usec(cat->clock);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
@@ -695,6 +699,44 @@ catalog_close(struct catalog *cat)
 	free(cat);
 }
 
+void
+catalog_set_clock(struct catalog *cat, struct clock *clock)
+{
+	cat->clock = clock;
+}
+
+enum img_err
+catalog_clear(struct catalog *cat)
+{
+	struct conn	*w = cat->writer;
+	enum img_err	 e = IMG_OK;
+	int		 rc;
+
+	pthread_mutex_lock(&cat->wlock);
+	/* The triggers empty the tag index and the text index row by row. */
+	rc = sqlite3_exec(w->db, "BEGIN IMMEDIATE; DELETE FROM images;"
+	    " DELETE FROM image_tags; UPDATE catalog_seq SET last_created = 0"
+	    " WHERE id = 1; COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		e = sql_err(w->db, rc, "clear");
+		conn_rollback(w);
+	} else
+		cat->last_created = 0;
+	pthread_mutex_unlock(&cat->wlock);
+	return e;
+}
+
+int64_t
+catalog_last_created(struct catalog *cat)
+{
+	int64_t	 t;
+
+	pthread_mutex_lock(&cat->wlock);
+	t = cat->last_created;
+	pthread_mutex_unlock(&cat->wlock);
+	return t;
+}
+
 enum img_err
 catalog_ping(struct catalog *cat)
 {
@@ -778,7 +820,7 @@ insert_batch(struct catalog *cat, struct insert_req *batch)
 
 	if ((e = conn_run(w, S_BEGIN_WRITE, "begin")) != IMG_OK)
 		goto done;
-	now = now_usec();
+	now = now_usec(cat);
 	for (r = batch; r != NULL; r = r->next) {
 		at = now > last ? now : last + 1;
 		if ((r->err = insert_row(w, r, at)) == IMG_OK) {
@@ -940,7 +982,7 @@ catalog_update(struct catalog *cat, const char *image_id,
 	    SQLITE_OK ||
 	    (rc = bind_text(st, 8, meta->tags_json ? meta->tags_json :
 	    "[]")) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(st, 9, now_usec())) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 9, now_usec(cat))) != SQLITE_OK ||
 	    (rc = bind_text(st, 10, image_id)) != SQLITE_OK ||
 	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
 		e = sql_err(w->db, rc, "update");

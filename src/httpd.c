@@ -46,8 +46,11 @@
 #include "imaged/http.h"
 #include "imaged/httpd.h"
 #include "imaged/httputil.h"
+#include "imaged/imaged.h"
 #include "imaged/log.h"
 #include "imaged/signer.h"
+#include "imaged/testctl.h"
+#include "imaged/text.h"
 
 #define REQUEST_ID_MAX		200
 #define DRAIN_MAX_BYTES		((uint64_t)64 << 20)
@@ -102,6 +105,7 @@ struct exchange {
 	struct query_param	 query[QUERY_PARAMS_MAX];
 	size_t			 nquery;
 	bool			 too_many_params;
+	bool			 query_collected;
 	struct buf		 body;
 	void			*sink_state;
 	bool			 sink_open;
@@ -273,6 +277,13 @@ answer(struct exchange *ex)
 		MHD_add_response_header(r, resp->headers[i].name,
 		    resp->headers[i].value);
 	MHD_add_response_header(r, "X-Request-Id", ex->request_id);
+	if (ex->httpd->ctx->testctl != NULL) {
+		/* test_mode: the Date of the server's clock (see httpd_start). */
+		char	 date[32];
+
+		time_format_http(clock_seconds(&ex->httpd->ctx->clock), date);
+		MHD_add_response_header(r, "Date", date);
+	}
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	if (response_get_header(resp, "Cache-Control") == NULL)
 		MHD_add_response_header(r, "Cache-Control", "no-store");
@@ -326,6 +337,42 @@ refuse(struct exchange *ex, enum img_err e)
 }
 
 /*
+ * test_mode: the fault a rule injects into this request, if any.  A delay
+ * holds this worker thread (tests inject them, in small numbers); a
+ * reset closes the connection with no answer (MHD_NO); a status is
+ * answered as any refusal, with Retry-After where a client looks for it.
+ */
+static enum MHD_Result
+inject_fault(struct exchange *ex, enum http_method m, bool *hit)
+{
+	struct testctl		*tc = ex->httpd->ctx->testctl;
+	struct fault_hit	 f;
+	enum img_err		 e;
+
+	*hit = false;
+	if (tc == NULL || !testctl_fault(tc, m, ex->match.path != NULL ?
+	    ex->match.path : ex->path, &f))
+		return MHD_YES;
+	if (f.delay_ms > 0)
+		usleep((useconds_t)f.delay_ms * 1000);
+	if (f.reset_connection) {
+		log_info("%s: connection reset by a test_mode fault",
+		    ex->request_id);
+		return MHD_NO;
+	}
+	if (f.status == 0)
+		return MHD_YES;	/* a delay alone: then as usual */
+	*hit = true;
+	e = img_err_of_status(f.status);
+	if ((f.status == 429 || f.status == 503) &&
+	    response_header(&ex->resp, "Retry-After", "%u", f.retry_after) !=
+	    IMG_OK)
+		e = IMG_ENOMEM;
+	return refuse(ex, api_fail(&ex->resp, e, NULL,
+	    "fault injected by test_mode"));
+}
+
+/*
  * The first call: the request line and headers are in.  Route, check and
  * prepare; answer nothing yet (see on_request).
  */
@@ -339,6 +386,7 @@ begin(struct exchange *ex, const char *url, const char *method)
 	char			 allow[128];
 	enum http_method	 m = router_method(method);
 	enum img_err		 e;
+	bool			 faulted;
 
 	snprintf(ex->method, sizeof(ex->method), "%s", method);
 	if ((ex->path = strdup(url)) == NULL)
@@ -360,6 +408,10 @@ begin(struct exchange *ex, const char *url, const char *method)
 
 	router_match(h->routes, h->nroutes, h->cfg->stage, m, ex->path,
 	    &ex->match);
+	if (inject_fault(ex, m, &faulted) == MHD_NO)
+		return MHD_NO;
+	if (faulted)
+		return MHD_YES;
 	if (ex->match.status == 404)
 		return refuse(ex, IMG_ENOTFOUND);
 	req->path = ex->match.path;
@@ -377,6 +429,7 @@ begin(struct exchange *ex, const char *url, const char *method)
 	}
 	MHD_get_connection_values(ex->conn, MHD_GET_ARGUMENT_KIND,
 	    collect_query, ex);
+	ex->query_collected = true;
 	if (ex->too_many_params)
 		return refuse(ex, api_fail(&ex->resp, IMG_EINVAL, NULL,
 		    "more than %d query parameters", QUERY_PARAMS_MAX));
@@ -432,10 +485,18 @@ static enum MHD_Result
 finish(struct exchange *ex)
 {
 	struct response_defer	*d = &ex->resp.defer;
+	struct testctl		*tc = ex->httpd->ctx->testctl;
+	bool			 gated = tc != NULL &&
+	    !testctl_is_control(ex->req.path);
 	enum img_err		 e;
 
 	ex->req.body = &ex->body;
+	/* test_mode: a reset waits for this handler, or it for the reset. */
+	if (gated)
+		testctl_enter(tc);
 	e = ex->match.route->handler(ex->httpd->ctx, &ex->req, &ex->resp);
+	if (gated)
+		testctl_leave(tc);
 	if (e != IMG_OK)
 		return answer_error(ex, e);
 	if (d->start == NULL)
@@ -645,6 +706,24 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	return finish(ex);
 }
 
+/* test_mode: the request, into the journal. */
+static void
+journal(struct exchange *ex)
+{
+	struct timespec	 now;
+
+	if (!ex->query_collected) {
+		ex->nquery = 0;
+		MHD_get_connection_values(ex->conn, MHD_GET_ARGUMENT_KIND,
+		    collect_query, ex);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	testctl_record(ex->httpd->ctx->testctl, ex->method, ex->path,
+	    ex->match.path, ex->query, ex->nquery, ex->resp.status,
+	    (int64_t)(now.tv_sec - ex->start.tv_sec) * 1000000 +
+	    (now.tv_nsec - ex->start.tv_nsec) / 1000, ex->request_id);
+}
+
 static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
@@ -660,6 +739,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && ex->answered)
 		log_debug("%s: response cut short (%d)", ex->request_id, (int)toe);
 	access_log(ex);
+	if (h->ctx->testctl != NULL)
+		journal(ex);
 	if (ex->sink_open)
 		ex->match.route->sink->close(ex->sink_state);
 	if (ex->resp.defer.release != NULL)
@@ -752,7 +833,14 @@ httpd_start(const struct config *cfg, const struct route *routes,
 	h->nroutes = nroutes;
 	h->auth = auth;
 	h->ctx = ctx;
-	random_bytes(rnd, sizeof(rnd));
+	/* With id_seed, request ids repeat from run to run as image ids do. */
+	if (cfg->id_seed_set) {
+		rnd[0] = (unsigned char)(cfg->id_seed_value >> 24);
+		rnd[1] = (unsigned char)(cfg->id_seed_value >> 16);
+		rnd[2] = (unsigned char)(cfg->id_seed_value >> 8);
+		rnd[3] = (unsigned char)cfg->id_seed_value;
+	} else
+		random_bytes(rnd, sizeof(rnd));
 	snprintf(h->id_prefix, sizeof(h->id_prefix), "%02x%02x%02x%02x",
 	    rnd[0], rnd[1], rnd[2], rnd[3]);
 	atomic_init(&h->next_id, 1);
@@ -762,6 +850,9 @@ httpd_start(const struct config *cfg, const struct route *routes,
 
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+	/* test_mode: answer() writes Date from the server's clock. */
+	if (ctx->testctl != NULL)
+		flags |= MHD_USE_SUPPRESS_DATE_NO_CLOCK;
 	if (family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	h->mhd = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL,

@@ -136,6 +136,12 @@ enum img_err	 blob_rendition_walk(struct blobstore *, blob_walk_cb, void *arg);
  * are none); while a daemon runs, only old ones are.
  */
 unsigned	 blob_tmp_sweep(struct blobstore *, time_t before, bool remove);
+/*
+ * Remove every file and folder in the bucket, and drop the removals still
+ * queued (test_mode's reset).  Temp files of uploads in progress stay.
+ * The caller keeps commits out meanwhile.  Errors: IMG_EUNAVAIL.
+ */
+enum img_err	 blobstore_clear(struct blobstore *);
 
 /* --- bulk copies (imaged export, import, backup) --------------------------------- */
 

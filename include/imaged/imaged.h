@@ -6,7 +6,8 @@
  * receives it.  There is no global state, so a test may start several
  * daemons in one process.  Fields are set by imaged_start() and never
  * change while the server runs, so handlers read them without locks;
- * only the sweep's flags change, and they are atomic.
+ * only the sweep's flags, the clock and the id sequence change, and they
+ * are atomic.
  */
 #ifndef IMAGED_IMAGED_H
 #define IMAGED_IMAGED_H
@@ -17,6 +18,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "imaged/clock.h"
 #include "imaged/config.h"
 #include "imaged/err.h"
 
@@ -27,6 +29,7 @@ struct httpd;
 struct tokens;
 struct renderpool;
 struct rendcache;
+struct testctl;
 
 struct imaged {
 	struct config		 cfg;
@@ -40,6 +43,10 @@ struct imaged {
 	struct rendcache	*renditions;	/* renditions kept on disk */
 	char			 url[128];	/* http://host:port it listens on */
 	bool			 remove_data_dir;	/* --ephemeral */
+	/* Every time imaged hands out or checks, and the image ids. */
+	struct clock		 clock;
+	struct idgen		 ids;
+	struct testctl		*testctl;	/* test_mode = on only */
 
 	/* The orphan sweep after start (the only fields that change). */
 	pthread_t		 sweeper;

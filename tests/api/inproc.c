@@ -25,6 +25,7 @@
 #include "imaged/renderpool.h"
 #include "imaged/text.h"
 #include "imaged/signer.h"
+#include "imaged/testctl.h"
 
 #include "inproc.h"
 
@@ -52,6 +53,11 @@ inproc_context(const struct config *cfg, const unsigned char *key)
 		return NULL;
 	}
 	ctx->remove_data_dir = true;
+	if (ctx->cfg.clock_fixed)
+		clock_init_fixed(&ctx->clock, ctx->cfg.clock_usec);
+	else
+		clock_init_real(&ctx->clock);
+	idgen_init(&ctx->ids, ctx->cfg.id_seed_set, ctx->cfg.id_seed_value);
 	if (key != NULL)
 		memcpy(k, key, sizeof(k));
 	else
@@ -64,10 +70,12 @@ inproc_context(const struct config *cfg, const unsigned char *key)
 	    renderpool_new(1, 16, &ctx->render_pool) != IMG_OK ||
 	    rendcache_open(ctx->blobs, ctx->render_pool,
 	    ctx->cfg.rendition_cache_size, ctx->cfg.rendition_max_pixels,
-	    &ctx->renditions) != IMG_OK) {
+	    &ctx->renditions) != IMG_OK ||
+	    (ctx->cfg.test_mode && testctl_new(&ctx->testctl) != IMG_OK)) {
 		imaged_stop(ctx, 0);
 		return NULL;
 	}
+	catalog_set_clock(ctx->catalog, &ctx->clock);
 	snprintf(ctx->url, sizeof(ctx->url), "%s", BASE_URL);
 	return ctx;
 }
@@ -194,7 +202,7 @@ inproc_parse(struct inproc *r, const struct imaged *ctx, const char *text,
 		r->blen = len - (size_t)(body - r->text);
 	}
 
-	router_match(api_routes, api_nroutes, ctx->cfg.stage, method, path,
+	router_match(api_routes, api_nroutes_for(&ctx->cfg), ctx->cfg.stage, method, path,
 	    &r->match);
 	r->status = r->match.status;
 	if (method == HTTP_OPTIONS || r->match.route == NULL) {
