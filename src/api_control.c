@@ -48,8 +48,8 @@ control_body(const struct request *req, struct response *resp,
 
 	*out = NULL;
 	if (req->body == NULL || req->body->len == 0 ||
-	    (*out = json_loadb(req->body->data, req->body->len, 0,
-	    &jerr)) == NULL)
+	    (*out = json_loadb(req->body->data, req->body->len,
+	    JSON_DECODE_ANY, &jerr)) == NULL)
 		return api_fail(resp, IMG_EJSON, NULL, "request body is not "
 		    "valid JSON");
 	return IMG_OK;
