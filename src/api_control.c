@@ -5,8 +5,9 @@
  * They are rows of the route table that only a daemon with test_mode = on
  * serves (api_nroutes_for); elsewhere they are 404 like any unknown path.
  * With auth = token they need an admin token.  Bodies are small JSON
- * objects, checked strictly: an unknown key is a 400, so that a typo in a
- * test does not pass silently.  A reset and a clock change hold the gate
+ * objects, checked strictly: an unknown key is a 400 naming it in the
+ * message (field is for static names only), so that a typo in a test
+ * does not pass silently.  A reset and a clock change hold the gate
  * (testctl_lock) alone, so no handler runs in the middle of one.
  */
 #include <math.h>
@@ -112,7 +113,7 @@ clock_target(struct imaged *ctx, json_t *body, struct response *resp,
 
 	*field = set != NULL ? "set" : "advance";
 	if ((bad = unknown_key(body, keys)) != NULL)
-		return api_fail(resp, IMG_EINVAL, bad, "unknown key \"%.64s\": "
+		return api_fail(resp, IMG_EINVAL, NULL, "unknown key \"%.64s\": "
 		    "send {\"set\": \"RFC 3339 time\"} or {\"advance\": "
 		    "seconds}", bad);
 	if ((set == NULL) == (adv == NULL))
@@ -269,7 +270,7 @@ parse_rule(json_t *o, struct fault_rule *r, struct response *resp)
 		return api_fail(resp, IMG_EINVAL, NULL, "a fault rule is a JSON "
 		    "object, such as {\"path\": \"/images\", \"status\": 503}");
 	if ((bad = unknown_key(o, keys)) != NULL)
-		return api_fail(resp, IMG_EINVAL, bad, "unknown key \"%.64s\" "
+		return api_fail(resp, IMG_EINVAL, NULL, "unknown key \"%.64s\" "
 		    "in a fault rule", bad);
 	if (!rule_methods(json_object_get(o, "method"), &r->methods))
 		return api_fail(resp, IMG_EINVAL, "method", "method must be an "
