@@ -115,40 +115,12 @@ else
 	cat "$work/recipe.out" "$work/recipe.err" >&2
 fi
 
-# Fifty daemons at once on port 0: all come up, each on its own port.
-n=50
-i=0
-start=$(date +%s%N)
-while [ $i -lt $n ]; do
-	( t=$(date +%s%N)
-	  "$IMAGED" --ephemeral --port 0 --url-file "$work/many.$i" 2>/dev/null &
-	  p=$!
-	  echo $p > "$work/many.$i.pid"
-	  k=0
-	  while [ ! -s "$work/many.$i" ] && [ $k -lt 1000 ]; do
-		sleep 0.005; k=$((k + 1))
-	  done
-	  echo $(( ($(date +%s%N) - t) / 1000 )) > "$work/many.$i.us" ) &
-	i=$((i + 1))
-done
-wait
-all=$(( ($(date +%s%N) - start) / 1000000 ))
-i=0
-while [ $i -lt $n ]; do
-	[ -s "$work/many.$i" ] && { cat "$work/many.$i"; echo; }
-	i=$((i + 1))
-done > "$work/urls"
-up=$(grep -c '^http://127.0.0.1:[0-9]*$' "$work/urls")
-ports=$(sort -u "$work/urls" | grep -c .)
-check "$n daemons up" [ "$up" -eq $n ]
-check "$n distinct ports" [ "$ports" -eq $n ]
-for f in "$work"/many.*.pid; do kill -TERM "$(cat "$f")" 2>/dev/null; done
-for f in "$work"/many.*.pid; do
-	while kill -0 "$(cat "$f")" 2>/dev/null; do sleep 0.01; done
-done
-sort -n "$work"/many.*.us > "$work/startup"
-echo "testmode: $n daemons at once: $up up, start to URL file" \
-    "median $(( $(sed -n "$((n / 2))p" "$work/startup") / 1000 )) ms," \
-    "worst $(( $(tail -1 "$work/startup") / 1000 )) ms," \
-    "all up in $all ms"
+# Fifty daemons at once on port 0: all come up, each on its own port
+# (tests/bench/startup.py times each from spawn to its URL file).
+if out=$("$PYTHON" tests/bench/startup.py "$IMAGED" 50); then
+	ok
+else
+	not_ok "fifty daemons at once"
+fi
+echo "testmode: $out"
 finish
