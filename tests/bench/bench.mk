@@ -37,3 +37,10 @@ $(BUILD)/benchtools/ceiling: tests/bench/tools/ceiling.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags sqlite3 2>/dev/null) \
 		-o $@ $< $(shell pkg-config --libs sqlite3 2>/dev/null) -lpthread
+
+# Fifty daemons started at once on port 0: the time from each one's spawn
+# to its URL file, median and worst (tests/bench/startup.py).
+bench-startup: $(BUILD)/$(PROG)
+	@echo "== startup"; $(PYTHON) tests/bench/startup.py $(BUILD)/$(PROG) 50
+bench: bench-startup
+.PHONY: bench-startup
