@@ -160,7 +160,8 @@ api_control_clock_set(struct imaged *ctx, const struct request *req,
 	testctl_lock(ctx->testctl);
 	if ((e = clock_target(ctx, body, resp, &usec, &field)) == IMG_OK) {
 		last = catalog_last_created(ctx->catalog);
-		if (usec <= last) {
+		/* The same instant is fine: the next created_at is past it. */
+		if (usec < last) {
 			time_format_rfc3339(last, newest);
 			time_format_rfc3339(usec, want);
 			e = api_fail(resp, IMG_EINVAL, field, "the clock cannot "
