@@ -9,9 +9,9 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 png=data/sample.png
 fixed="--test-mode on --clock 2026-01-01T00:00:00Z --id-seed 42"
 
-# One scripted session; every answer, status line and headers included,
+# One scripted run; every answer, status line and headers included,
 # goes to $1.  public_url keeps the random port out of the URLs.
-session() {
+script() {
 	out=$1
 	: > "$out"
 	r() { curl -si "$@" >> "$out"; echo >> "$out"; }
@@ -48,7 +48,7 @@ for run in 1 2; do
 	start_daemon --ephemeral --public-url http://imaged.test $fixed \
 	    --signing-key-file "$work/signing.key" ||
 	    { not_ok "start run $run"; finish; exit; }
-	session "$work/run$run.txt"
+	script "$work/run$run.txt"
 	stop_daemon
 done
 check "run 1 answered" grep -q '^HTTP/1.1 201' "$work/run1.txt"
