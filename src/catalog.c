@@ -1807,7 +1807,7 @@ catalog_import(struct catalog *cat, struct catalog_import_row *rows, size_t n)
 {
 	struct conn	*w = cat->writer;
 	sqlite3_stmt	*known = NULL, *taken = NULL, *ins = NULL, *seq = NULL;
-	int64_t		 last, at, now = now_usec();
+	int64_t		 last, at, now = now_usec(cat);
 	bool		 found;
 	size_t		 i;
 	enum img_err	 e = IMG_OK;
