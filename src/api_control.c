@@ -24,6 +24,7 @@
 #include "imaged/clock.h"
 #include "imaged/imaged.h"
 #include "imaged/log.h"
+#include "imaged/rendcache.h"
 #include "imaged/testctl.h"
 #include "imaged/text.h"
 
@@ -181,6 +182,14 @@ done:
 
 /* --- reset ---------------------------------------------------------------- */
 
+/* A catalog_record_cb: forget the renditions kept of one image. */
+static enum img_err
+forget_renditions(void *arg, const struct image_record *r)
+{
+	rendcache_remove_image(arg, r->image_id);
+	return IMG_OK;
+}
+
 enum img_err
 api_control_reset(struct imaged *ctx, const struct request *req,
     struct response *resp)
@@ -196,6 +205,13 @@ api_control_reset(struct imaged *ctx, const struct request *req,
 	 * Rows go first, so no row ever names a removed file.
 	 */
 	testctl_lock(ctx->testctl);
+	/*
+	 * Renditions are kept by image id, and a seeded id comes back after
+	 * a reset: none may outlive its image.
+	 */
+	if (ctx->renditions != NULL)
+		(void)catalog_scan(ctx->catalog, forget_renditions,
+		    ctx->renditions);
 	if ((e = catalog_clear(ctx->catalog)) == IMG_OK &&
 	    (e = blobstore_clear(ctx->blobs)) == IMG_OK) {
 		idgen_restart(&ctx->ids);

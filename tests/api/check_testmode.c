@@ -450,6 +450,39 @@ START_TEST(test_reset)
 }
 END_TEST
 
+/* A rendition kept before a reset is not served for the seeded id's return. */
+START_TEST(test_reset_forgets_renditions)
+{
+	static const char *const on[] = { "test_mode=on", "id_seed=3", NULL };
+	struct reply	 r, before, after;
+	char		 a[64], b[64], path[128];
+
+	harness_start_with(on);
+	upload_json(&r, "data/sample.png", "u", "a.png", NULL);
+	ck_assert_int_eq(r.status, 201);
+	snprintf(a, sizeof(a), "%s", str_of(r.json, "image_id"));
+	reply_free(&r);
+	snprintf(path, sizeof(path), "/images/%s?download=true&w=4&format=png", a);
+	http_get(&before, path);
+	ck_assert_int_eq(before.status, 200);
+	post(&r, "/_imaged/reset", NULL);
+	ck_assert_int_eq(r.status, 200);
+	reply_free(&r);
+	upload_json(&r, "data/sample.jpg", "u", "a.jpg", NULL);
+	ck_assert_int_eq(r.status, 201);
+	snprintf(b, sizeof(b), "%s", str_of(r.json, "image_id"));
+	reply_free(&r);
+	ck_assert_str_eq(a, b);
+	http_get(&after, path);
+	ck_assert_int_eq(after.status, 200);
+	ck_assert(before.body.len != after.body.len ||
+	    memcmp(before.body.data, after.body.data, before.body.len) != 0);
+	reply_free(&before);
+	reply_free(&after);
+	harness_stop();
+}
+END_TEST
+
 static void *
 uploader(void *arg)
 {
@@ -821,6 +854,7 @@ testmode_suite(void)
 	tcase_add_test(tc, test_seeded_ids);
 	tcase_add_test(tc, test_reset);
 	tcase_add_test(tc, test_reset_under_load);
+	tcase_add_test(tc, test_reset_forgets_renditions);
 	tcase_add_test(tc, test_faults_and_retries);
 	tcase_add_test(tc, test_fault_delay_and_reset);
 	tcase_add_test(tc, test_fault_bad_rules);
