@@ -234,6 +234,27 @@ access_log(struct exchange *ex)
 	    ex->request_id);
 }
 
+/*
+ * test_mode: the request, into the journal, before its answer leaves, so
+ * that a client reads the journal with its request in it.
+ */
+static void
+journal(struct exchange *ex)
+{
+	struct timespec	 now;
+
+	if (!ex->query_collected) {
+		ex->nquery = 0;
+		MHD_get_connection_values(ex->conn, MHD_GET_ARGUMENT_KIND,
+		    collect_query, ex);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	testctl_record(ex->httpd->ctx->testctl, ex->method, ex->path,
+	    ex->match.path, ex->query, ex->nquery, ex->resp.status,
+	    (int64_t)(now.tv_sec - ex->start.tv_sec) * 1000000 +
+	    (now.tv_nsec - ex->start.tv_nsec) / 1000, ex->request_id);
+}
+
 /* Send ex->resp.  Ownership of its body and fd passes to libmicrohttpd. */
 static enum MHD_Result
 answer(struct exchange *ex)
@@ -290,6 +311,8 @@ answer(struct exchange *ex)
 	if (resp->close)
 		MHD_add_response_header(r, "Connection", "close");
 	add_cors(ex, r);
+	if (ex->httpd->ctx->testctl != NULL)
+		journal(ex);
 	ret = MHD_queue_response(ex->conn, (unsigned)resp->status, r);
 	MHD_destroy_response(r);
 	ex->answered = true;
@@ -706,24 +729,6 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	return finish(ex);
 }
 
-/* test_mode: the request, into the journal. */
-static void
-journal(struct exchange *ex)
-{
-	struct timespec	 now;
-
-	if (!ex->query_collected) {
-		ex->nquery = 0;
-		MHD_get_connection_values(ex->conn, MHD_GET_ARGUMENT_KIND,
-		    collect_query, ex);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	testctl_record(ex->httpd->ctx->testctl, ex->method, ex->path,
-	    ex->match.path, ex->query, ex->nquery, ex->resp.status,
-	    (int64_t)(now.tv_sec - ex->start.tv_sec) * 1000000 +
-	    (now.tv_nsec - ex->start.tv_nsec) / 1000, ex->request_id);
-}
-
 static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
@@ -739,8 +744,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && ex->answered)
 		log_debug("%s: response cut short (%d)", ex->request_id, (int)toe);
 	access_log(ex);
-	if (h->ctx->testctl != NULL)
-		journal(ex);
+	if (h->ctx->testctl != NULL && !ex->answered)
+		journal(ex);	/* no answer was sent: 499 */
 	if (ex->sink_open)
 		ex->match.route->sink->close(ex->sink_state);
 	if (ex->resp.defer.release != NULL)
