@@ -5,6 +5,8 @@
 #   make check      build and run every test, also under ASan+UBSan
 #   make bench      benchmarks (print figures, assert nothing)
 #   make lint       banned functions, cppcheck, mandoc
+#   make install    binary, man pages, example settings, systemd unit under
+#                   PREFIX (/usr/local), staged under DESTDIR; make uninstall
 #
 # Missing Debian packages are installed first (as root), or the apt-get
 # command that would install them is printed.
@@ -35,7 +37,7 @@ WARN	 = -Wall -Wextra -Wpedantic -Werror -Wstrict-prototypes \
 	   -Wwrite-strings -Wformat=2 -Wundef -Wimplicit-fallthrough -Wvla
 CFLAGS	?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DIMAGED_VERSION='"$(VERSION)"' \
-	   -Iinclude $(WARN) $(CFLAGS) -MMD -MP
+	   -Iinclude -I$(BUILD)/gen $(WARN) $(CFLAGS) -MMD -MP
 SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer
 
@@ -53,14 +55,22 @@ UNIT_SRCS = $(sort $(wildcard tests/unit/check_*.c)) tests/unit/runner.c
 API_SRCS = $(sort $(wildcard tests/api/*.c))
 BENCH_SRCS = $(sort $(wildcard tests/bench/*.c))
 
-LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+# The web console's files, compiled into the binary as one generated C
+# file (src/console/embed.sh says why they live there).
+CONSOLE_FILES = $(sort $(wildcard src/console/*.html src/console/*.css \
+	   src/console/*.js src/console/*.svg))
+GEN_SRCS = $(BUILD)/gen/console_assets.c
+
+LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o) $(GEN_SRCS:%.c=%.o)
 UNIT_OBJS = $(UNIT_SRCS:%.c=$(BUILD)/%.o)
-SAN_LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
+SAN_LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/san/%.o) \
+	   $(GEN_SRCS:$(BUILD)/%.c=$(BUILD)/san/%.o)
 SAN_UNIT_OBJS = $(UNIT_SRCS:%.c=$(BUILD)/san/%.o)
 
 DEPS_OK	 = $(BUILD)/.deps-ok
 
-.PHONY: all run check unit unit-san bench lint deps node-deps clean
+.PHONY: all run check unit unit-san bench lint deps node-deps clean \
+	install uninstall
 all: $(BUILD)/$(PROG)
 
 # --- dependencies -----------------------------------------------------------
@@ -107,6 +117,17 @@ $(BUILD)/src/%.o: src/%.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
+$(BUILD)/gen/console_assets.c: src/console/embed.sh $(CONSOLE_FILES)
+	@mkdir -p $(@D)
+	sh src/console/embed.sh $(CONSOLE_FILES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c | $(DEPS_OK)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/san/gen/%.o: $(BUILD)/gen/%.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) -c -o $@ $<
+
 $(BUILD)/tests/%.o: tests/%.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(PKG_CFLAGS) $(TPKG_CFLAGS) -c -o $@ $<
@@ -115,6 +136,16 @@ $(BUILD)/san/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(SAN) $(PKG_CFLAGS) $(TPKG_CFLAGS) \
 		-c -o $@ $<
+
+# The OpenAPI document, compiled in: src/openapi.c includes its bytes as
+# hex constants, so GET /openapi.json serves exactly etc/openapi.json.
+OPENAPI_INC = $(BUILD)/gen/openapi.inc
+$(OPENAPI_INC): etc/openapi.json
+	@mkdir -p $(@D)
+	od -An -v -tx1 etc/openapi.json | \
+		sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g' > $@.tmp && mv $@.tmp $@
+$(BUILD)/src/openapi.o $(BUILD)/san/src/openapi.o \
+    $(BUILD)/fuzz/src/openapi.o: $(OPENAPI_INC)
 
 # The runner links every suite; tests/unit/suites.sh lists the
 # `Suite *name_suite(void)` functions the check_*.c files define.
@@ -144,14 +175,19 @@ run: $(BUILD)/$(PROG)
 RESULTS	 = $(BUILD)/results
 SHELL_TESTS = $(filter-out tests/lib.sh tests/summary.sh,$(sort $(wildcard tests/*.sh)))
 
+# The API suites' exchanges are logged for tests/openapi.sh, which
+# validates each against the OpenAPI document.
+API_LOG	 = $(BUILD)/api-exchanges.jsonl
+
 check: $(BUILD)/$(PROG) $(BUILD)/unit-tests $(BUILD)/san/unit-tests $(NODE_OK)
-	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
-	-@CK_DEFAULT_TIMEOUT=120 IMAGED_RESULT=$(RESULTS)/unit $(BUILD)/unit-tests
+	@rm -rf $(RESULTS) $(API_LOG) && mkdir -p $(RESULTS)
+	-@CK_DEFAULT_TIMEOUT=120 IMAGED_RESULT=$(RESULTS)/unit \
+		IMAGED_API_LOG=$(API_LOG) $(BUILD)/unit-tests
 	-@CK_DEFAULT_TIMEOUT=300 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		IMAGED_RESULT=$(RESULTS)/sanitizers $(BUILD)/san/unit-tests
 	-@for t in $(SHELL_TESTS); do \
 		IMAGED=$(BUILD)/$(PROG) IMAGED_RESULT=$(RESULTS)/$$(basename $$t .sh) \
-			sh $$t || true; \
+			IMAGED_API_EXCHANGES=$(API_LOG) sh $$t || true; \
 	done
 	@sh tests/summary.sh $(RESULTS)
 
@@ -174,11 +210,79 @@ bench: $(BUILD)/$(PROG) $(BENCH_BINS)
 
 # --- lint -------------------------------------------------------------------
 BANNED	 = sprintf|strcpy|strcat|strncpy|strtok|atoi|gets|vsprintf
-lint:
+lint: $(BUILD)/$(PROG)
 	@! grep -nE '\<($(BANNED))\(' src/*.c include/imaged/*.h || \
 		{ echo "banned function used"; exit 1; }
 	cppcheck --quiet --error-exitcode=1 --inline-suppr -D_GNU_SOURCE -Iinclude src
-	mandoc -Tlint -Wwarning man/*.[1-9]
+	mandoc -Tlint -Wwarning $(MANPAGES)
+	@if [ -x tests/node/node_modules/.bin/redocly ]; then \
+		echo "redocly lint etc/openapi.json"; \
+		mkdir -p $(BUILD)/lint; \
+		NO_UPDATE_NOTIFIER=1 REDOCLY_TELEMETRY=off \
+		tests/node/node_modules/.bin/redocly lint --format=stylish \
+			--config tests/redocly.yaml etc/openapi.json \
+			> $(BUILD)/lint/redocly.out 2>&1; st=$$?; \
+		grep -vE '[║╔╚]' $(BUILD)/lint/redocly.out | grep -v '^ *$$'; \
+		[ $$st = 0 ] || exit 1; \
+	fi
+	@# The unit as installed, naming the built binary, where systemd is.
+	@if command -v systemd-analyze >/dev/null; then \
+		echo "systemd-analyze verify imaged.service"; \
+		mkdir -p $(BUILD)/lint && \
+		sed -e 's|@BINDIR@|$(CURDIR)/$(BUILD)|g' \
+		    -e 's|@SYSCONFDIR@|$(CURDIR)/etc|g' etc/imaged.service.in \
+		    > $(BUILD)/lint/imaged.service && \
+		systemd-analyze verify --man=no $(BUILD)/lint/imaged.service; \
+	fi
+
+# --- installing -------------------------------------------------------------
+# GNU-style directories under PREFIX; DESTDIR stages the whole tree (for
+# packages).  The settings file is the operator's once installed: it is
+# written only where none exists, and removed only while it is still the
+# example.
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+SYSCONFDIR ?= $(PREFIX)/etc
+MANDIR	?= $(PREFIX)/share/man
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+MANPAGES = man/imaged.8 man/imaged.conf.5 man/imaged-api.7
+
+# The unit names the directories it is installed with.
+install: $(BUILD)/$(PROG) FORCE
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		etc/imaged.service.in > $(BUILD)/imaged.service.install
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/imaged \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BUILD)/$(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
+	install -m 0644 man/imaged.8 $(DESTDIR)$(MANDIR)/man8/imaged.8
+	install -m 0644 man/imaged.conf.5 $(DESTDIR)$(MANDIR)/man5/imaged.conf.5
+	install -m 0644 man/imaged-api.7 $(DESTDIR)$(MANDIR)/man7/imaged-api.7
+	install -m 0644 $(BUILD)/imaged.service.install \
+		$(DESTDIR)$(UNITDIR)/imaged.service
+	@conf=$(DESTDIR)$(SYSCONFDIR)/imaged/imaged.conf; \
+	if [ -e "$$conf" ]; then \
+		echo "$$conf exists: left as it is"; \
+	else \
+		echo "install -m 0644 etc/imaged.conf $$conf"; \
+		install -m 0644 etc/imaged.conf "$$conf"; \
+	fi
+
+uninstall: FORCE
+	rm -f $(DESTDIR)$(BINDIR)/$(PROG) \
+		$(DESTDIR)$(MANDIR)/man8/imaged.8 \
+		$(DESTDIR)$(MANDIR)/man5/imaged.conf.5 \
+		$(DESTDIR)$(MANDIR)/man7/imaged-api.7 \
+		$(DESTDIR)$(UNITDIR)/imaged.service
+	@conf=$(DESTDIR)$(SYSCONFDIR)/imaged/imaged.conf; \
+	if [ -e "$$conf" ] && ! cmp -s etc/imaged.conf "$$conf"; then \
+		echo "$$conf was changed: left as it is"; \
+	else \
+		echo "rm -f $$conf"; rm -f "$$conf"; \
+		rmdir $(DESTDIR)$(SYSCONFDIR)/imaged 2>/dev/null || true; \
+	fi
+
+FORCE:
 
 clean:
 	rm -rf $(BUILD)

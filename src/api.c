@@ -1,6 +1,6 @@
 /*
- * api.c: the route table, the record renderer every response shares, and
- * /healthz.
+ * api.c: the route table, the record renderer every response shares,
+ * /healthz, /openapi.json and /metrics.
  *
  * Records are written straight into the response buffer with escaping
  * (httputil's json_put_str): a page of 20 costs about what its SQL costs,
@@ -15,7 +15,10 @@
 #include "imaged/api.h"
 #include "imaged/blobstore.h"
 #include "imaged/catalog.h"
+#include "imaged/console.h"
 #include "imaged/imaged.h"
+#include "imaged/metrics.h"
+#include "imaged/openapi.h"
 #include "imaged/signer.h"
 #include "imaged/text.h"
 #include "imaged/tokens.h"
@@ -36,6 +39,19 @@ const struct route api_routes[] = {
 	  .open = true },
 	{ .method = HTTP_GET, .pattern = "/healthz", .handler = api_health,
 	  .open = true },
+	/* The API's description is public, as the API's routes are. */
+	{ .method = HTTP_GET, .pattern = "/openapi.json",
+	  .handler = api_openapi, .open = true },
+	/* With auth = token, an admin's token only (the handler checks). */
+	{ .method = HTTP_GET, .pattern = "/metrics", .handler = api_metrics },
+	/*
+	 * The web console (console.h): open, since the page itself holds
+	 * nothing and asks for the token; 404 when console is off.
+	 */
+	{ .method = HTTP_GET, .pattern = "/", .handler = console_page,
+	  .open = true },
+	{ .method = HTTP_GET, .pattern = "/console/{name}",
+	  .handler = console_file, .open = true },
 	/*
 	 * test_mode only, and last: api_nroutes_for() leaves these
 	 * CONTROL_ROUTES rows out otherwise, so they are 404 as any
@@ -219,6 +235,45 @@ api_health(struct imaged *ctx, const struct request *req, struct response *resp)
 		    "the bucket folder cannot be used");
 	api_json(resp, 200);
 	return buf_printf(&resp->body, "{\"status\": \"ok\", \"database\": "
-	    "\"ok\", \"storage\": \"ok\", \"sweep\": \"%s\"}\n",
-	    atomic_load(&ctx->sweep_done) ? "done" : "running");
+	    "\"ok\", \"storage\": \"ok\"}\n");
+}
+
+enum img_err
+api_openapi(struct imaged *ctx, const struct request *req,
+    struct response *resp)
+{
+	const char	*doc;
+	size_t		 len;
+
+	(void)ctx;
+	(void)req;
+	doc = openapi_document(&len);
+	api_json(resp, 200);
+	return buf_add(&resp->body, doc, len);
+}
+
+enum img_err
+api_metrics(struct imaged *ctx, const struct request *req,
+    struct response *resp)
+{
+	int64_t		 images, bytes;
+	enum img_err	 e;
+
+	if (ctx->metrics == NULL)
+		return api_fail(resp, IMG_ENOTFOUND, NULL,
+		    "metrics are off (setting metrics)");
+	if (req->principal != NULL && !req->principal->admin)
+		return api_fail(resp, IMG_EFORBIDDEN, NULL,
+		    "the metrics need an admin's token");
+	if ((e = catalog_totals(ctx->catalog, &images, &bytes)) != IMG_OK)
+		return api_fail(resp, IMG_EUNAVAIL, NULL,
+		    "the database cannot be used");
+	resp->status = 200;
+	resp->content_type = METRICS_CONTENT_TYPE;
+	if ((e = metrics_render(ctx->metrics, &resp->body)) != IMG_OK ||
+	    (e = metrics_render_gauge(&resp->body, "imaged_images_stored",
+	    "Images stored (listed).", (double)images)) != IMG_OK)
+		return e;
+	return metrics_render_gauge(&resp->body, "imaged_image_bytes_stored",
+	    "Bytes of the images stored.", (double)bytes);
 }

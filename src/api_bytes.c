@@ -13,6 +13,7 @@
 #include "imaged/blobstore.h"
 #include "imaged/httputil.h"
 #include "imaged/imaged.h"
+#include "imaged/metrics.h"
 #include "imaged/signer.h"
 #include "imaged/text.h"
 
@@ -72,7 +73,8 @@ small_from_memory(struct response *resp, uint64_t off, uint64_t len)
 
 /*
  * Turn the 200 with the whole file into a 304 or a 206 when the request's
- * conditions ask for it.  API.md: If-None-Match wins over Range.
+ * conditions ask for it.  imaged-api(7), DECIDED EDGE CASES:
+ * If-None-Match wins over Range.
  */
 static enum img_err
 apply_conditions(const struct request *req, struct response *resp,
@@ -210,6 +212,8 @@ api_blob(struct imaged *ctx, const struct request *req, struct response *resp)
 	    l.rendition ? canon : NULL, request_query(req, "expires"),
 	    request_query(req, "signature"),
 	    (int64_t)clock_seconds(&ctx->clock));
+	metrics_signed(ctx->metrics, e == IMG_OK ? METRICS_SIGNED_OK :
+	    e == IMG_EEXPIRED ? METRICS_SIGNED_EXPIRED : METRICS_SIGNED_FORBIDDEN);
 	if (e == IMG_EFORBIDDEN)
 		return api_fail(resp, e, NULL, "the URL's signature is missing "
 		    "or does not match");

@@ -212,6 +212,11 @@ api_control_reset(struct imaged *ctx, const struct request *req,
 	if (ctx->renditions != NULL)
 		(void)catalog_scan(ctx->catalog, forget_renditions,
 		    ctx->renditions);
+	/*
+	 * Removals queued or running end first: one finishing later would
+	 * report its key to the catalog after the catalog forgot it.
+	 */
+	blob_removals_cancel(ctx->blobs);
 	if ((e = catalog_clear(ctx->catalog)) == IMG_OK &&
 	    (e = blobstore_clear(ctx->blobs)) == IMG_OK) {
 		idgen_restart(&ctx->ids);

@@ -327,15 +327,96 @@ struct get_one {
 	struct rend_params	 params;
 };
 
-/* The original's download: the whole image as base64 inside JSON. */
+/*
+ * The original's download: the whole image as base64 inside JSON, made
+ * while it is sent (a response stream): the JSON around the image is
+ * built first, and the image is read and encoded a slice at a time, at
+ * the offset the socket has drained to.  A slow reader so costs one
+ * slice, not the image three times over.
+ */
+#define DL_SLICE	(48 * 1024)	/* file bytes per slice; a multiple of 3 */
+
+struct download {
+	int		 fd;
+	uint64_t	 size;		/* the file's */
+	struct buf	 head;		/* the JSON up to the image's quote */
+	uint64_t	 b64len;	/* base64 characters of the image */
+	uint64_t	 slice_at;	/* base64 offset of slice[0] */
+	size_t		 slice_len;
+	unsigned char	 raw[DL_SLICE];
+	char		 slice[DL_SLICE / 3 * 4];
+};
+
+static const char	 download_tail[] = "\"}\n";
+
+static void
+download_free(void *arg)
+{
+	struct download	*d = arg;
+
+	close(d->fd);
+	buf_free(&d->head);
+	free(d);
+}
+
+/* Encode the slice holding base64 offset k.  False on a read error. */
+static bool
+download_slice(struct download *d, uint64_t k)
+{
+	uint64_t	 from = k / (DL_SLICE / 3 * 4) * DL_SLICE;
+	size_t		 want, got = 0;
+	ssize_t		 n;
+
+	want = d->size - from < DL_SLICE ? (size_t)(d->size - from) : DL_SLICE;
+	while (got < want) {
+		n = pread(d->fd, d->raw + got, want - got, (off_t)(from + got));
+		if (n <= 0)
+			return false;	/* the file shrank, or cannot be read */
+		got += (size_t)n;
+	}
+	b64_encode(d->raw, got, d->slice);
+	d->slice_at = from / 3 * 4;
+	d->slice_len = b64_encoded_len(got);
+	return true;
+}
+
+static long long
+download_read(void *arg, uint64_t pos, char *out, size_t max)
+{
+	struct download	*d = arg;
+	uint64_t	 k, avail;
+	size_t		 n;
+
+	if (pos < d->head.len) {
+		n = d->head.len - pos < max ? (size_t)(d->head.len - pos) : max;
+		memcpy(out, d->head.data + pos, n);
+		return (long long)n;
+	}
+	k = pos - d->head.len;
+	if (k < d->b64len) {
+		if ((k < d->slice_at || k >= d->slice_at + d->slice_len) &&
+		    !download_slice(d, k))
+			return -1;
+		avail = d->slice_at + d->slice_len - k;
+		n = avail < max ? (size_t)avail : max;
+		memcpy(out, d->slice + (k - d->slice_at), n);
+		return (long long)n;
+	}
+	k -= d->b64len;
+	if (k >= sizeof(download_tail) - 1)
+		return 0;
+	n = sizeof(download_tail) - 1 - k < max ?
+	    (size_t)(sizeof(download_tail) - 1 - k) : max;
+	memcpy(out, download_tail + k, n);
+	return (long long)n;
+}
+
 static enum img_err
 download_json(struct get_one *g, const struct image_record *r)
 {
 	struct blob_info	 info;
-	struct buf		*b = &g->resp->body;
-	unsigned char		 in[48 * 1024];
-	char			 out[64 * 1024];
-	ssize_t			 n;
+	struct download		*d;
+	struct buf		*b;
 	enum img_err		 e;
 	int			 fd;
 
@@ -345,36 +426,34 @@ download_json(struct get_one *g, const struct image_record *r)
 		    "from the blob store");
 	if (e != IMG_OK)
 		return e;
-	api_json(g->resp, 200);
-	if ((e = buf_reserve(b, b64_encoded_len(info.size) + 1024)) != IMG_OK ||
-	    (e = buf_adds(b, "{\"image_id\": ")) != IMG_OK ||
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		close(fd);
+		return IMG_ENOMEM;
+	}
+	d->fd = fd;
+	d->size = info.size;
+	d->b64len = b64_encoded_len(info.size);
+	d->slice_at = UINT64_MAX;
+	b = &d->head;
+	buf_init(b, 4096);
+	if ((e = buf_adds(b, "{\"image_id\": ")) != IMG_OK ||
 	    (e = json_put_str(b, r->image_id)) != IMG_OK ||
 	    (e = buf_adds(b, ", \"filename\": ")) != IMG_OK ||
 	    (e = json_put_str(b, r->filename)) != IMG_OK ||
 	    (e = buf_adds(b, ", \"content_type\": ")) != IMG_OK ||
 	    (e = json_put_str(b, r->content_type)) != IMG_OK ||
-	    (e = buf_printf(b, ", \"file_size\": %" PRId64 ", \"image_data\": \"",
-	    r->file_size)) != IMG_OK)
-		goto done;
-	/* 48 KiB is a multiple of 3, so pieces encode without padding between them. */
-	for (;;) {
-		size_t got = 0;
-
-		while (got < sizeof(in) && (n = read(fd, in + got,
-		    sizeof(in) - got)) > 0)
-			got += (size_t)n;
-		if (got == 0)
-			break;
-		b64_encode(in, got, out);
-		if ((e = buf_add(b, out, b64_encoded_len(got))) != IMG_OK)
-			goto done;
-		if (got < sizeof(in))
-			break;
+	    (e = buf_printf(b, ", \"file_size\": %" PRIu64 ", "
+	    "\"image_data\": \"", info.size)) != IMG_OK) {
+		download_free(d);
+		return e;
 	}
-	e = buf_adds(b, "\"}\n");
-done:
-	close(fd);
-	return e;
+	api_json(g->resp, 200);
+	g->resp->stream.read = download_read;
+	g->resp->stream.free = download_free;
+	g->resp->stream.state = d;
+	g->resp->stream.length = d->head.len + d->b64len +
+	    sizeof(download_tail) - 1;
+	return IMG_OK;
 }
 
 static enum img_err
@@ -428,7 +507,8 @@ api_get(struct imaged *ctx, const struct request *req, struct response *resp)
 	if (e == IMG_ENOTFOUND && resp->err_message[0] == '\0')
 		return api_fail(resp, e, NULL, "no image %s", id);
 	/* JSON ends in a newline; image bytes (a small file's body) do not. */
-	if (e == IMG_OK && resp->content_type != NULL &&
+	if (e == IMG_OK && resp->stream.read == NULL &&
+	    resp->content_type != NULL &&
 	    strcmp(resp->content_type, JSON_TYPE) == 0)
 		buf_addc(&resp->body, '\n');
 	return e;
@@ -496,10 +576,16 @@ api_patch(struct imaged *ctx, const struct request *req, struct response *resp)
 	meta_input_init(&m);
 	if ((e = api_image_id(req, resp, id)) != IMG_OK)
 		goto done;
+	/*
+	 * Any JSON value is JSON, \u0000 included: what is not an object, or
+	 * a string holding a NUL, is a validation error, not INVALID_JSON.
+	 */
 	if (req->body == NULL || req->body->len == 0 ||
-	    (body = json_loadb(req->body->data, req->body->len, 0, &jerr)) == NULL) {
-		e = api_fail(resp, IMG_EJSON, NULL, "request body is not valid "
-		    "JSON");
+	    (body = json_loadb(req->body->data, req->body->len,
+	    JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr)) == NULL) {
+		e = api_fail(resp, json_error_code(&jerr) ==
+		    json_error_out_of_memory ? IMG_ENOMEM : IMG_EJSON, NULL,
+		    "request body is not valid JSON");
 		goto done;
 	}
 	if (!json_is_object(body) ||
@@ -530,9 +616,17 @@ done:
 
 /* --- DELETE /images/{image_id} ------------------------------------------------ */
 
+/* The key's removal is recorded with the row's (catalog.h). */
+static void
+file_removed(void *arg, const char *key)
+{
+	catalog_unlinked(arg, key);
+}
+
 /*
- * The row goes first, then the file: a crash between the two leaves an
- * orphan file (swept later), never a row pointing at nothing.
+ * The row goes first, then the file: a crash between the two leaves a
+ * pending removal, finished at the next start, never a row pointing at
+ * nothing.
  */
 enum img_err
 api_delete(struct imaged *ctx, const struct request *req, struct response *resp)
@@ -549,7 +643,7 @@ api_delete(struct imaged *ctx, const struct request *req, struct response *resp)
 	if (e != IMG_OK)
 		return e;
 	/* The image is gone once its row is; its file follows, off this path. */
-	(void)blob_remove_later(ctx->blobs, key);
+	(void)blob_remove_later(ctx->blobs, key, file_removed, ctx->catalog);
 	rendcache_remove_image(ctx->renditions, id);
 	api_json(resp, 200);
 	return buf_printf(&resp->body, "{\"message\": \"Image deleted "

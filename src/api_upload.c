@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -19,6 +20,7 @@
 #include "imaged/httputil.h"
 #include "imaged/imaged.h"
 #include "imaged/jsonupload.h"
+#include "imaged/log.h"
 #include "imaged/multipart.h"
 #include "imaged/signer.h"
 #include "imaged/strict.h"
@@ -83,6 +85,14 @@ too_big(struct upload_state *st, struct response *resp)
 		    "(cloud_strict)", STRICT_PAYLOAD_MAX);
 	return api_fail(resp, IMG_ETOOBIG, st->image_field, "the image is "
 	    "larger than %llu bytes", (unsigned long long)st->ctx->cfg.max_file_size);
+}
+
+/* A JSON body's fields other than image_data, past JSON_REST_MAX. */
+static enum img_err
+rest_too_big(struct response *resp)
+{
+	return api_fail(resp, IMG_ETOOBIG, NULL, "the JSON fields other than "
+	    "image_data are larger than %d bytes", JSON_REST_MAX);
 }
 
 static enum img_err
@@ -189,6 +199,12 @@ upload_state_open(struct imaged *ctx, const struct request *req,
 		e = IMG_ENOMEM;
 		goto fail;
 	}
+	log_debug("upload %s: receiving a %s body, %llu bytes%s",
+	    req->request_id, st->form == BODY_JSON ? "JSON" :
+	    st->form == BODY_RAW ? "raw" : "multipart",
+	    req->content_length == UINT64_MAX ? 0ULL :
+	    (unsigned long long)req->content_length,
+	    req->content_length == UINT64_MAX ? " so far (chunked)" : "");
 	*statep = st;
 	return IMG_OK;
 fail:
@@ -213,14 +229,12 @@ upload_state_write(void *arg, const char *data, size_t len,
 		return form_feed(st, data, len, resp);
 	else
 		e = jsonupload_feed(st->json, data, len, &field);
+	if (e == IMG_ETOOBIG && field == NULL)
+		return rest_too_big(resp);
 	if (e == IMG_ETOOBIG)
 		return too_big(st, resp);
 	if (e == IMG_EJSON)
 		return api_fail(resp, e, NULL, "request body is not valid JSON");
-	if (e == IMG_EINVAL)
-		return api_fail(resp, e, field != NULL ? field : st->image_field,
-		    "image_data must be standard base64, optionally with a "
-		    "data:image/...;base64, prefix");
 	return e;
 }
 
@@ -442,11 +456,14 @@ json_fields(struct upload_state *st, struct response *resp,
 	e = jsonupload_end(st->json, restp, &had_image, &field);
 	if (e == IMG_EJSON)
 		return api_fail(resp, e, NULL, "request body is not valid JSON");
+	if (e == IMG_ETOOBIG && field == NULL)
+		return rest_too_big(resp);
 	if (e == IMG_ETOOBIG)
 		return too_big(st, resp);
 	if (e == IMG_EINVAL)
 		return api_fail(resp, e, "image_data", "image_data must be "
-		    "standard base64");
+		    "standard base64, optionally with a data:image/...;base64, "
+		    "prefix");
 	if (e != IMG_OK)
 		return e;
 	if (!json_is_object(*restp))
@@ -526,6 +543,16 @@ query_fields(struct upload_state *st, const struct request *req,
 	return IMG_OK;
 }
 
+/* Milliseconds of the monotonic clock, for the debug lines' timings. */
+static double
+mono_ms(void)
+{
+	struct timespec	 t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
 /* The bytes are in and the fields valid: judge the bytes, store, answer. */
 static enum img_err
 store(struct upload_state *st, const struct request *req,
@@ -537,9 +564,12 @@ store(struct upload_state *st, const struct request *req,
 	struct image_meta	 meta;
 	enum img_kind		 want = img_kind_from_ext(f->ext);
 	char			 id[IMAGE_ID_SIZE], key[BLOB_KEY_MAX + 1];
+	double			 ms_start;
 	enum img_err		 e;
 
 	upload_end(st->up, &info);
+	log_debug("upload %s: body in, image of %llu bytes", req->request_id,
+	    (unsigned long long)info.size);
 	if (info.size == 0)
 		return api_fail(resp, IMG_EINVAL, st->image_field,
 		    "the image is empty");
@@ -551,8 +581,11 @@ store(struct upload_state *st, const struct request *req,
 	idgen_uuid(&ctx->ids, id);
 	if (!blob_key_make(key, sizeof(key), f->user_id, id, f->ext))
 		return IMG_EINTERNAL;	/* the fields' limits make it fit */
+	ms_start = mono_ms();
 	if ((e = upload_commit(st->up, key)) != IMG_OK)
 		return e;
+	log_debug("upload %s: file synced and renamed to %s in %.1f ms",
+	    req->request_id, key, mono_ms() - ms_start);
 	rec.image_id = id;
 	rec.user_id = f->user_id;
 	rec.filename = f->filename;
@@ -566,11 +599,13 @@ store(struct upload_state *st, const struct request *req,
 	rec.description = meta.description;
 	rec.location = meta.location;
 	rec.tags_json = meta.tags_json;
+	/* Without its row the file goes with the upload (upload_free). */
 	if ((e = catalog_insert(ctx->catalog, &rec, &meta, &rec.created_at)) !=
-	    IMG_OK) {
-		(void)blob_remove(ctx->blobs, key);
+	    IMG_OK)
 		return e;
-	}
+	upload_settle(st->up);
+	log_debug("upload %s: row committed, image %s, %.1f ms after the "
+	    "body was in", req->request_id, id, mono_ms() - ms_start);
 	rec.updated_at = rec.created_at;
 	api_json(resp, 201);
 	if ((e = response_header(resp, "Location", "/images/%s", id)) != IMG_OK ||

@@ -26,18 +26,27 @@
 #define TMP_DIR		"tmp"
 /* Beside the bucket; '_' is not allowed in a bucket name, so never one. */
 #define RENDITIONS_DIR	"_renditions"
-#define TMP_NAME_LEN	40	/* "up-" + 32 hex + ".part" */
+#define LOST_DIR	"lost+found"
+#define UP_PREFIX	"up-"	/* an upload being written: up-<32 hex>.part */
+#define UP_SUFFIX	".part"
+#define LN_PREFIX	"ln-"	/* linked under its key, row pending: ln-<escaped key> */
+#define TMP_NAME_MAX	255
 
 /* A file waiting to be removed by the remover thread. */
 struct removal {
 	struct removal	*next;
+	blob_removed_cb	 done;
+	void		*arg;
 	char		 key[];
 };
 
 struct blobstore {
+	int		 data_fd;
 	int		 bucket_fd;
 	int		 tmp_fd;
 	int		 rend_fd;	/* the renditions folder */
+	mode_t		 file_mode;
+	mode_t		 dir_mode;
 
 	/* the remover: a queue of keys and the thread that unlinks them */
 	pthread_mutex_t	 rm_lock;
@@ -51,11 +60,18 @@ struct blobstore {
 	pthread_t	 rm_thread;
 };
 
+enum writer_state {
+	W_WRITING,	/* only its temp name up-<hex>.part */
+	W_LINKED,	/* also under its key; the temp name is ln-<key> */
+	W_SETTLED	/* under its key only: the row holds it */
+};
+
 struct blob_writer {
 	struct blobstore	*store;
 	int			 fd;
-	bool			 committed;
-	char			 name[TMP_NAME_LEN + 1];
+	enum writer_state	 state;
+	char			 name[TMP_NAME_MAX + 1];
+	char			 key[BLOB_KEY_MAX + 1];
 };
 
 static enum img_err
@@ -73,9 +89,9 @@ errno_err(void)
 	}
 }
 
-/* Open (creating if need be) the folder name under dirfd. */
+/* Open (creating if need be, with mode) the folder name under dirfd. */
 static int
-subdir(int dirfd, const char *name, bool create, bool *created)
+subdir(int dirfd, const char *name, mode_t mode, bool create, bool *created)
 {
 	int	 fd;
 
@@ -84,7 +100,7 @@ subdir(int dirfd, const char *name, bool create, bool *created)
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd != -1 || errno != ENOENT || !create)
 		return fd;
-	if (mkdirat(dirfd, name, 0755) == -1 && errno != EEXIST)
+	if (mkdirat(dirfd, name, mode) == -1 && errno != EEXIST)
 		return -1;
 	if (created != NULL)
 		*created = true;
@@ -92,14 +108,17 @@ subdir(int dirfd, const char *name, bool create, bool *created)
 }
 
 enum img_err
-blobstore_open(const char *data_dir, const char *bucket, struct blobstore **bsp)
+blobstore_open(const char *data_dir, const char *bucket, mode_t file_mode,
+    struct blobstore **bsp)
 {
 	struct blobstore	*bs;
 	int			 dfd;
 
 	if ((bs = calloc(1, sizeof(*bs))) == NULL)
 		return IMG_ENOMEM;
-	bs->bucket_fd = bs->tmp_fd = bs->rend_fd = -1;
+	bs->data_fd = bs->bucket_fd = bs->tmp_fd = bs->rend_fd = -1;
+	bs->file_mode = file_mode & 0666;
+	bs->dir_mode = blob_dir_mode(file_mode);
 	pthread_mutex_init(&bs->rm_lock, NULL);
 	pthread_cond_init(&bs->rm_cond, NULL);
 	pthread_cond_init(&bs->rm_idle, NULL);
@@ -108,19 +127,21 @@ blobstore_open(const char *data_dir, const char *bucket, struct blobstore **bsp)
 		log_warn("%s", data_dir);
 		goto fail;
 	}
-	if ((bs->bucket_fd = subdir(dfd, bucket, true, NULL)) == -1) {
+	if ((bs->bucket_fd = subdir(dfd, bucket, bs->dir_mode, true, NULL)) ==
+	    -1) {
 		log_warn("%s/%s", data_dir, bucket);
 		goto fail;
 	}
-	if ((bs->tmp_fd = subdir(dfd, TMP_DIR, true, NULL)) == -1) {
+	if ((bs->tmp_fd = subdir(dfd, TMP_DIR, bs->dir_mode, true, NULL)) == -1) {
 		log_warn("%s/%s", data_dir, TMP_DIR);
 		goto fail;
 	}
-	if ((bs->rend_fd = subdir(dfd, RENDITIONS_DIR, true, NULL)) == -1) {
+	if ((bs->rend_fd = subdir(dfd, RENDITIONS_DIR, bs->dir_mode, true,
+	    NULL)) == -1) {
 		log_warn("%s/%s", data_dir, RENDITIONS_DIR);
 		goto fail;
 	}
-	close(dfd);
+	bs->data_fd = dfd;
 	*bsp = bs;
 	return IMG_OK;
 fail:
@@ -146,6 +167,8 @@ blobstore_close(struct blobstore *bs)
 	pthread_cond_destroy(&bs->rm_cond);
 	pthread_cond_destroy(&bs->rm_idle);
 	pthread_mutex_destroy(&bs->rm_lock);
+	if (bs->data_fd != -1)
+		close(bs->data_fd);
 	if (bs->bucket_fd != -1)
 		close(bs->bucket_fd);
 	if (bs->tmp_fd != -1)
@@ -177,14 +200,14 @@ blob_writer_new(struct blobstore *bs, struct blob_writer **wp)
 		return IMG_ENOMEM;
 	w->store = bs;
 	random_bytes(rnd, sizeof(rnd));
-	memcpy(w->name, "up-", 3);
+	memcpy(w->name, UP_PREFIX, 3);
 	for (i = 0; i < sizeof(rnd); i++) {
 		w->name[3 + 2 * i] = "0123456789abcdef"[rnd[i] >> 4];
 		w->name[4 + 2 * i] = "0123456789abcdef"[rnd[i] & 0xf];
 	}
-	memcpy(w->name + 35, ".part", 6);
+	memcpy(w->name + 35, UP_SUFFIX, sizeof(UP_SUFFIX));
 	w->fd = openat(bs->tmp_fd, w->name,
-	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, bs->file_mode);
 	if (w->fd == -1) {
 		enum img_err e = errno_err();
 
@@ -221,7 +244,8 @@ blob_writer_write(struct blob_writer *w, const void *p, size_t n)
  * component, or -1 with errno set.
  */
 static int
-key_dir_at(int root, const char *key, bool create, const char **base)
+key_dir_at(struct blobstore *bs, int root, const char *key, bool create,
+    const char **base)
 {
 	char		 comp[BLOB_KEY_MAX + 1];
 	const char	*p = key, *slash;
@@ -235,7 +259,8 @@ key_dir_at(int root, const char *key, bool create, const char **base)
 		len = (size_t)(slash - p);
 		memcpy(comp, p, len);
 		comp[len] = '\0';
-		nfd = subdir(fd, comp, create, &created);
+		nfd = subdir(fd, comp, bs != NULL ? bs->dir_mode : 0, create,
+		    &created);
 		if (nfd != -1 && created && fsync(fd) == -1) {
 			close(nfd);
 			nfd = -1;
@@ -249,11 +274,10 @@ key_dir_at(int root, const char *key, bool create, const char **base)
 	return fd;
 }
 
-/* key_dir_at from the bucket. */
 static int
 key_dir(struct blobstore *bs, const char *key, bool create, const char **base)
 {
-	return key_dir_at(bs->bucket_fd, key, create, base);
+	return key_dir_at(bs, bs->bucket_fd, key, create, base);
 }
 
 /* A key is relative, its components non-empty and never "." or "..". */
@@ -277,58 +301,165 @@ key_ok(const char *key)
 }
 
 /*
- * Make the temp file key's under root: its bytes synced, then renamed,
- * then (with sync_name) the folder synced, so that the name is durable too.
+ * The temp name of a blob linked under key: "ln-" and the key, with '%'
+ * written "%25" and '/' "%2F".  False when it would not fit a file name.
  */
-static enum img_err
-commit_at(struct blob_writer *w, int root, const char *key, bool sync_name)
+static bool
+linked_name(char name[TMP_NAME_MAX + 1], const char *key)
 {
-	const char	*base;
-	int		 dfd;
-	enum img_err	 ret;
+	size_t	 n = sizeof(LN_PREFIX) - 1;
 
-	if (!key_ok(key))
+	memcpy(name, LN_PREFIX, n);
+	for (; *key != '\0'; key++) {
+		if (n + 4 > TMP_NAME_MAX)
+			return false;
+		if (*key == '/' || *key == '%') {
+			n += (size_t)snprintf(name + n, 4, "%%%02X",
+			    (unsigned)(unsigned char)*key);
+		} else
+			name[n++] = *key;
+	}
+	name[n] = '\0';
+	return true;
+}
+
+/* The key of a linked temp name, or false when name is not one. */
+static bool
+linked_key(const char *name, char key[BLOB_KEY_MAX + 1])
+{
+	const char	*p = name + sizeof(LN_PREFIX) - 1;
+	size_t		 n = 0;
+
+	if (strncmp(name, LN_PREFIX, sizeof(LN_PREFIX) - 1) != 0)
+		return false;
+	for (; *p != '\0'; p++) {
+		if (n == BLOB_KEY_MAX)
+			return false;
+		if (*p != '%')
+			key[n++] = *p;
+		else if (strncmp(p, "%2F", 3) == 0)
+			key[n++] = '/', p += 2;
+		else if (strncmp(p, "%25", 3) == 0)
+			key[n++] = '%', p += 2;
+		else
+			return false;
+	}
+	key[n] = '\0';
+	return key_ok(key);
+}
+
+/*
+ * The temp file is renamed to ln-<key> before its fsync, which makes that
+ * name durable with the bytes; only then is it linked under the key (and
+ * the key's folder fsynced).  So whenever the key survives a crash, so
+ * does a name in tmp/ that leads back to it with the same inode, until
+ * blob_writer_settle drops it.
+ */
+enum img_err
+blob_writer_commit(struct blob_writer *w, const char *key)
+{
+	struct blobstore	*bs = w->store;
+	char			 lname[TMP_NAME_MAX + 1];
+	const char		*base;
+	int			 dfd;
+	enum img_err		 ret;
+
+	if (w->state != W_WRITING || !key_ok(key) || !linked_name(lname, key))
 		return IMG_EINVAL;
+	if (renameat(bs->tmp_fd, w->name, bs->tmp_fd, lname) == -1)
+		return errno_err();
+	memcpy(w->name, lname, sizeof(lname));
 	if (fsync(w->fd) == -1)
 		return errno_err();
-	if ((dfd = key_dir_at(root, key, true, &base)) == -1)
+	if ((dfd = key_dir(bs, key, true, &base)) == -1)
 		return errno_err();
-	if (renameat(w->store->tmp_fd, w->name, dfd, base) == -1 ||
-	    (sync_name && fsync(dfd) == -1)) {
+	if (linkat(bs->tmp_fd, w->name, dfd, base, 0) == -1) {
+		ret = errno_err();
+		log_warn("store %s", key);
+		close(dfd);
+		return ret;
+	}
+	snprintf(w->key, sizeof(w->key), "%s", key);
+	w->state = W_LINKED;	/* from here, freeing undoes the link */
+	if (fsync(dfd) == -1) {
 		ret = errno_err();
 		log_warn("store %s", key);
 		close(dfd);
 		return ret;
 	}
 	close(dfd);
-	w->committed = true;
 	return IMG_OK;
-}
-
-enum img_err
-blob_writer_commit(struct blob_writer *w, const char *key)
-{
-	return commit_at(w, w->store->bucket_fd, key, true);
 }
 
 enum img_err
 blob_writer_commit_rendition(struct blob_writer *w, const char *key)
 {
+	const char	*base;
+	int		 dfd;
+	enum img_err	 ret;
+
 	/*
 	 * A rendition is a cache entry: its bytes must be whole, but losing
-	 * its name in a crash costs only a render, not a folder fsync each.
+	 * its name in a crash costs only a render, not a folder fsync each;
+	 * nor does it need the temp name that proves an image's file.
 	 */
-	return commit_at(w, w->store->rend_fd, key, false);
+	if (w->state != W_WRITING || !key_ok(key))
+		return IMG_EINVAL;
+	if (fsync(w->fd) == -1)
+		return errno_err();
+	if ((dfd = key_dir_at(w->store, w->store->rend_fd, key, true, &base)) ==
+	    -1)
+		return errno_err();
+	if (renameat(w->store->tmp_fd, w->name, dfd, base) == -1) {
+		ret = errno_err();
+		log_warn("store %s", key);
+		close(dfd);
+		return ret;
+	}
+	close(dfd);
+	w->state = W_SETTLED;
+	return IMG_OK;
+}
+
+void
+blob_writer_settle(struct blob_writer *w)
+{
+	if (w->state != W_LINKED)
+		return;
+	/* No fsync: a temp name that comes back is dropped at start-up. */
+	if (unlinkat(w->store->tmp_fd, w->name, 0) == -1 && errno != ENOENT)
+		log_warn("%s/%s", TMP_DIR, w->name);
+	w->state = W_SETTLED;
+}
+
+/* Remove key only if it is still the file fd names (same inode). */
+static void
+unlink_if_same(struct blobstore *bs, const char *key, dev_t dev, ino_t ino)
+{
+	struct stat	 st;
+	const char	*base;
+	int		 dfd;
+
+	if ((dfd = key_dir(bs, key, false, &base)) == -1)
+		return;
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st.st_dev == dev && st.st_ino == ino && unlinkat(dfd, base, 0) == -1)
+		log_warn("remove %s", key);
+	close(dfd);
 }
 
 void
 blob_writer_free(struct blob_writer *w)
 {
+	struct stat	 st;
+
 	if (w == NULL)
 		return;
+	if (w->state == W_LINKED && fstat(w->fd, &st) == 0)
+		unlink_if_same(w->store, w->key, st.st_dev, st.st_ino);
 	if (w->fd != -1)
 		close(w->fd);
-	if (!w->committed)
+	if (w->state != W_SETTLED)
 		unlinkat(w->store->tmp_fd, w->name, 0);
 	free(w);
 }
@@ -342,7 +473,7 @@ open_read_at(int root, const char *key, int *fdp, struct blob_info *info)
 
 	if (!key_ok(key))
 		return IMG_EINVAL;
-	if ((dfd = key_dir_at(root, key, false, &base)) == -1)
+	if ((dfd = key_dir_at(NULL, root, key, false, &base)) == -1)
 		return errno == ENOENT || errno == ELOOP || errno == ENOTDIR ?
 		    IMG_ENOTFOUND : IMG_EUNAVAIL;
 	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -383,7 +514,7 @@ remove_at(int root, const char *key)
 
 	if (!key_ok(key))
 		return IMG_EINVAL;
-	if ((dfd = key_dir_at(root, key, false, &base)) == -1)
+	if ((dfd = key_dir_at(NULL, root, key, false, &base)) == -1)
 		return errno == ENOENT ? IMG_OK : IMG_EUNAVAIL;
 	if (unlinkat(dfd, base, 0) == -1 && errno != ENOENT) {
 		log_warn("remove %s", key);
@@ -415,7 +546,7 @@ blob_rendition_remove_folder(struct blobstore *bs, const char *folder)
 
 	if (!key_ok(folder) || strchr(folder, '/') != NULL)
 		return IMG_EINVAL;
-	if ((fd = subdir(bs->rend_fd, folder, false, NULL)) == -1)
+	if ((fd = subdir(bs->rend_fd, folder, 0, false, NULL)) == -1)
 		return errno == ENOENT ? IMG_OK : IMG_EUNAVAIL;
 	if ((d = fdopendir(fd)) == NULL) {
 		close(fd);
@@ -466,7 +597,7 @@ walk_dir(int dfd, char *key, size_t len, int depth, blob_walk_cb cb, void *arg)
 			info.mtim = st.st_mtim;
 			e = cb(arg, key, &info);
 		} else if (S_ISDIR(st.st_mode) && depth < WALK_DEPTH_MAX) {
-			int sub = subdir(dfd, de->d_name, false, NULL);
+			int sub = subdir(dfd, de->d_name, 0, false, NULL);
 
 			if (sub == -1)
 				continue;
@@ -497,33 +628,116 @@ blob_rendition_walk(struct blobstore *bs, blob_walk_cb cb, void *arg)
 	return walk_dir(bs->rend_fd, key, 0, 0, cb, arg);
 }
 
-unsigned
-blob_tmp_sweep(struct blobstore *bs, time_t before, bool remove)
+static bool
+ts_before(const struct timespec *a, const struct timespec *b)
 {
-	DIR		*d;
-	struct dirent	*de;
-	struct stat	 st;
-	unsigned	 n = 0;
-	int		 fd;
+	return a->tv_sec < b->tv_sec ||
+	    (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* An upload's temp name: up-<32 hex>.part. */
+static bool
+upload_name(const char *name)
+{
+	size_t	 n = strlen(name);
+
+	return n == 40 && strncmp(name, UP_PREFIX, 3) == 0 &&
+	    strspn(name + 3, "0123456789abcdef") == 32 &&
+	    strcmp(name + 35, UP_SUFFIX) == 0;
+}
+
+enum img_err
+blob_pending_walk(struct blobstore *bs, struct timespec before,
+    blob_pending_cb cb, void *arg)
+{
+	struct blob_pending	 p;
+	struct dirent		*de;
+	struct stat		 st, kst;
+	const char		*base;
+	enum img_err		 e = IMG_OK;
+	DIR			*d;
+	int			 fd, dfd;
 
 	if ((fd = dup(bs->tmp_fd)) == -1)
-		return 0;
+		return IMG_EUNAVAIL;
 	if ((d = fdopendir(fd)) == NULL) {
 		close(fd);
-		return 0;
+		return IMG_EUNAVAIL;
 	}
 	rewinddir(d);	/* a dup shares its offset with the store's descriptor */
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+	while (e == IMG_OK && (de = readdir(d)) != NULL) {
+		memset(&p, 0, sizeof(p));
+		if (linked_key(de->d_name, p.key))
+			p.has_key = true;
+		else if (!upload_name(de->d_name))
+			continue;	/* not a name this store gives */
+		if (fstatat(bs->tmp_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+		    -1 || !S_ISREG(st.st_mode) || !ts_before(&st.st_mtim, &before))
 			continue;
-		if (fstatat(bs->tmp_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
-		    st.st_mtime >= before)
-			continue;
-		if (!remove || unlinkat(bs->tmp_fd, de->d_name, 0) == 0)
-			n++;
+		snprintf(p.name, sizeof(p.name), "%s", de->d_name);
+		p.dev = st.st_dev;
+		p.ino = st.st_ino;
+		if (p.has_key &&
+		    (dfd = key_dir(bs, p.key, false, &base)) != -1) {
+			p.linked = fstatat(dfd, base, &kst,
+			    AT_SYMLINK_NOFOLLOW) == 0 && kst.st_dev == st.st_dev &&
+			    kst.st_ino == st.st_ino;
+			close(dfd);
+		}
+		e = cb(arg, &p);
 	}
 	closedir(d);
-	return n;
+	return e;
+}
+
+enum img_err
+blob_pending_drop(struct blobstore *bs, const struct blob_pending *p,
+    bool with_key)
+{
+	struct stat	 st;
+
+	if (with_key && p->has_key && p->linked)
+		unlink_if_same(bs, p->key, p->dev, p->ino);
+	/* The temp name goes last: until then a new try finds the key. */
+	if (fstatat(bs->tmp_fd, p->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (st.st_dev != p->dev || st.st_ino != p->ino))
+		return IMG_OK;
+	if (unlinkat(bs->tmp_fd, p->name, 0) == -1 && errno != ENOENT) {
+		log_warn("%s/%s", TMP_DIR, p->name);
+		return IMG_EUNAVAIL;
+	}
+	return IMG_OK;
+}
+
+enum img_err
+blob_move_lost(struct blobstore *bs, const char *key)
+{
+	const char	*base, *lbase;
+	int		 dfd, lfd = -1, ldfd = -1;
+	enum img_err	 e = IMG_EUNAVAIL;
+
+	if (!key_ok(key))
+		return IMG_EINVAL;
+	if ((dfd = key_dir(bs, key, false, &base)) == -1)
+		return errno == ENOENT ? IMG_ENOTFOUND : IMG_EUNAVAIL;
+	if ((lfd = subdir(bs->data_fd, LOST_DIR, bs->dir_mode, true, NULL)) ==
+	    -1 || (ldfd = key_dir_at(bs, lfd, key, true, &lbase)) == -1)
+		goto done;
+	/* Never over a file already there: that one was set aside before. */
+	if (renameat2(dfd, base, ldfd, lbase, RENAME_NOREPLACE) == -1) {
+		e = errno == ENOENT ? IMG_ENOTFOUND : IMG_EUNAVAIL;
+		goto done;
+	}
+	e = fsync(ldfd) == 0 && fsync(dfd) == 0 ? IMG_OK : IMG_EUNAVAIL;
+done:
+	if (e != IMG_OK && e != IMG_ENOTFOUND)
+		log_warn("%s/%s", LOST_DIR, key);
+	if (ldfd != -1)
+		close(ldfd);
+	if (lfd != -1)
+		close(lfd);
+	close(dfd);
+	return e;
 }
 
 /* --- removal off the request path ------------------------------------------------ */
@@ -544,7 +758,8 @@ remover(void *arg)
 			bs->rm_tail = &bs->rm_head;
 		bs->rm_busy = true;
 		pthread_mutex_unlock(&bs->rm_lock);
-		(void)blob_remove(bs, r->key);
+		if (blob_remove(bs, r->key) == IMG_OK && r->done != NULL)
+			r->done(r->arg, r->key);
 		free(r);
 		pthread_mutex_lock(&bs->rm_lock);
 		bs->rm_busy = false;
@@ -554,8 +769,21 @@ remover(void *arg)
 	return NULL;
 }
 
+/* Remove now, on the caller's thread, and say so. */
+static enum img_err
+remove_now(struct blobstore *bs, const char *key, blob_removed_cb done,
+    void *arg)
+{
+	enum img_err	 e;
+
+	if ((e = blob_remove(bs, key)) == IMG_OK && done != NULL)
+		done(arg, key);
+	return e;
+}
+
 enum img_err
-blob_remove_later(struct blobstore *bs, const char *key)
+blob_remove_later(struct blobstore *bs, const char *key, blob_removed_cb done,
+    void *arg)
 {
 	struct removal	*r;
 	size_t		 len = strlen(key);
@@ -563,9 +791,11 @@ blob_remove_later(struct blobstore *bs, const char *key)
 	if (!key_ok(key))
 		return IMG_EINVAL;
 	if ((r = malloc(sizeof(*r) + len + 1)) == NULL)
-		return blob_remove(bs, key);
+		return remove_now(bs, key, done, arg);
 	memcpy(r->key, key, len + 1);
 	r->next = NULL;
+	r->done = done;
+	r->arg = arg;
 	pthread_mutex_lock(&bs->rm_lock);
 	if (!bs->rm_started && !bs->rm_stop) {
 		if (pthread_create(&bs->rm_thread, NULL, remover, bs) == 0)
@@ -574,7 +804,7 @@ blob_remove_later(struct blobstore *bs, const char *key)
 	if (!bs->rm_started) {
 		pthread_mutex_unlock(&bs->rm_lock);
 		free(r);
-		return blob_remove(bs, key);
+		return remove_now(bs, key, done, arg);
 	}
 	*bs->rm_tail = r;
 	bs->rm_tail = &r->next;
@@ -630,15 +860,15 @@ empty_dir(int dfd, int depth)
 	return e;
 }
 
-enum img_err
-blobstore_clear(struct blobstore *bs)
+void
+blob_removals_cancel(struct blobstore *bs)
 {
 	struct removal	*r;
-	enum img_err	 e;
 
 	/*
-	 * Pending removals are moot, and one in progress must end first: an
-	 * id sequence that starts again could hand its key to a new upload.
+	 * Queued removals are moot, and one in progress must end first: an
+	 * id sequence that starts again could hand its key to a new upload,
+	 * and its done callback must come before the catalog forgets.
 	 */
 	pthread_mutex_lock(&bs->rm_lock);
 	while ((r = bs->rm_head) != NULL) {
@@ -648,14 +878,44 @@ blobstore_clear(struct blobstore *bs)
 	bs->rm_tail = &bs->rm_head;
 	while (bs->rm_busy)
 		pthread_cond_wait(&bs->rm_idle, &bs->rm_lock);
+	pthread_mutex_unlock(&bs->rm_lock);
+}
+
+/* blob_pending_walk's callback: a linked temp name goes, uploads stay. */
+static enum img_err
+drop_linked(void *arg, const struct blob_pending *p)
+{
+	return p->has_key ? blob_pending_drop(arg, p, false) : IMG_OK;
+}
+
+enum img_err
+blobstore_clear(struct blobstore *bs)
+{
+	struct timespec	 now;
+	enum img_err	 e;
+
+	blob_removals_cancel(bs);
+	pthread_mutex_lock(&bs->rm_lock);
 	e = empty_dir(bs->bucket_fd, 0);
 	pthread_mutex_unlock(&bs->rm_lock);
 	if (e == IMG_OK && fsync(bs->bucket_fd) == -1)
 		e = IMG_EUNAVAIL;
+	/*
+	 * Every handler is held, so a temp name ln-<key> is no upload's in
+	 * progress (those settle before their handler ends): it would name
+	 * a key a seeded id may give again.  Bodies still arriving (up-*)
+	 * stay.  Any age (a day ahead of the system's clock, which file
+	 * times follow; test_mode's clock does not).
+	 */
+	if (e == IMG_OK) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		now.tv_sec += 86400;
+		e = blob_pending_walk(bs, now, drop_linked, bs);
+	}
 	return e;
 }
 
-/* --- keys ---------------------------------------------------------------- */
+/* --- keys and modes ------------------------------------------------------ */
 _Static_assert(IMAGE_ID_LEN == UUID_LEN, "an image id is a UUID");
 
 bool
@@ -698,7 +958,7 @@ blob_writer_commit_unsynced(struct blob_writer *w, const char *key)
 		return ret;
 	}
 	close(dfd);
-	w->committed = true;
+	w->state = W_SETTLED;	/* the caller's from now on */
 	return IMG_OK;
 }
 
@@ -821,4 +1081,11 @@ blobstore_drop_tmp(const char *dir)
 		return;
 	(void)unlinkat(dfd, TMP_DIR, AT_REMOVEDIR);
 	close(dfd);
+}
+
+mode_t
+blob_dir_mode(mode_t file_mode)
+{
+	/* Whoever may read a file may list its folder. */
+	return (file_mode & 0666) | (file_mode & 0444) >> 2 | 0100;
 }

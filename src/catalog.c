@@ -32,6 +32,11 @@
  *   measured no slower than phrase queries on a detail=full index.
  * - catalog_seq: the largest created_at ever handed out, so that deleting
  *   the newest image and restarting never hands its created_at out again.
+ * - pending_unlink (version 2): the s3_key of each deleted row whose file
+ *   may still exist, inserted in the transaction that deletes the row.  A
+ *   key leaves it once its file is gone, in the next write transaction
+ *   that a delete runs anyway (or at close), so that costs no commit of
+ *   its own; a start after a crash finishes what is left.
  *
  * Invariants:
  * - image_tags and images_fts are derived from images by triggers, in the
@@ -52,6 +57,7 @@
  *   its own row is durable or has failed, with its own result.
  * - nothing is global: every piece of state hangs off struct catalog.
  */
+#include <ctype.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -67,6 +73,7 @@
 
 #define CATALOG_APP_ID	0x696d6764	/* "imgd" */
 #define BUSY_MS		5000		/* then SQLITE_BUSY: IMG_EUNAVAIL */
+#define SLOW_SQL_MS	50		/* with -v, slower statements are logged */
 #define FTS_QUERY_MAX	(64 * 1024)
 
 /*
@@ -163,6 +170,8 @@ static const char *const migrations[] = {
 	"  SELECT value, new.created_at, new.image_id FROM json_each(new.tags)"
 	"  WHERE type = 'text';"
 	" END;",
+	/* 1 -> 2 */
+	"CREATE TABLE pending_unlink (s3_key TEXT PRIMARY KEY) WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -188,6 +197,8 @@ enum stmt_id {
 	S_SEQ,
 	S_UPDATE,
 	S_DELETE,
+	S_PENDING_ADD,
+	S_PENDING_DEL,
 	S_COUNT
 };
 
@@ -225,6 +236,15 @@ static const char *const stmt_sql[S_COUNT] = {
 	    " WHERE image_id = ?10 AND state = 0",
 	[S_DELETE] = "DELETE FROM images WHERE image_id = ?1 AND state = 0"
 	    " RETURNING s3_key",
+	[S_PENDING_ADD] = "INSERT OR IGNORE INTO pending_unlink (s3_key)"
+	    " VALUES (?1)",
+	[S_PENDING_DEL] = "DELETE FROM pending_unlink WHERE s3_key = ?1",
+};
+
+/* A key whose file is gone, to drop from pending_unlink. */
+struct unlinked {
+	struct unlinked	*next;
+	char		 key[];
 };
 
 struct conn {
@@ -247,10 +267,11 @@ struct insert_req {
 struct catalog {
 	char			*path;
 
-	pthread_mutex_t		 wlock;		/* writer, last_created */
+	pthread_mutex_t		 wlock;		/* writer, last_created, unlinked */
 	struct conn		*writer;
 	int64_t			 last_created;
 	struct clock		*clock;		/* NULL: the system's */
+	struct unlinked		*unlinked;	/* keys to drop from pending_unlink */
 
 	pthread_mutex_t		 qlock;		/* the insert queue */
 	pthread_cond_t		 qcond;
@@ -263,6 +284,9 @@ struct catalog {
 	struct conn		**idle;		/* nmax slots */
 	unsigned		 nidle, nopen, nmax;
 };
+
+static enum img_err	 unlinked_flush(struct catalog *);
+static void		 unlinked_forget(struct catalog *);
 
 static int64_t
 now_usec(struct catalog *cat)
@@ -367,6 +391,32 @@ conn_close(struct conn *c)
 	free(c);
 }
 
+/*
+ * With -v, each statement slower than SLOW_SQL_MS is a debug line: its
+ * time and its SQL, white space folded (the SQL, never the bound values).
+ */
+static int
+trace_slow(unsigned type, void *arg, void *stmt, void *nsp)
+{
+	const char	*sql;
+	char		 text[512];
+	size_t		 n = 0;
+	int64_t		 ns = *(const int64_t *)nsp;
+
+	(void)arg;
+	if (type != SQLITE_TRACE_PROFILE || ns < SLOW_SQL_MS * 1000000LL)
+		return 0;
+	for (sql = sqlite3_sql(stmt); sql != NULL && *sql != '\0' &&
+	    n < sizeof(text) - 1; sql++)
+		if (!isspace((unsigned char)*sql))
+			text[n++] = *sql;
+		else if (n > 0 && text[n - 1] != ' ')
+			text[n++] = ' ';
+	text[n] = '\0';
+	log_debug("catalog: slow statement, %.1f ms: %s", (double)ns / 1e6, text);
+	return 0;
+}
+
 static enum img_err
 conn_open(const char *path, bool writer, struct conn **cp)
 {
@@ -389,6 +439,8 @@ conn_open(const char *path, bool writer, struct conn **cp)
 	}
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_busy_timeout(c->db, BUSY_MS);
+	if (log_verbose())
+		sqlite3_trace_v2(c->db, SQLITE_TRACE_PROFILE, trace_slow, NULL);
 	rc = sqlite3_exec(c->db, writer ? WRITER_PRAGMAS : READER_PRAGMAS,
 	    NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
@@ -684,6 +736,15 @@ catalog_close(struct catalog *cat)
 
 	if (cat == NULL)
 		return;
+	/* Removals finished since the last delete: one commit, at the end. */
+	if (cat->writer != NULL && cat->unlinked != NULL &&
+	    conn_run(cat->writer, S_BEGIN_WRITE, "begin") == IMG_OK) {
+		if (unlinked_flush(cat) == IMG_OK && conn_commit(cat->writer) ==
+		    IMG_OK)
+			unlinked_forget(cat);
+		conn_rollback(cat->writer);
+	}
+	unlinked_forget(cat);
 	/* No call is running, so every reader is idle.  The writer goes
 	 * last: the last connection checkpoints the WAL into the file. */
 	for (i = 0; i < cat->nidle; i++)
@@ -714,14 +775,21 @@ catalog_clear(struct catalog *cat)
 
 	pthread_mutex_lock(&cat->wlock);
 	/* The triggers empty the tag index and the text index row by row. */
+	/*
+	 * Pending removals go too: the files are about to be, and a key
+	 * kept here could name a new upload's file once seeded ids repeat.
+	 */
 	rc = sqlite3_exec(w->db, "BEGIN IMMEDIATE; DELETE FROM images;"
-	    " DELETE FROM image_tags; UPDATE catalog_seq SET last_created = 0"
-	    " WHERE id = 1; COMMIT", NULL, NULL, NULL);
+	    " DELETE FROM image_tags; DELETE FROM pending_unlink;"
+	    " UPDATE catalog_seq SET last_created = 0 WHERE id = 1; COMMIT",
+	    NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		e = sql_err(w->db, rc, "clear");
 		conn_rollback(w);
-	} else
+	} else {
 		cat->last_created = 0;
+		unlinked_forget(cat);
+	}
 	pthread_mutex_unlock(&cat->wlock);
 	return e;
 }
@@ -1007,6 +1075,88 @@ done:
 }
 
 /*
+ * Drop the keys whose files are gone from pending_unlink, inside the
+ * writer's open transaction (wlock held).  The list is freed only once
+ * the caller's commit went through (unlinked_forget).
+ */
+static enum img_err
+unlinked_flush(struct catalog *cat)
+{
+	struct conn	*w = cat->writer;
+	struct unlinked	*u;
+	sqlite3_stmt	*st = NULL;
+	enum img_err	 e;
+	int		 rc;
+
+	if (cat->unlinked == NULL)
+		return IMG_OK;
+	if ((e = conn_stmt(w, S_PENDING_DEL, &st)) != IMG_OK)
+		return e;
+	for (u = cat->unlinked; u != NULL && e == IMG_OK; u = u->next) {
+		if ((rc = bind_text(st, 1, u->key)) != SQLITE_OK ||
+		    (rc = sqlite3_step(st)) != SQLITE_DONE)
+			e = sql_err(w->db, rc, "pending removals");
+		sqlite3_reset(st);
+	}
+	stmt_done(st);
+	return e;
+}
+
+static void
+unlinked_forget(struct catalog *cat)
+{
+	struct unlinked	*u;
+
+	while ((u = cat->unlinked) != NULL) {
+		cat->unlinked = u->next;
+		free(u);
+	}
+}
+
+void
+catalog_unlinked(struct catalog *cat, const char *s3_key)
+{
+	struct unlinked	*u;
+	size_t		 n = strlen(s3_key);
+
+	/* Out of memory, the key stays pending: the next start retries. */
+	if ((u = malloc(sizeof(*u) + n + 1)) == NULL)
+		return;
+	memcpy(u->key, s3_key, n + 1);
+	pthread_mutex_lock(&cat->wlock);
+	u->next = cat->unlinked;
+	cat->unlinked = u;
+	pthread_mutex_unlock(&cat->wlock);
+}
+
+enum img_err
+catalog_pending_unlinks(struct catalog *cat, catalog_key_cb cb, void *arg)
+{
+	struct conn	*c;
+	sqlite3_stmt	*st = NULL;
+	enum img_err	 e;
+	int		 rc;
+
+	if ((e = reader_get(cat, &c)) != IMG_OK)
+		return e;
+	rc = sqlite3_prepare_v2(c->db, "SELECT s3_key FROM pending_unlink",
+	    -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		e = sql_err(c->db, rc, "pending removals");
+		goto done;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((e = cb(arg, col_text(st, 0))) != IMG_OK)
+			goto done;
+	if (rc != SQLITE_DONE)
+		e = sql_err(c->db, rc, "pending removals");
+done:
+	sqlite3_finalize(st);
+	reader_put(cat, c);
+	return e;
+}
+
+/*
  * A key that does not fit in keylen is IMG_EINTERNAL and the row stays:
  * a row must never go without its caller learning which file to remove.
  */
@@ -1057,8 +1207,20 @@ catalog_delete(struct catalog *cat, const char *image_id, char *key,
 		goto done;
 	}
 	stmt_done(st);
+	/* The file's removal is owed, in the same transaction as the row. */
+	if ((e = conn_stmt(w, S_PENDING_ADD, &st)) != IMG_OK)
+		goto done;
+	if ((rc = bind_text(st, 1, key)) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sql_err(w->db, rc, "delete");
+		goto done;
+	}
+	stmt_done(st);
 	st = NULL;
-	e = conn_commit(w);
+	if ((e = unlinked_flush(cat)) != IMG_OK)
+		goto done;
+	if ((e = conn_commit(w)) == IMG_OK)
+		unlinked_forget(cat);
 done:
 	stmt_done(st);
 	conn_rollback(w);

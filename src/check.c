@@ -2,14 +2,16 @@
  * check.c: rows against files, files against rows.
  *
  * Rows are read in one catalog scan and each file is opened and hashed
- * (the SHA-256 must match, not just the size); files are found by one
+ * (the SHA-256 must match, not just the size); the leftovers of a crash
+ * are recovered as at start-up (recover.h); then files are found by one
  * walk of the bucket, each looked up by the image id its name carries.
- * Both passes stream: memory does not grow with the store.  The command
- * around the check, `imaged check`, is cmd_check.c.
+ * A file no row holds is unknown: imaged did not write it, or cannot
+ * prove it did, so a repair sets it aside in lost+found/, never deletes
+ * it.  Every pass streams: memory does not grow with the store.  The
+ * command around the check, `imaged check`, is cmd_check.c.
  */
 #include <sys/stat.h>
 
-#include <stdatomic.h>
 #include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +21,7 @@
 #include "imaged/blobstore.h"
 #include "imaged/catalog.h"
 #include "imaged/check.h"
+#include "imaged/recover.h"
 
 #define PROGRESS_EVERY	1000
 
@@ -30,7 +33,6 @@ struct checker {
 	struct timespec		 before;
 	FILE			*progress;
 	FILE			*report;	/* one line per problem, or NULL */
-	const _Atomic bool	*stop;		/* NULL: never */
 };
 
 static void
@@ -106,8 +108,6 @@ check_file(void *arg, const char *key, const struct blob_info *info)
 	char		 id[IMAGE_ID_SIZE];
 	enum img_err	 e = IMG_ENOTFOUND;
 
-	if (k->stop != NULL && *k->stop)
-		return IMG_EUNAVAIL;
 	k->c->files++;
 	if (info->mtim.tv_sec > k->before.tv_sec ||
 	    (info->mtim.tv_sec == k->before.tv_sec &&
@@ -119,25 +119,11 @@ check_file(void *arg, const char *key, const struct blob_info *info)
 		return IMG_OK;
 	if (e != IMG_ENOTFOUND)
 		return e;
-	k->c->orphans++;
-	problem(k, "orphan", key);
-	if (k->repair && blob_remove(k->blobs, key) == IMG_OK)
+	k->c->unknown++;
+	problem(k, "unknown", key);
+	if (k->repair && blob_move_lost(k->blobs, key) == IMG_OK)
 		k->c->repaired++;
 	return IMG_OK;
-}
-
-enum img_err
-check_sweep_orphans(struct catalog *cat, struct blobstore *blobs,
-    struct timespec before, const _Atomic bool *stop, uint64_t *removed)
-{
-	struct check_counts	 c = { 0 };
-	struct checker		 k = { cat, blobs, &c, true, before, NULL, NULL,
-				    stop };
-	enum img_err		 e;
-
-	e = blob_walk(blobs, check_file, &k);
-	*removed = c.repaired;
-	return e;
 }
 
 enum img_err
@@ -145,10 +131,10 @@ check_store(struct catalog *cat, struct blobstore *blobs, bool repair,
     struct timespec before, struct check_counts *c, FILE *report,
     FILE *progress)
 {
-	struct checker	 k = { cat, blobs, c, repair, before, progress, report,
-			    NULL };
-	enum img_err	 e;
-	uint64_t	 temp;
+	struct checker		 k = { cat, blobs, c, repair, before, progress,
+				    report };
+	struct recover_counts	 rc;
+	enum img_err		 e;
 
 	memset(c, 0, sizeof(*c));
 	if (sodium_init() < 0)
@@ -157,11 +143,14 @@ check_store(struct catalog *cat, struct blobstore *blobs, bool repair,
 		return e;
 	if (progress != NULL)
 		fprintf(progress, "\rchecked %" PRIu64 " rows\n", c->rows);
+	/* Before the walk: a repaired leftover is no unknown file. */
+	if ((e = recover_leftovers(cat, blobs, before, !repair, &rc)) != IMG_OK)
+		return e;
+	c->pending = rc.uploads_undone + rc.uploads_kept + rc.unfinished +
+	    rc.deletes;
+	if (repair)
+		c->repaired += c->pending;
 	if ((e = blob_walk(blobs, check_file, &k)) != IMG_OK)
 		return e;
-	temp = blob_tmp_sweep(blobs, before.tv_sec, false);
-	c->temp = temp;
-	if (repair && temp > 0)
-		c->repaired += blob_tmp_sweep(blobs, before.tv_sec, true);
 	return catalog_quarantined(cat, &c->quarantined);
 }

@@ -97,6 +97,14 @@ back_row(void *arg, const struct image_record *r)
 	return IMG_OK;
 }
 
+/* A temp file of the destination: an interrupted copy's. */
+static enum img_err
+drop_temp(void *arg, const struct blob_pending *p)
+{
+	(void)blob_pending_drop(arg, p, false);
+	return IMG_OK;
+}
+
 static enum img_err
 drop_stale(void *arg, const char *key, const struct blob_info *info)
 {
@@ -178,6 +186,7 @@ cmd_backup(const struct config *cfg, int argc, char *argv[])
 	char			 text[PATH_MAX + 256], key[BLOB_KEY_MAX + 1];
 	const char		*dest = NULL;
 	const char		*sfx[] = { "", "-wal", "-shm", "-journal" };
+	struct timespec		 now;
 	int64_t			 rows, bytes;
 	bool			 json = false;
 	size_t			 k;
@@ -237,8 +246,10 @@ cmd_backup(const struct config *cfg, int argc, char *argv[])
 	}
 	if (catalog_open(db, 1, &cat) != IMG_OK ||
 	    catalog_lean(cat) != IMG_OK ||
-	    blobstore_open(cfg->data_dir, cfg->bucket, &b.src) != IMG_OK ||
-	    blobstore_open(dest, cfg->bucket, &b.dst) != IMG_OK) {
+	    blobstore_open(cfg->data_dir, cfg->bucket, cfg->file_mode,
+	    &b.src) != IMG_OK ||
+	    blobstore_open(dest, cfg->bucket, cfg->file_mode,
+	    &b.dst) != IMG_OK) {
 		(void)snprintf(b.err, sizeof(b.err), "cannot open the stores");
 		goto done;
 	}
@@ -301,7 +312,9 @@ cmd_backup(const struct config *cfg, int argc, char *argv[])
 		(void)snprintf(b.err, sizeof(b.err), "cannot sweep %s", dest);
 		goto done;
 	}
-	(void)blob_tmp_sweep(b.dst, time(NULL) + 1, true);
+	clock_gettime(CLOCK_REALTIME, &now);
+	now.tv_sec++;
+	(void)blob_pending_walk(b.dst, now, drop_temp, b.dst);
 	(void)snprintf(text, sizeof(text), "backed up %" PRId64 " images to %s: %"
 	    PRIu64 " linked, %" PRIu64 " copied, %" PRIu64 " unchanged, %" PRIu64
 	    " removed", (int64_t)(b.linked + b.copied + b.unchanged), dest,

@@ -32,9 +32,10 @@ print_counts(FILE *out, const struct check_counts *c)
 	fprintf(out, "checksum    %" PRIu64 " (rows whose file has another "
 	    "SHA-256)\n", c->checksum);
 	fprintf(out, "files       %" PRIu64 " in the bucket\n", c->files);
-	fprintf(out, "orphans     %" PRIu64 " (files no row points at)\n",
-	    c->orphans);
-	fprintf(out, "temp        %" PRIu64 " (unfinished uploads)\n", c->temp);
+	fprintf(out, "unknown     %" PRIu64 " (files no row points at; "
+	    "--repair moves them to lost+found)\n", c->unknown);
+	fprintf(out, "pending     %" PRIu64 " (uploads and deletes a crash "
+	    "left half done)\n", c->pending);
 	fprintf(out, "quarantined %" PRId64 " (rows kept out of the listing)\n",
 	    c->quarantined);
 }
@@ -65,7 +66,8 @@ cmd_check(const struct config *cfg, int argc, char *argv[])
 		return 2;
 	}
 	if (catalog_open(path, 1, &cat) != IMG_OK ||
-	    blobstore_open(cfg->data_dir, cfg->bucket, &blobs) != IMG_OK)
+	    blobstore_open(cfg->data_dir, cfg->bucket, cfg->file_mode,
+	    &blobs) != IMG_OK)
 		goto done;
 	/*
 	 * A daemon may be running: what changed in the last minute may be an
@@ -78,7 +80,7 @@ cmd_check(const struct config *cfg, int argc, char *argv[])
 		log_warnx("check: cannot read the store");
 		goto done;
 	}
-	problems = c.missing + c.size + c.checksum + c.orphans + c.temp;
+	problems = c.missing + c.size + c.checksum + c.unknown + c.pending;
 	print_counts(out, &c);
 	if (problems == 0)
 		fprintf(out, "clean\n");

@@ -409,8 +409,10 @@ cmd_export(const struct config *cfg, int argc, char *argv[])
 	if (sodium_init() < 0 || mkdir(path, 0755) == -1 ||
 	    catalog_open(db, 2, &cat) != IMG_OK ||
 	    catalog_lean(cat) != IMG_OK ||
-	    blobstore_open(cfg->data_dir, cfg->bucket, &x.src) != IMG_OK ||
-	    blobstore_open(path, cfg->bucket, &x.dst) != IMG_OK) {
+	    blobstore_open(cfg->data_dir, cfg->bucket, cfg->file_mode,
+	    &x.src) != IMG_OK ||
+	    blobstore_open(path, cfg->bucket, cfg->file_mode,
+	    &x.dst) != IMG_OK) {
 		(void)snprintf(x.err, sizeof(x.err), "cannot open the store");
 		goto done;
 	}

@@ -766,7 +766,8 @@ cmd_import(const struct config *cfg, int argc, char *argv[])
 	(void)snprintf(db, sizeof(db), "%s/imaged.db", cfg->data_dir);
 	if (sodium_init() < 0 || catalog_open(db, 1, &x.cat) != IMG_OK ||
 	    catalog_lean(x.cat) != IMG_OK ||
-	    blobstore_open(cfg->data_dir, cfg->bucket, &x.blobs) != IMG_OK) {
+	    blobstore_open(cfg->data_dir, cfg->bucket, cfg->file_mode,
+	    &x.blobs) != IMG_OK) {
 		fprintf(stderr, "imaged: import: cannot open the store in %s\n",
 		    cfg->data_dir);
 		goto done;

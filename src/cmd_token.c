@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "imaged/blobstore.h"
 #include "imaged/cmd.h"
 #include "imaged/log.h"
 #include "imaged/tokens.h"
@@ -161,7 +162,8 @@ cmd_token(const struct config *cfg, int argc, char *argv[])
 {
 	char	 path[PATH_MAX + 16];
 
-	if (mkdir(cfg->data_dir, 0755) == -1 && errno != EEXIST) {
+	if (mkdir(cfg->data_dir, blob_dir_mode(cfg->file_mode)) == -1 &&
+	    errno != EEXIST) {
 		log_warn("%s", cfg->data_dir);
 		return EXIT_FAILURE;
 	}

@@ -5,7 +5,8 @@
  * bounds, default text and help.  The file, the environment, the flags,
  * --help and the defaults all go through it, and the defaults are applied by
  * parsing their own text, so a default can never be a value the parser
- * would refuse.
+ * would refuse.  Unit tests hold imaged(8), imaged.conf(5) and
+ * etc/imaged.conf to this table.
  *
  * Invariants: config_set either applies a whole valid value or leaves the
  * config untouched; every string in struct config is NUL-terminated and
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "imaged/config.h"
+#include "imaged/httputil.h"
 #include "imaged/rendition.h"
 #include "imaged/text.h"
 
@@ -87,10 +89,21 @@ static bool	store_extensions(struct config *, const union value *);
 static bool	store_cors(struct config *, const union value *);
 static bool	store_auth(struct config *, const union value *);
 static bool	store_renditions(struct config *, const union value *);
+static bool	store_log_format(struct config *, const union value *);
+static bool	store_hosts(struct config *, const union value *);
+static bool	store_console(struct config *, const union value *);
+static bool	store_file_mode(struct config *, const union value *);
 static bool	store_clock(struct config *, const union value *);
 static bool	store_id_seed(struct config *, const union value *);
 
 static const char *const auth_choices[] = { "none", "token", NULL };
+static const char *const console_choices[] = { "auto", "on", "off", NULL };
+static const char *const log_format_choices[] = { "text", "json", NULL };
+
+/* Never writable by others; folders get x wherever files get r. */
+static const char *const file_mode_choices[] = { "0600", "0640", "0644",
+    NULL };
+static const unsigned file_modes[] = { 0600, 0640, 0644 };
 
 static const struct setting settings[] = {
 	{ .key = "listen", .type = SET_STRING, .arg = "ADDR",
@@ -107,6 +120,11 @@ static const struct setting settings[] = {
 	  .help = "where the database, bucket and key live",
 	  .what = "a directory name (not empty, shorter than PATH_MAX)",
 	  FIELD(data_dir) },
+	{ .key = "file_mode", .type = SET_ENUM, .arg = "0600|0640|0644",
+	  .def = "0600",
+	  .help = "mode of the images and database imaged creates "
+	  "(folders: 0700|0750|0755)",
+	  .choices = file_mode_choices, .store = store_file_mode },
 	{ .key = "bucket", .type = SET_STRING, .arg = "NAME",
 	  .min = 1, .max = 63, .def = "image-storage-bucket",
 	  .help = "name of the bucket folder under data_dir",
@@ -145,6 +163,12 @@ static const struct setting settings[] = {
 	  .help = "origins allowed by CORS: * or a list",
 	  .what = "* or a list of http:// or https:// origins (at most 16)",
 	  .store = store_cors },
+	{ .key = "allowed_hosts", .type = SET_LIST, .arg = "LIST",
+	  .def = "", .shown = "none",
+	  .help = "Host names answered besides the loopback's and public_url's, "
+	  "when listening on a loopback address",
+	  .what = "a list of host names (at most 16, no ports)",
+	  .store = store_hosts },
 	{ .key = "workers", .type = SET_UINT, .arg = "N|auto",
 	  .min = 1, .max = WORKERS_MAX, .def = "auto",
 	  .shown = "auto: the number of CPUs",
@@ -155,6 +179,10 @@ static const struct setting settings[] = {
 	  .def = "none",
 	  .help = "none, or token: requests must carry a token",
 	  .choices = auth_choices, .store = store_auth },
+	{ .key = "console", .type = SET_ENUM, .arg = "on|off",
+	  .def = "auto", .shown = "on if listen is a loopback address",
+	  .help = "the web console at /",
+	  .choices = console_choices, .store = store_console },
 	{ .key = "max_connections", .type = SET_UINT, .arg = "N",
 	  .min = 1, .max = 65536, .def = "1024",
 	  .help = "open connections in all",
@@ -178,6 +206,15 @@ static const struct setting settings[] = {
 	  .min = 1, .max = 3600, .def = "30",
 	  .help = "time a client has to send a request's line and headers",
 	  .what = "a number of seconds (1-3600)", FIELD(header_timeout) },
+	{ .key = "body_timeout", .type = SET_UINT, .arg = "SECONDS",
+	  .min = 1, .max = 3600, .def = "30",
+	  .help = "time a body has, beyond what body_min_rate allows it",
+	  .what = "a number of seconds (1-3600)", FIELD(body_timeout) },
+	{ .key = "body_min_rate", .type = SET_SIZE, .arg = "SIZE",
+	  .min = 0, .max = GIB, .def = "1K",
+	  .help = "bytes per second a body must average; 0: body_timeout "
+	  "is a total deadline",
+	  .what = "a size (0 to 1G)", FIELD(body_min_rate) },
 	{ .key = "idle_timeout", .type = SET_UINT, .arg = "SECONDS",
 	  .min = 1, .max = 3600, .def = "30",
 	  .help = "a connection silent this long is closed",
@@ -205,6 +242,14 @@ static const struct setting settings[] = {
 	  .help = "threads that make renditions",
 	  .what = "a worker count", .autoval = auto_workers,
 	  FIELD(render_workers) },
+	{ .key = "log_format", .type = SET_ENUM, .arg = "text|json",
+	  .def = "text",
+	  .help = "log lines as text, or as JSON objects",
+	  .choices = log_format_choices, .store = store_log_format },
+	{ .key = "metrics", .type = SET_BOOL, .arg = "on|off",
+	  .def = "on",
+	  .help = "count requests and serve GET /metrics",
+	  FIELD(metrics) },
 	{ .key = "test_mode", .type = SET_BOOL, .arg = "on|off",
 	  .def = "off",
 	  .help = "serve the /_imaged/ control routes (loopback or token auth only)",
@@ -606,6 +651,50 @@ store_cors(struct config *c, const union value *v)
 	return true;
 }
 
+struct hostlist {
+	char	 h[CONFIG_MAX_HOSTS][CONFIG_HOST_LEN];
+	size_t	 n;
+};
+
+/* A host name as a Host header carries it, without a port; lower case. */
+static bool
+add_host(const char *p, size_t len, void *arg)
+{
+	struct hostlist	*l = arg;
+	char		 text[CONFIG_HOST_LEN], name[CONFIG_HOST_LEN];
+	size_t		 i;
+
+	if (len >= sizeof(text))
+		return false;
+	memcpy(text, p, len);
+	text[len] = '\0';
+	if (strchr(text, ':') != NULL && text[0] != '[')
+		return false;	/* a port, or an IPv6 address without [] */
+	if (!http_host_name(text, name, sizeof(name)) ||
+	    (text[0] == '[' && text[len - 1] != ']'))
+		return false;
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->h[i], name) == 0)
+			return true;
+	if (l->n == CONFIG_MAX_HOSTS)
+		return false;
+	memcpy(l->h[l->n++], name, strlen(name) + 1);
+	return true;
+}
+
+static bool
+store_hosts(struct config *c, const union value *v)
+{
+	struct hostlist	 l;
+
+	memset(&l, 0, sizeof(l));
+	if (*v->s != '\0' && !split_list(v->s, add_host, &l))
+		return false;
+	memcpy(c->allowed_hosts, l.h, sizeof(l.h));
+	c->nallowed_hosts = l.n;
+	return true;
+}
+
 static bool
 store_auth(struct config *c, const union value *v)
 {
@@ -656,6 +745,31 @@ store_id_seed(struct config *c, const union value *v)
 	snprintf(c->id_seed, sizeof(c->id_seed), "%s", v->s);
 	c->id_seed_set = v->s[0] != '\0';
 	c->id_seed_value = n;
+	return true;
+}
+
+static bool
+store_log_format(struct config *c, const union value *v)
+{
+	c->log_json = v->n == 1;
+	return true;
+}
+
+static bool
+store_file_mode(struct config *c, const union value *v)
+{
+	c->file_mode = file_modes[v->n];
+	return true;
+}
+
+static bool
+store_console(struct config *c, const union value *v)
+{
+	static const enum console_mode	 modes[] = { CONSOLE_AUTO, CONSOLE_ON,
+	    CONSOLE_OFF };
+
+	assert(v->n < sizeof(modes) / sizeof(modes[0]));
+	c->console = modes[v->n];
 	return true;
 }
 
@@ -1171,6 +1285,27 @@ const char *
 config_key(size_t i)
 {
 	return i < NSETTINGS ? settings[i].key : NULL;
+}
+
+const char *
+config_kind(size_t i)
+{
+	static const char *const kinds[] = {
+		[SET_STRING] = "string",
+		[SET_UINT] = "number",
+		[SET_SIZE] = "size",
+		[SET_BOOL] = "boolean",
+		[SET_ENUM] = "choice",
+		[SET_LIST] = "list",
+	};
+
+	return i < NSETTINGS ? kinds[settings[i].type] : NULL;
+}
+
+const char *
+config_default(size_t i)
+{
+	return i < NSETTINGS ? settings[i].def : NULL;
 }
 
 bool

@@ -16,7 +16,8 @@ static const char hexdig[] = "0123456789abcdef";
 
 /*
  * Lower case only, unlike hex_value(): a cursor is written in lower case,
- * and one whose case was changed is an altered cursor (API.md).
+ * and one whose case was changed is an altered cursor (imaged-api(7),
+ * DECIDED EDGE CASES).
  */
 static int
 hexval(char c)

@@ -24,8 +24,12 @@
  *
  * Thread-safety: the server's fields are read-only once started, except
  * the counters and connection clocks, which are atomic, and the list of
- * clocks, under clock_lock.
+ * clocks, under clock_lock.  The metrics take their own care (metrics.h).
+ *
+ * Every request ends in on_completed, answered or not: that is where it
+ * is counted and its access line written.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -33,6 +37,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +53,7 @@
 #include "imaged/httputil.h"
 #include "imaged/imaged.h"
 #include "imaged/log.h"
+#include "imaged/metrics.h"
 #include "imaged/signer.h"
 #include "imaged/testctl.h"
 #include "imaged/text.h"
@@ -55,6 +61,10 @@
 #define REQUEST_ID_MAX		200
 #define DRAIN_MAX_BYTES		((uint64_t)64 << 20)
 #define DRAIN_MAX_MS		10000
+#define POOL_PER_HEADER_BYTE	2	/* see pool_size() */
+#define STREAM_BLOCK		(32 * 1024)	/* a stream's bytes per read */
+#define FDS_PER_CONNECTION	2	/* its socket, and a file it reads or writes */
+#define FDS_RESERVED		64	/* the database, logs, the listener... */
 #define CORS_ALLOW_HEADERS	"Content-Type, Authorization, X-Api-Key, X-Request-Id"
 #define CORS_EXPOSE_HEADERS	"ETag, Location, X-Request-Id, Content-Disposition"
 
@@ -69,6 +79,11 @@ struct conn_clock {
 	int			 fd;
 	_Atomic int64_t		 since;		/* monotonic seconds */
 	_Atomic bool		 waiting;	/* for a request's headers */
+	_Atomic bool		 in_body;	/* a request's body is due */
+	_Atomic int64_t		 body_since;	/* monotonic seconds */
+	_Atomic uint64_t	 body_bytes;	/* of it, arrived */
+	unsigned		 nuls;		/* strings of the target that decoded a NUL */
+	bool			 query_cut;	/* too many parameters: not parsed */
 	bool			 cut;		/* under clock_lock */
 	struct conn_clock	*prev, *next;	/* under clock_lock */
 };
@@ -80,8 +95,11 @@ struct httpd {
 	size_t			 nroutes;
 	route_auth		 auth;
 	struct imaged		*ctx;
+	struct metrics		*metrics;	/* NULL: metrics off */
 	unsigned		 port;
 	char			 listen_url[128];
+	bool			 loopback;	/* listening on a loopback address */
+	char			 public_host[CONFIG_HOST_LEN]; /* public_url's; "": none */
 	char			 id_prefix[9];
 	atomic_uint_fast64_t	 next_id;
 	atomic_int		 in_flight;
@@ -106,6 +124,9 @@ struct exchange {
 	size_t			 nquery;
 	bool			 too_many_params;
 	bool			 query_collected;
+	const char		*nul_param;	/* the first parameter with a NUL */
+	unsigned		 nul_params;	/* keys and values with one */
+	char			 nul_name[64];
 	struct buf		 body;
 	void			*sink_state;
 	bool			 sink_open;
@@ -119,15 +140,74 @@ struct exchange {
 	char			 request_id[REQUEST_ID_MAX + 1];
 	char			 base_url[sizeof(((struct config *)0)->public_url) + 8];
 	uint64_t		 bytes;		/* body bytes answered, for the log */
+	uint64_t		 received;	/* body bytes read */
 	uint64_t		 drained;	/* body bytes dropped after an error */
 	struct timespec		 start;
 	struct timespec		 failed_at;
 };
 
+static struct conn_clock *conn_clock_of(struct MHD_Connection *);
+
 static const char *
 conn_header(const struct request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+/* The bytes of a request's headers (or query), as sent, give or take. */
+static enum MHD_Result
+add_sizes(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t key_size, const char *value, size_t value_size)
+{
+	size_t	*total = cls;
+
+	(void)kind;
+	(void)key;
+	(void)value;
+	*total += key_size + value_size + 4;	/* ": " and CRLF, or "=&" */
+	return MHD_YES;
+}
+
+/*
+ * The request line and headers against max_header_bytes.  The connection's
+ * memory pool is larger than that (see pool_size()), so that a request
+ * near the limit, or made of many tiny fields, still leaves room for its
+ * answer; the limit itself is kept here.
+ */
+static enum img_err
+check_header_size(struct exchange *ex, const char *url)
+{
+	uint64_t	 max = ex->httpd->cfg->max_header_bytes;
+	size_t		 target = strlen(url) + 1, headers = 0;
+
+	MHD_get_connection_values_n(ex->conn, MHD_GET_ARGUMENT_KIND, add_sizes,
+	    &target);
+	if (target + 16 > max)
+		return api_fail(&ex->resp, IMG_EURI, NULL, "the request line "
+		    "is longer than %" PRIu64 " bytes", max);
+	MHD_get_connection_values_n(ex->conn, MHD_HEADER_KIND, add_sizes,
+	    &headers);
+	if (target + 16 + headers > max)
+		return api_fail(&ex->resp, IMG_EHEADERS, NULL, "the request "
+		    "line and headers are longer than %" PRIu64 " bytes", max);
+	return IMG_OK;
+}
+
+/* Keys and values of the query that decoded a NUL: their sizes tell. */
+static enum MHD_Result
+count_query_nuls(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t key_size, const char *value, size_t value_size)
+{
+	struct exchange	*ex = cls;
+	unsigned	 nul;
+
+	(void)kind;
+	nul = (strlen(key) != key_size) +
+	    (value != NULL && strlen(value) != value_size);
+	if (nul > 0 && ex->nul_param == NULL)
+		ex->nul_param = key;
+	ex->nul_params += nul;
+	return MHD_YES;
 }
 
 static enum MHD_Result
@@ -155,6 +235,32 @@ host_ok(const char *h)
 
 	return n > 0 && n < 256 && strspn(h, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:[]") == n;
+}
+
+/*
+ * Whether the request's Host may be answered.  On a loopback address,
+ * only loopback names, public_url's host and allowed_hosts are: a web
+ * page whose name was rebound to 127.0.0.1 sends its own name, and must
+ * not read or delete images (DNS rebinding).  No Host (HTTP/1.0) is fine.
+ */
+static bool
+host_allowed(const struct exchange *ex)
+{
+	const struct httpd	*h = ex->httpd;
+	const char		*host = conn_header(&ex->req, "Host");
+	char			 name[CONFIG_HOST_LEN];
+	size_t			 i;
+
+	if (!h->loopback || host == NULL)
+		return true;
+	if (!http_host_name(host, name, sizeof(name)))
+		return false;
+	if (http_host_loopback(name) || strcmp(name, h->public_host) == 0)
+		return true;
+	for (i = 0; i < h->cfg->nallowed_hosts; i++)
+		if (strcmp(name, h->cfg->allowed_hosts[i]) == 0)
+			return true;
+	return false;
 }
 
 static void
@@ -220,18 +326,23 @@ ms_since(const struct timespec *t)
 	    (now.tv_nsec - t->tv_nsec) / 1000000;
 }
 
+/* The client's address as text, "-" if unknown. */
 static void
-access_log(struct exchange *ex)
+client_address(struct MHD_Connection *conn, char *out, size_t len)
 {
-	struct timespec	 now;
-	long long	 us;
+	const union MHD_ConnectionInfo	*info;
+	const struct sockaddr		*sa;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	us = (long long)(now.tv_sec - ex->start.tv_sec) * 1000000 +
-	    (now.tv_nsec - ex->start.tv_nsec) / 1000;
-	log_info("%s %s %d %" PRIu64 " %lldus %s", ex->method,
-	    ex->path != NULL ? ex->path : "-", ex->resp.status, ex->bytes, us,
-	    ex->request_id);
+	snprintf(out, len, "-");
+	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (info == NULL || (sa = info->client_addr) == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr, out, (socklen_t)len);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr, out, (socklen_t)len);
 }
 
 /*
@@ -255,7 +366,72 @@ journal(struct exchange *ex)
 	    (now.tv_nsec - ex->start.tv_nsec) / 1000, ex->request_id);
 }
 
-/* Send ex->resp.  Ownership of its body and fd passes to libmicrohttpd. */
+
+/* Count the request and write its access line. */
+static void
+request_done(struct exchange *ex)
+{
+	struct access_entry	 a;
+	struct timespec		 now;
+	char			 client[INET6_ADDRSTRLEN];
+	size_t			 route = ex->httpd->nroutes;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	a.usec = (uint64_t)((now.tv_sec - ex->start.tv_sec) * 1000000 +
+	    (now.tv_nsec - ex->start.tv_nsec) / 1000);
+	if (ex->match.route != NULL && ex->match.status == 200 &&
+	    !ex->preflight)
+		route = (size_t)(ex->match.route - ex->httpd->routes);
+	metrics_request(ex->httpd->metrics, route, ex->resp.status,
+	    ex->received, ex->bytes, a.usec);
+
+	clock_gettime(CLOCK_REALTIME, &a.time);
+	client_address(ex->conn, client, sizeof(client));
+	a.client = client;
+	a.request_id = ex->request_id;
+	a.method = ex->method;
+	a.path = ex->path != NULL ? ex->path : "-";
+	a.status = ex->resp.status;
+	a.bytes = ex->bytes;
+	log_access(&a);
+}
+
+/* The streaming body's state is released: the upload ends here. */
+static void
+sink_close(struct exchange *ex)
+{
+	if (!ex->sink_open)
+		return;
+	ex->match.route->sink->close(ex->sink_state);
+	ex->sink_open = false;
+	metrics_gauge_add(ex->httpd->metrics, METRICS_UPLOADS_IN_FLIGHT, -1);
+}
+
+/* A response stream as libmicrohttpd reads it; cls is a copy it owns. */
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct response_stream	*s = cls;
+	long long		 n = s->read(s->state, pos, out, max);
+
+	if (n < 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	if (n == 0)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	return (ssize_t)n;
+}
+
+static void
+stream_free(void *cls)
+{
+	struct response_stream	*s = cls;
+
+	if (s->free != NULL)
+		s->free(s->state);
+	free(s);
+}
+
+/* Send ex->resp.  Ownership of its body, fd or stream passes to libmicrohttpd. */
 static enum MHD_Result
 answer(struct exchange *ex)
 {
@@ -271,11 +447,22 @@ answer(struct exchange *ex)
 	 * The handler is done with the body's state: release it (an upload's
 	 * temp file with it) before the client can read the answer.
 	 */
-	if (ex->sink_open) {
-		ex->match.route->sink->close(ex->sink_state);
-		ex->sink_open = false;
-	}
-	if (resp->fd != -1) {
+	sink_close(ex);
+	if (resp->stream.read != NULL) {
+		struct response_stream	*s = malloc(sizeof(*s));
+
+		r = NULL;
+		ex->bytes = resp->stream.length;
+		if (s != NULL) {
+			*s = resp->stream;
+			r = MHD_create_response_from_callback(s->length,
+			    STREAM_BLOCK, stream_read, s, stream_free);
+			if (r != NULL)	/* libmicrohttpd frees it */
+				memset(&resp->stream, 0, sizeof(resp->stream));
+			else
+				free(s);
+		}
+	} else if (resp->fd != -1) {
 		r = MHD_create_response_from_fd_at_offset64(resp->length,
 		    resp->fd, resp->offset);
 		if (r != NULL)
@@ -396,6 +583,32 @@ inject_fault(struct exchange *ex, enum http_method m, bool *hit)
 }
 
 /*
+ * Whether the path decoded a NUL (and was cut there).  libmicrohttpd
+ * passes the path as a C string, so unescape() counts, per connection,
+ * every string of the request target that decoded one; those the query
+ * does not account for (its sizes tell) are the path's.
+ */
+static bool
+path_has_nul(struct exchange *ex)
+{
+	struct conn_clock	*c = conn_clock_of(ex->conn);
+
+	if (c == NULL || c->nuls == 0)
+		return false;
+	MHD_get_connection_values_n(ex->conn, MHD_GET_ARGUMENT_KIND,
+	    count_query_nuls, ex);
+	return c->nuls > ex->nul_params;
+}
+
+static bool
+query_was_cut(struct exchange *ex)
+{
+	struct conn_clock	*c = conn_clock_of(ex->conn);
+
+	return c != NULL && c->query_cut;
+}
+
+/*
  * The first call: the request line and headers are in.  Route, check and
  * prepare; answer nothing yet (see on_request).
  */
@@ -428,6 +641,22 @@ begin(struct exchange *ex, const char *url, const char *method)
 		req->content_length = UINT64_MAX;
 	else if (cl != NULL)
 		req->content_length = strtoull(cl, NULL, 10);
+	if ((e = check_header_size(ex, url)) != IMG_OK)
+		return refuse(ex, e);
+	/*
+	 * A body in a coding other than chunked cannot be read (its end is
+	 * unknown): refused at once, or the client would wait for an answer
+	 * while libmicrohttpd waits for a body.
+	 */
+	if (te != NULL && strcasecmp(te, "identity") != 0 &&
+	    strcasecmp(te, "chunked") != 0)
+		return refuse(ex, api_fail(&ex->resp, IMG_ENOTIMPL, NULL,
+		    "Transfer-Encoding %s is not supported; send the body "
+		    "plain or chunked", strlen(te) < 40 ? te : "(long)"));
+	if (!host_allowed(ex))
+		return refuse(ex, api_fail(&ex->resp, IMG_EMISDIRECTED, NULL,
+		    "this server does not answer for that Host; name it in "
+		    "allowed_hosts"));
 
 	router_match(h->routes, h->nroutes, h->cfg->stage, m, ex->path,
 	    &ex->match);
@@ -435,6 +664,10 @@ begin(struct exchange *ex, const char *url, const char *method)
 		return MHD_NO;
 	if (faulted)
 		return MHD_YES;
+	if (path_has_nul(ex))
+		return refuse(ex, request_refuse_nul(&ex->resp,
+		    router_param_name(ex->match.route, ex->nul_name,
+		    sizeof(ex->nul_name))));
 	if (ex->match.status == 404)
 		return refuse(ex, IMG_ENOTFOUND);
 	req->path = ex->match.path;
@@ -453,8 +686,10 @@ begin(struct exchange *ex, const char *url, const char *method)
 	MHD_get_connection_values(ex->conn, MHD_GET_ARGUMENT_KIND,
 	    collect_query, ex);
 	ex->query_collected = true;
-	if (ex->too_many_params)
-		return refuse(ex, api_fail(&ex->resp, IMG_EINVAL, NULL,
+	if (ex->nul_param != NULL)
+		return refuse(ex, request_refuse_nul(&ex->resp, ex->nul_param));
+	if (ex->too_many_params || query_was_cut(ex))
+		return refuse(ex, api_fail(&ex->resp, IMG_EURI, NULL,
 		    "more than %d query parameters", QUERY_PARAMS_MAX));
 	req->query = ex->query;
 	req->nquery = ex->nquery;
@@ -471,6 +706,7 @@ begin(struct exchange *ex, const char *url, const char *method)
 		if (e != IMG_OK)
 			return refuse(ex, e);
 		ex->sink_open = true;
+		metrics_gauge_add(h->metrics, METRICS_UPLOADS_IN_FLIGHT, 1);
 		req->sink = ex->sink_state;
 	} else if (has_body(req) && req->content_length != UINT64_MAX &&
 	    req->content_length > route->body_max)
@@ -583,6 +819,81 @@ conn_clock_set(struct MHD_Connection *conn, bool waiting)
 		return;
 	atomic_store(&c->since, coarse_seconds());
 	atomic_store(&c->waiting, waiting);
+	if (waiting) {
+		c->nuls = 0;	/* the next request's target is yet to come */
+		c->query_cut = false;
+	}
+}
+
+/*
+ * The request target, before libmicrohttpd splits its query.  Each
+ * parameter costs an entry in the connection's memory pool, a thousand
+ * empty ones ("&&&...") run it dry, and a pool run dry while parsing
+ * leaves the request unanswered.  So a query of more parameters than a
+ * request may have is cut off here, unparsed, and begin() refuses it:
+ * the answer costs nothing the pool lacks.
+ */
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct conn_clock	*c = conn_clock_of(conn);
+	const char		*q = strchr(uri, '?'), *p;
+	size_t			 n = 1;
+
+	(void)cls;
+	if (c == NULL || q == NULL)
+		return NULL;
+	for (p = q + 1; *p != '\0' && n <= QUERY_PARAMS_MAX; p++)
+		n += *p == '&';
+	if (n > QUERY_PARAMS_MAX) {
+		/*
+		 * The target is in the connection's own, writable buffer;
+		 * the query is found before this call, so it is emptied.
+		 */
+		*(char *)(uintptr_t)(q + 1) = '\0';
+		c->query_cut = true;
+	}
+	return NULL;
+}
+
+/*
+ * libmicrohttpd's own decoding of the request target, counting the
+ * strings that decoded a NUL (see path_has_nul()).
+ */
+static size_t
+unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	struct conn_clock	*c = conn_clock_of(conn);
+	size_t			 n = MHD_http_unescape(s);
+
+	(void)cls;
+	if (c != NULL && memchr(s, '\0', n) != NULL)
+		c->nuls++;
+	return n;
+}
+
+/* A body is due from now (on), or is in or no longer wanted (off). */
+static void
+body_clock(struct MHD_Connection *conn, bool on)
+{
+	struct conn_clock	*c = conn_clock_of(conn);
+
+	if (c == NULL)
+		return;
+	if (on) {
+		atomic_store(&c->body_since, coarse_seconds());
+		atomic_store(&c->body_bytes, 0);
+	}
+	atomic_store(&c->in_body, on);
+}
+
+static void
+body_clock_add(struct MHD_Connection *conn, size_t n)
+{
+	struct conn_clock	*c = conn_clock_of(conn);
+
+	if (c != NULL)
+		atomic_fetch_add(&c->body_bytes, n);
 }
 
 static void
@@ -594,6 +905,7 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 	const union MHD_ConnectionInfo	*info;
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		metrics_gauge_add(h->metrics, METRICS_CONNECTIONS_OPEN, 1);
 		info = MHD_get_connection_info(conn,
 		    MHD_CONNECTION_INFO_CONNECTION_FD);
 		if (info == NULL || (c = calloc(1, sizeof(*c))) == NULL)
@@ -601,6 +913,9 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 		c->fd = info->connect_fd;
 		atomic_init(&c->since, coarse_seconds());
 		atomic_init(&c->waiting, true);
+		atomic_init(&c->in_body, false);
+		atomic_init(&c->body_since, 0);
+		atomic_init(&c->body_bytes, 0);
 		pthread_mutex_lock(&h->clock_lock);
 		c->next = h->clocks;
 		if (h->clocks != NULL)
@@ -610,6 +925,7 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 		*socket_context = c;
 		return;
 	}
+	metrics_gauge_add(h->metrics, METRICS_CONNECTIONS_OPEN, -1);
 	if (c == NULL)
 		return;
 	pthread_mutex_lock(&h->clock_lock);
@@ -625,7 +941,25 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 }
 
 /*
- * Cut connections past the header deadline.  shutdown(2), not close: the
+ * Whether a body is late: it has had body_timeout seconds plus one for
+ * each body_min_rate bytes it brought (Apache's reqtimeout MinRate), so a
+ * client trickling a byte now and then, which the idle timer never
+ * catches, is cut, and a large body at a fair rate never is.
+ */
+static bool
+body_late(const struct config *cfg, struct conn_clock *c, int64_t now)
+{
+	uint64_t	 allowed = cfg->body_timeout;
+
+	if (!atomic_load(&c->in_body))
+		return false;
+	if (cfg->body_min_rate > 0)
+		allowed += atomic_load(&c->body_bytes) / cfg->body_min_rate;
+	return now - atomic_load(&c->body_since) > (int64_t)allowed;
+}
+
+/*
+ * Cut connections past the header deadline or the body's.  shutdown(2), not close: the
  * descriptor stays libmicrohttpd's, which sees the end and cleans up; the
  * lock keeps the descriptor from being closed and reused meanwhile.
  */
@@ -641,7 +975,17 @@ watchdog(void *arg)
 	while (!h->stopping) {
 		now = coarse_seconds();
 		for (c = h->clocks; c != NULL; c = c->next) {
-			if (!atomic_load(&c->waiting) || c->cut ||
+			if (c->cut)
+				continue;
+			if (body_late(h->cfg, c, now)) {
+				shutdown(c->fd, SHUT_RDWR);
+				c->cut = true;
+				log_info("connection cut: a body slower than "
+				    "%" PRIu64 " bytes/s after %us",
+				    h->cfg->body_min_rate, h->cfg->body_timeout);
+				continue;
+			}
+			if (!atomic_load(&c->waiting) ||
 			    now - atomic_load(&c->since) <
 			    (int64_t)h->cfg->header_timeout)
 				continue;
@@ -681,6 +1025,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		conn_clock_set(conn, false);
 		if (begin(ex, url, method) == MHD_NO)
 			return MHD_NO;
+		if (has_body(&ex->req))
+			body_clock(conn, true);
 		/*
 		 * An answer queued in this first call counts, for
 		 * libmicrohttpd, as sent before the request was read, and
@@ -701,16 +1047,15 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
+		ex->received += n;
+		body_clock_add(conn, n);
 		if (ex->failed == IMG_OK) {
 			if ((e = consume(ex, upload_data, n)) != IMG_OK) {
 				ex->failed = e;
 				ex->resp.close = true;
 				clock_gettime(CLOCK_MONOTONIC, &ex->failed_at);
-				if (ex->sink_open) {
-					/* Nothing of it is kept: drop it now. */
-					ex->match.route->sink->close(ex->sink_state);
-					ex->sink_open = false;
-				}
+				/* Nothing of it is kept: drop it now. */
+				sink_close(ex);
 			}
 			return MHD_YES;
 		}
@@ -720,6 +1065,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 			return answer(ex);
 		return MHD_YES;
 	}
+	body_clock(conn, false);	/* the body is in */
 	if (ex->failed != IMG_OK)
 		return answer(ex);
 	if (ex->preflight)
@@ -737,17 +1083,17 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct exchange	*ex = *con_cls;
 
 	conn_clock_set(conn, true);
+	body_clock(conn, false);
 	if (ex == NULL)
 		return;
 	if (!ex->answered)
 		ex->resp.status = 499;	/* the client went away first */
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && ex->answered)
 		log_debug("%s: response cut short (%d)", ex->request_id, (int)toe);
-	access_log(ex);
+	request_done(ex);
 	if (h->ctx->testctl != NULL && !ex->answered)
 		journal(ex);	/* no answer was sent: 499 */
-	if (ex->sink_open)
-		ex->match.route->sink->close(ex->sink_state);
+	sink_close(ex);
 	if (ex->resp.defer.release != NULL)
 		ex->resp.defer.release(ex->resp.defer.arg);
 	buf_free(&ex->body);
@@ -799,6 +1145,67 @@ listen_addr(const char *addr, unsigned port, struct sockaddr_storage *ss,
 	return -1;
 }
 
+/*
+ * A connection's memory pool holds the request's text, an entry for each
+ * header, cookie and query parameter, and the answer's headers.  With no
+ * more than max_header_bytes, tiny fields ("a:" lines, "a=1;" cookies) or
+ * a text near the limit would leave no room for the answer, and the
+ * request would go unanswered; so the pool is several times the limit,
+ * which begin() keeps (check_header_size()).  Its pages are touched only
+ * as a request fills them.
+ */
+static size_t
+pool_size(const struct config *cfg)
+{
+	return (size_t)cfg->max_header_bytes * POOL_PER_HEADER_BYTE;
+}
+
+/* The host of url ("http://Host:port/path"), or "" if it has none. */
+static void
+public_host(const char *url, char *name, size_t len)
+{
+	const char	*p = strstr(url, "://");
+	char		 auth[CONFIG_HOST_LEN];
+
+	name[0] = '\0';
+	if (p == NULL)
+		return;
+	p += 3;
+	snprintf(auth, sizeof(auth), "%.*s", (int)strcspn(p, "/?#"), p);
+	if (!http_host_name(auth, name, len))
+		name[0] = '\0';
+}
+
+/*
+ * Raise the open-files limit to its hard limit: each connection takes a
+ * descriptor, and one more while it uploads or sends a file, and a soft
+ * limit of 1024 (the usual default) turns a busy moment into EMFILE.
+ * Warn when even the hard limit is short of what max_connections needs.
+ */
+static void
+raise_open_files(const struct config *cfg)
+{
+	struct rlimit	 rl;
+	rlim_t		 need = (rlim_t)cfg->max_connections * FDS_PER_CONNECTION +
+			    FDS_RESERVED;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t	 was = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			rl.rlim_cur = was;
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
+		log_warnx("open files limit %llu is below the %llu that "
+		    "max_connections = %u may need: raise it (ulimit -n, or "
+		    "LimitNOFILE= in a systemd unit) or lower max_connections",
+		    (unsigned long long)rl.rlim_cur, (unsigned long long)need,
+		    cfg->max_connections);
+}
+
 /* Stop the watchdog and free; the daemon is already stopped. */
 static void
 httpd_free(struct httpd *h)
@@ -817,7 +1224,8 @@ httpd_free(struct httpd *h)
 
 enum img_err
 httpd_start(const struct config *cfg, const struct route *routes,
-    size_t nroutes, route_auth auth, struct imaged *ctx, struct httpd **hp)
+    size_t nroutes, route_auth auth, struct imaged *ctx,
+    struct metrics *metrics, struct httpd **hp)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
@@ -833,11 +1241,13 @@ httpd_start(const struct config *cfg, const struct route *routes,
 	}
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return IMG_ENOMEM;
+	raise_open_files(cfg);
 	h->cfg = cfg;
 	h->routes = routes;
 	h->nroutes = nroutes;
 	h->auth = auth;
 	h->ctx = ctx;
+	h->metrics = metrics;
 	/* With id_seed, request ids repeat from run to run as image ids do. */
 	if (cfg->id_seed_set) {
 		rnd[0] = (unsigned char)(cfg->id_seed_value >> 24);
@@ -868,9 +1278,11 @@ httpd_start(const struct config *cfg, const struct route *routes,
 	    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_client,
 	    MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->max_header_bytes,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool_size(cfg),
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, h,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 	    MHD_OPTION_END);
 	if (h->mhd == NULL) {
 		log_warnx("cannot listen on %s port %u (in use, or not an "
@@ -882,6 +1294,8 @@ httpd_start(const struct config *cfg, const struct route *routes,
 		h->watchdog_started = true;
 	info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info != NULL ? info->port : cfg->port;
+	h->loopback = http_host_loopback(cfg->listen);
+	public_host(cfg->public_url, h->public_host, sizeof(h->public_host));
 	snprintf(h->listen_url, sizeof(h->listen_url), family == AF_INET6 ?
 	    "http://[%s]:%u" : "http://%s:%u", cfg->listen, h->port);
 	*hp = h;

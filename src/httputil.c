@@ -12,6 +12,9 @@
  */
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "imaged/httputil.h"
 
 #define REQUEST_ID_MAX	200
@@ -653,4 +656,59 @@ http_request_id_ok(const char *s)
 			return false;
 	}
 	return n > 0 && s[n - 1] != ' ';
+}
+
+/* --- Hosts ------------------------------------------------------------------ */
+
+bool
+http_host_name(const char *host, char *name, size_t namelen)
+{
+	const char	*end, *colon;
+	size_t		 n, i;
+
+	if (*host == '[') {
+		if ((end = strchr(host, ']')) == NULL ||
+		    (end[1] != '\0' && end[1] != ':'))
+			return false;
+		host++;
+		colon = end + 1;
+		if (strspn(host, "0123456789abcdefABCDEF:.") < (size_t)(end - host))
+			return false;
+	} else {
+		end = host + strcspn(host, ":");
+		colon = end;
+	}
+	if (*colon == ':' && (colon[1] == '\0' || strspn(colon + 1,
+	    "0123456789") != strlen(colon + 1) || strlen(colon + 1) > 5))
+		return false;
+	n = (size_t)(end - host);
+	if (n == 0 || n >= namelen)
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned char	 c = (unsigned char)host[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '-' || c == '_' || c == ':'))
+			return false;
+		name[i] = (char)c;
+	}
+	name[n] = '\0';
+	return true;
+}
+
+bool
+http_host_loopback(const char *name)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+
+	if (strcmp(name, "localhost") == 0 || strcmp(name, "localhost.") == 0)
+		return true;
+	if (inet_pton(AF_INET, name, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, name, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return false;
 }

@@ -84,6 +84,7 @@ struct jsonupload {
 	bool			 want_image;	/* its value is due */
 	bool			 seen_key;
 	bool			 had_image;
+	bool			 image_bad;	/* refused, reported at the end */
 
 	/* the image string */
 	enum ju_phase		 phase;
@@ -126,6 +127,18 @@ ju_fail(struct jsonupload *ju, enum img_err e, const char *field)
 		ju->err = e;
 		ju->errfield = field;
 	}
+}
+
+/*
+ * The image value breaks a rule (bad base64 or prefix, a second
+ * "image_data").  Not an error yet: syntax is judged before fields, so the
+ * scan goes on, decoding nothing more, and jsonupload_end reports it if
+ * the body turns out to be JSON.
+ */
+static void
+ju_image_bad(struct jsonupload *ju)
+{
+	ju->image_bad = true;
 }
 
 static bool
@@ -209,7 +222,7 @@ ju_b64(struct jsonupload *ju, const char *p, size_t n)
 {
 	size_t	 space, take, got;
 
-	while (n > 0 && ju->err == IMG_OK) {
+	while (n > 0 && ju->err == IMG_OK && !ju->image_bad) {
 		space = JU_OUTCAP - ju->olen;
 		if (space < JU_OUTMIN) {
 			ju_flush(ju);
@@ -220,7 +233,7 @@ ju_b64(struct jsonupload *ju, const char *p, size_t n)
 		if (take > n)
 			take = n;
 		if (!b64_decode(&ju->dec, p, take, ju->out + ju->olen, &got)) {
-			ju_fail(ju, IMG_EINVAL, JU_FIELD);
+			ju_image_bad(ju);
 			return;
 		}
 		ju->olen += got;
@@ -235,8 +248,10 @@ ju_image_char(struct jsonupload *ju, unsigned u)
 {
 	char	 c;
 
+	if (ju->image_bad)
+		return;
 	if (u >= 0x80) {
-		ju_fail(ju, IMG_EINVAL, JU_FIELD);
+		ju_image_bad(ju);
 		return;
 	}
 	c = (char)u;
@@ -251,13 +266,13 @@ ju_image_char(struct jsonupload *ju, unsigned u)
 		break;
 	case JP_PREFIX:
 		if (ju->plen == JU_PREFIXMAX) {
-			ju_fail(ju, IMG_EINVAL, JU_FIELD);
+			ju_image_bad(ju);
 			return;
 		}
 		ju->prefix[ju->plen++] = c;
 		if (c == ',') {
 			if (!ju_prefix_ok(ju->prefix, ju->plen))
-				ju_fail(ju, IMG_EINVAL, JU_FIELD);
+				ju_image_bad(ju);
 			ju->phase = JP_BODY;
 		}
 		break;
@@ -273,15 +288,17 @@ ju_image_end(struct jsonupload *ju)
 {
 	size_t	 got;
 
+	if (ju->image_bad)
+		return;
 	if (ju->phase == JP_START)
 		ju_b64(ju, ju->prefix, ju->plen);
 	else if (ju->phase == JP_PREFIX)
-		ju_fail(ju, IMG_EINVAL, JU_FIELD);
+		ju_image_bad(ju);
 	ju_flush(ju);
-	if (ju->err != IMG_OK)
+	if (ju->err != IMG_OK || ju->image_bad)
 		return;
 	if (!b64_decode_end(&ju->dec, ju->out, &got)) {
-		ju_fail(ju, IMG_EINVAL, JU_FIELD);
+		ju_image_bad(ju);
 		return;
 	}
 	ju->olen = got;
@@ -401,10 +418,8 @@ ju_string_end(struct jsonupload *ju, size_t i)
 	case JK_TOPKEY:
 		if (!ju->keyother && ju->keylen == sizeof(JU_FIELD) - 1 &&
 		    memcmp(ju->key, JU_FIELD, ju->keylen) == 0) {
-			if (ju->seen_key) {
-				ju_fail(ju, IMG_EINVAL, JU_FIELD);
-				return;
-			}
+			if (ju->seen_key)
+				ju_image_bad(ju);	/* its value is dropped */
 			ju->seen_key = true;
 			ju->want_image = true;
 		}
@@ -601,8 +616,8 @@ ju_in_image(const struct jsonupload *ju)
 
 /*
  * Scan a piece of the body.  Errors are sticky; *field is "image_data"
- * for a bad image value or a repeated key (IMG_EINVAL) and for whatever
- * the sink returned, NULL otherwise.  field may be NULL.
+ * for whatever the sink returned, NULL otherwise.  A bad image value is
+ * left to jsonupload_end.  field may be NULL.
  */
 enum img_err
 jsonupload_feed(struct jsonupload *ju, const char *p, size_t n,
@@ -647,10 +662,16 @@ jsonupload_end(struct jsonupload *ju, json_t **rest, bool *had_image,
 		ju_fail(ju, IMG_EJSON, NULL);
 		goto done;
 	}
-	if ((v = json_loadb(ju->rest.data, ju->rest.len, JSON_DECODE_ANY,
-	    &jerr)) == NULL) {
+	/* \u0000 is JSON: the field holding it is refused by its caller. */
+	if ((v = json_loadb(ju->rest.data, ju->rest.len, JSON_DECODE_ANY |
+	    JSON_ALLOW_NUL, &jerr)) == NULL) {
 		ju_fail(ju, json_error_code(&jerr) == json_error_out_of_memory ?
 		    IMG_ENOMEM : IMG_EJSON, NULL);
+		goto done;
+	}
+	if (ju->image_bad) {
+		json_decref(v);
+		ju_fail(ju, IMG_EINVAL, JU_FIELD);
 		goto done;
 	}
 	*rest = v;

@@ -1,8 +1,13 @@
 /*
- * log.c: stderr logging.  The verbosity flags are set at start-up,
- * before any server thread exists, and only read afterwards.
+ * log.c: stderr logging, text or JSON lines.  The verbosity and format
+ * are set at start-up, before any server thread exists, and only read
+ * afterwards.
+ *
+ * A line is built in a fixed buffer and written with one write(2); what
+ * does not fit is cut, never spread over two lines.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,13 +15,23 @@
 
 #include "imaged/log.h"
 
-static bool log_is_verbose;
-static bool log_is_quiet;
+#define LINE_MAX_BYTES	2048
+#define FIELD_MAX	600	/* escaped bytes of one outside field */
+
+static bool		 log_is_verbose;
+static bool		 log_is_quiet;
+static enum log_format	 log_format_in_use;
 
 void
 log_init(bool verbose)
 {
 	log_is_verbose = verbose;
+}
+
+void
+log_set_format(enum log_format f)
+{
+	log_format_in_use = f;
 }
 
 void
@@ -31,27 +46,220 @@ log_verbose(void)
 	return log_is_verbose;
 }
 
-static void
-log_emit(const char *prefix, const char *suffix, const char *fmt, va_list ap)
-{
-	char	 line[1024];
-	int	 n;
-	size_t	 len;
+/* A line under construction: text appended, cut at the end of out. */
+struct line {
+	char	*out;
+	size_t	 len, cap;	/* cap keeps room for "...\n" and a NUL */
+	bool	 cut;
+};
 
-	n = snprintf(line, sizeof(line), "imaged: %s", prefix);
-	len = n < 0 ? 0 : (size_t)n;
-	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
-	len = n < 0 ? len : len + (size_t)n;
-	if (len >= sizeof(line) - 1)
-		len = sizeof(line) - 2;
-	if (suffix != NULL) {
-		n = snprintf(line + len, sizeof(line) - len, ": %s", suffix);
-		len = n < 0 ? len : len + (size_t)n;
-		if (len >= sizeof(line) - 1)
-			len = sizeof(line) - 2;
+static void
+put(struct line *l, const char *s, size_t n)
+{
+	if (n > l->cap - l->len) {
+		n = l->cap - l->len;
+		l->cut = true;
 	}
-	line[len++] = '\n';
-	(void)!write(STDERR_FILENO, line, len);
+	memcpy(l->out + l->len, s, n);
+	l->len += n;
+}
+
+static void
+puts_(struct line *l, const char *s)
+{
+	put(l, s, strlen(s));
+}
+
+static void
+putf(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+putf(struct line *l, const char *fmt, ...)
+{
+	char	 tmp[160];
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		put(l, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+/*
+ * Outside text, at most max bytes of it once escaped: printable ASCII as
+ * it is, except the quote and the backslash; everything else as \xHH.
+ * A space is escaped too in text, where it separates the fields.  In JSON
+ * the backslash of \xHH is itself escaped, so that the value reads back
+ * as the same text.
+ */
+static void
+put_escaped(struct line *l, const char *s, size_t max, bool json)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*p;
+	size_t			 used = 0;
+	char			 esc[6];
+	size_t			 n;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p >= (json ? 0x20 : 0x21) && *p < 0x7f && *p != '"' &&
+		    *p != '\\') {
+			esc[0] = (char)*p;
+			n = 1;
+		} else {
+			n = 0;
+			esc[n++] = '\\';
+			if (json)
+				esc[n++] = '\\';
+			esc[n++] = 'x';
+			esc[n++] = hex[*p >> 4];
+			esc[n++] = hex[*p & 0xf];
+		}
+		if (used + n > max) {
+			puts_(l, "...");
+			return;
+		}
+		put(l, esc, n);
+		used += n;
+	}
+}
+
+/* A message in text: as it is, but a control byte as \xHH (one line). */
+static void
+put_controls_escaped(struct line *l, const char *s)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const char		*p, *run = s;
+	char			 esc[4] = { '\\', 'x', 0, 0 };
+
+	for (p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p >= 0x20 && *p != 0x7f)
+			continue;
+		put(l, run, (size_t)(p - run));
+		esc[2] = hex[(unsigned char)*p >> 4];
+		esc[3] = hex[*p & 0xf];
+		put(l, esc, sizeof(esc));
+		run = p + 1;
+	}
+	put(l, run, (size_t)(p - run));
+}
+
+/* "2026-12-06T18:20:00.123Z" */
+static void
+put_time(struct line *l, const struct timespec *ts)
+{
+	struct tm	 tm;
+	char		 tmp[40];
+
+	gmtime_r(&ts->tv_sec, &tm);
+	strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
+	puts_(l, tmp);
+	putf(l, ".%03ldZ", ts->tv_nsec / 1000000);
+}
+
+static size_t
+end_line(struct line *l)
+{
+	if (l->cut) {
+		memcpy(l->out + l->len, "...", 3);
+		l->len += 3;
+	}
+	l->out[l->len++] = '\n';
+	l->out[l->len] = '\0';
+	return l->len;
+}
+
+size_t
+log_access_format(enum log_format f, const struct access_entry *a, char *out,
+    size_t len)
+{
+	struct line	 l = { out, 0, len - 5, false };
+	bool		 json = f == LOG_FORMAT_JSON;
+
+	if (json) {
+		puts_(&l, "{\"time\": \"");
+		put_time(&l, &a->time);
+		puts_(&l, "\", \"client\": \"");
+		put_escaped(&l, a->client, 64, true);
+		puts_(&l, "\", \"request_id\": \"");
+		put_escaped(&l, a->request_id, 256, true);
+		puts_(&l, "\", \"method\": \"");
+		put_escaped(&l, a->method, 16, true);
+		puts_(&l, "\", \"path\": \"");
+		put_escaped(&l, a->path, FIELD_MAX, true);
+		putf(&l, "\", \"status\": %d, \"bytes\": %" PRIu64
+		    ", \"duration_ms\": %.3f}", a->status, a->bytes,
+		    (double)a->usec / 1000.0);
+		/* A cut JSON line would not parse: cut fields, not the line. */
+		l.cut = false;
+	} else {
+		puts_(&l, "imaged: ");
+		put_time(&l, &a->time);
+		puts_(&l, " ");
+		put_escaped(&l, a->client, 64, false);
+		puts_(&l, " ");
+		put_escaped(&l, a->request_id, 256, false);
+		puts_(&l, " ");
+		put_escaped(&l, a->method, 16, false);
+		puts_(&l, " ");
+		put_escaped(&l, a->path, FIELD_MAX, false);
+		putf(&l, " %d %" PRIu64 " %.3fms", a->status, a->bytes,
+		    (double)a->usec / 1000.0);
+	}
+	return end_line(&l);
+}
+
+void
+log_access(const struct access_entry *a)
+{
+	char	 line[LINE_MAX_BYTES];
+	size_t	 n;
+
+	if (log_is_quiet)
+		return;
+	n = log_access_format(log_format_in_use, a, line, sizeof(line));
+	(void)!write(STDERR_FILENO, line, n);
+}
+
+static void
+log_emit(const char *level, const char *suffix, const char *fmt, va_list ap)
+{
+	char		 msg[1024], line[LINE_MAX_BYTES];
+	struct line	 l = { line, 0, sizeof(line) - 5, false };
+	struct timespec	 now;
+	int		 n;
+
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		msg[0] = '\0';
+	if (log_format_in_use == LOG_FORMAT_JSON) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		puts_(&l, "{\"time\": \"");
+		put_time(&l, &now);
+		puts_(&l, "\", \"level\": \"");
+		puts_(&l, level);
+		puts_(&l, "\", \"message\": \"");
+		put_escaped(&l, msg, sizeof(line) / 2, true);
+		if (suffix != NULL) {
+			puts_(&l, ": ");
+			put_escaped(&l, suffix, 200, true);
+		}
+		puts_(&l, "\"}");
+		l.cut = false;
+	} else {
+		puts_(&l, "imaged: ");
+		if (strcmp(level, "debug") == 0)
+			puts_(&l, "debug: ");
+		put_controls_escaped(&l, msg);
+		if (suffix != NULL) {
+			puts_(&l, ": ");
+			put_controls_escaped(&l, suffix);
+		}
+	}
+	n = (int)end_line(&l);
+	(void)!write(STDERR_FILENO, line, (size_t)n);
 }
 
 void
@@ -62,7 +270,7 @@ log_warn(const char *fmt, ...)
 	int	 saved = errno;
 
 	va_start(ap, fmt);
-	log_emit("", strerror_r(saved, buf, sizeof(buf)), fmt, ap);
+	log_emit("warning", strerror_r(saved, buf, sizeof(buf)), fmt, ap);
 	va_end(ap);
 	errno = saved;
 }
@@ -73,7 +281,7 @@ log_warnx(const char *fmt, ...)
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	log_emit("", NULL, fmt, ap);
+	log_emit("warning", NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -85,7 +293,7 @@ log_info(const char *fmt, ...)
 	if (log_is_quiet)
 		return;
 	va_start(ap, fmt);
-	log_emit("", NULL, fmt, ap);
+	log_emit("info", NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -97,6 +305,6 @@ log_debug(const char *fmt, ...)
 	if (!log_is_verbose)
 		return;
 	va_start(ap, fmt);
-	log_emit("debug: ", NULL, fmt, ap);
+	log_emit("debug", NULL, fmt, ap);
 	va_end(ap);
 }

@@ -1,22 +1,26 @@
 /*
  * main.c: start-up only.  Read the settings, then either run a sub-command
- * from the table below, or start the server, write the URL file, wait for
- * SIGTERM or SIGINT, stop.
+ * from the table below, or start the server, write the URL file once it
+ * answers, tell a service manager it is ready, wait for SIGTERM or SIGINT,
+ * stop and remove the URL file.
  *
  * Signals are blocked before any thread starts, so every thread inherits
  * the mask and only sigwait() here sees them.  After the first, the
  * default action is restored: a second signal ends the process at once.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "imaged/cmd.h"
 #include "imaged/config.h"
 #include "imaged/durable.h"
 #include "imaged/imaged.h"
 #include "imaged/log.h"
+#include "imaged/notify.h"
 
 #define SHUTDOWN_GRACE_MS	10000
 
@@ -24,6 +28,33 @@ extern char **environ;
 
 /* Whoever waits for the daemon reads the URL file: whole, world-readable. */
 static const struct durable_opts url_file_opts = { .mode = 0644 };
+
+/*
+ * Remove the URL file if it still names url (another daemon may have
+ * written it since), or with url NULL whatever it names: a start removes
+ * the last run's at once, so that nobody waiting reads a dead URL.
+ */
+static void
+url_file_remove(const char *path, const char *url)
+{
+	char	 buf[160];
+	size_t	 n;
+	FILE	*fp;
+
+	if (path[0] == '\0')
+		return;
+	if (url != NULL) {
+		if ((fp = fopen(path, "r")) == NULL)
+			return;
+		n = fread(buf, 1, sizeof(buf) - 1, fp);
+		fclose(fp);
+		buf[n] = '\0';
+		if (strcmp(buf, url) != 0)
+			return;
+	}
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("%s", path);
+}
 
 /*
  * The sub-commands.  Adding one is a file src/cmd_NAME.c with its
@@ -111,6 +142,7 @@ main(int argc, char *argv[])
 		break;
 	}
 	log_init(cfg.verbose);
+	log_set_format(cfg.log_json ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT);
 	if (first < argc)
 		return command(&cfg, argc - first, argv + first);
 
@@ -122,11 +154,23 @@ main(int argc, char *argv[])
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
+	notify_status(NULL, "starting");
+	url_file_remove(cfg.url_file, NULL);
 	if (imaged_start(&cfg, &d) != IMG_OK) {
 		log_warnx("not started");
+		notify_status(NULL, "not started: see the log");
 		return EXIT_FAILURE;
 	}
 	log_info("listening on %s, data in %s", imaged_url(d), d->data_dir);
+	/*
+	 * The URL file promises an answer, not only a listening socket: it
+	 * is written after the daemon answered its own GET /healthz.
+	 */
+	if (cfg.url_file[0] != '\0' && imaged_ping(d) != IMG_OK) {
+		log_warnx("%s/healthz does not answer 200", imaged_url(d));
+		imaged_stop(d, 0);
+		return EXIT_FAILURE;
+	}
 	if (cfg.url_file[0] != '\0' &&
 	    durable_write(cfg.url_file, imaged_url(d), strlen(imaged_url(d)),
 	    &url_file_opts, NULL, 0) != IMG_OK) {
@@ -134,6 +178,8 @@ main(int argc, char *argv[])
 		imaged_stop(d, 0);
 		return EXIT_FAILURE;
 	}
+	/* It answers from here on: the listening socket is open. */
+	notify_status("READY=1", "serving on %s", imaged_url(d));
 
 	while (sigwait(&sigs, &sig) != 0)
 		;
@@ -141,6 +187,9 @@ main(int argc, char *argv[])
 	signal(SIGINT, SIG_DFL);
 	pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
 	log_info("stopping (signal %d)", sig);
+	notify_status("STOPPING=1", "stopping: finishing requests in flight");
+	/* First: from now on the URL may stop answering. */
+	url_file_remove(cfg.url_file, imaged_url(d));
 	imaged_stop(d, SHUTDOWN_GRACE_MS);
 	return EXIT_SUCCESS;
 }

@@ -53,11 +53,20 @@ response_init(struct response *resp)
 }
 
 void
+response_stream_free(struct response *resp)
+{
+	if (resp->stream.read != NULL && resp->stream.free != NULL)
+		resp->stream.free(resp->stream.state);
+	memset(&resp->stream, 0, sizeof(resp->stream));
+}
+
+void
 response_free(struct response *resp)
 {
 	size_t	 i;
 
 	buf_free(&resp->body);
+	response_stream_free(resp);
 	if (resp->fd != -1)
 		close(resp->fd);
 	resp->fd = -1;
@@ -113,6 +122,13 @@ api_fail(struct response *resp, enum img_err e, const char *field,
 	return e;
 }
 
+enum img_err
+request_refuse_nul(struct response *resp, const char *field)
+{
+	return api_fail(resp, IMG_EINVAL, field, "%s must not contain a NUL "
+	    "byte (%%00)", field);
+}
+
 void
 response_error(struct response *resp, enum img_err e)
 {
@@ -124,6 +140,7 @@ response_error(struct response *resp, enum img_err e)
 	if (img_err_status(e) >= 500 || *msg == '\0')
 		msg = img_err_message(e);
 	buf_reset(&resp->body);
+	response_stream_free(resp);
 	if (resp->fd != -1) {
 		close(resp->fd);
 		resp->fd = -1;

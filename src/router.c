@@ -111,6 +111,23 @@ pattern_match(const char *pattern, const char *path, struct route_match *m)
 	return true;
 }
 
+const char *
+router_param_name(const struct route *route, char *out, size_t outlen)
+{
+	const char	*brace, *close;
+	size_t		 n;
+
+	snprintf(out, outlen, "path");
+	if (route == NULL || (brace = strchr(route->pattern, '{')) == NULL ||
+	    (close = strchr(brace, '}')) == NULL)
+		return out;
+	n = (size_t)(close - brace - 1);
+	if (n > 3 && strncmp(close - 3, "...", 3) == 0)
+		n -= 3;
+	snprintf(out, outlen, "%.*s", (int)n, brace + 1);
+	return out;
+}
+
 void
 router_match(const struct route *table, size_t n, const char *stage,
     enum http_method method, const char *path, struct route_match *m)

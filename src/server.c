@@ -2,13 +2,16 @@
  * server.c: imaged_start() and imaged_stop(): the stores opened in order
  * and closed in reverse, one cleanup path for both.
  */
-#define _XOPEN_SOURCE_EXTENDED 1
 #include <sys/stat.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <errno.h>
-#include <ftw.h>
+#include <netdb.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,12 +22,14 @@
 #include "imaged/api.h"
 #include "imaged/blobstore.h"
 #include "imaged/catalog.h"
-#include "imaged/check.h"
+#include "imaged/ephemeral.h"
 #include "imaged/httpd.h"
 #include "imaged/imaged.h"
 #include "imaged/log.h"
 #include "imaged/rendcache.h"
 #include "imaged/renderpool.h"
+#include "imaged/metrics.h"
+#include "imaged/recover.h"
 #include "imaged/signer.h"
 #include "imaged/testctl.h"
 #include "imaged/tokens.h"
@@ -32,29 +37,26 @@
 /* Renders that may wait for a render thread, per thread; past them, 503. */
 #define RENDER_QUEUE_PER_WORKER	16
 
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
-}
+/*
+ * The data dir and the folders above it that do not exist yet get the
+ * folder mode of file_mode (0700 by default): the images and their
+ * metadata are nobody else's business on a shared machine.  A folder
+ * that exists keeps its mode.
+ */
+#define PING_TIMEOUT_S	10	/* for the daemon's answer to its own ping */
 
 static enum img_err
 make_data_dir(struct imaged *d)
 {
 	const char	*tmp;
 	char		*p;
+	mode_t		 mode = blob_dir_mode(d->cfg.file_mode);
 
 	if (d->cfg.ephemeral) {
 		tmp = getenv("TMPDIR");
-		snprintf(d->data_dir, sizeof(d->data_dir), "%s/imaged-XXXXXX",
-		    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-		if (mkdtemp(d->data_dir) == NULL) {
-			log_warn("%s", d->data_dir);
+		if (ephemeral_make(tmp != NULL && *tmp != '\0' ? tmp : "/tmp",
+		    d->data_dir, sizeof(d->data_dir)) != IMG_OK)
 			return IMG_EUNAVAIL;
-		}
 		d->remove_data_dir = true;
 		return IMG_OK;
 	}
@@ -64,14 +66,14 @@ make_data_dir(struct imaged *d)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(d->data_dir, 0755) == -1 && errno != EEXIST) {
+		if (mkdir(d->data_dir, mode) == -1 && errno != EEXIST) {
 			log_warn("%s", d->data_dir);
 			*p = '/';
 			return IMG_EUNAVAIL;
 		}
 		*p = '/';
 	}
-	if (mkdir(d->data_dir, 0755) == -1 && errno != EEXIST) {
+	if (mkdir(d->data_dir, mode) == -1 && errno != EEXIST) {
 		log_warn("%s", d->data_dir);
 		return IMG_EUNAVAIL;
 	}
@@ -79,22 +81,52 @@ make_data_dir(struct imaged *d)
 }
 
 /*
- * Files a crash left between an upload's rename and its row, or a delete's
- * row and its unlink, are older than this start: sweep them in the
- * background, so that start-up never waits on a walk of the bucket.
+ * SQLite creates a database 0644; made here first, empty, it has
+ * file_mode, and SQLite gives its -wal and -shm files the same.
  */
-static void *
-sweep_orphans(void *arg)
+static enum img_err
+make_db_file(const char *path, mode_t mode)
 {
-	struct imaged	*d = arg;
-	uint64_t	 n = 0;
+	int	 fd;
 
-	if (check_sweep_orphans(d->catalog, d->blobs, d->started, &d->stopping,
-	    &n) == IMG_OK && n > 0)
-		log_info("removed %" PRIu64 " orphan file%s left by a crash", n,
-		    n == 1 ? "" : "s");
-	atomic_store(&d->sweep_done, true);
-	return NULL;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    mode);
+	if (fd == -1 && errno != EEXIST) {
+		log_warn("%s", path);
+		return IMG_EUNAVAIL;
+	}
+	if (fd != -1)
+		close(fd);
+	return IMG_OK;
+}
+
+/*
+ * Finish or undo what a crash left half done.  No request is in flight
+ * yet, so every temp file and pending removal is a leftover; the cost is
+ * theirs, not the bucket's (recover.h).
+ */
+static enum img_err
+recover(struct imaged *d)
+{
+	struct recover_counts	 c;
+	struct timespec		 now;
+	enum img_err		 e;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	now.tv_sec += 1;	/* file times may run ahead of this clock */
+	if ((e = recover_leftovers(d->catalog, d->blobs, now, false, &c)) !=
+	    IMG_OK) {
+		log_warnx("cannot recover the leftovers of a crash");
+		return e;
+	}
+	if (c.uploads_undone + c.unfinished > 0)
+		log_info("removed %" PRIu64 " unfinished upload%s",
+		    c.uploads_undone + c.unfinished,
+		    c.uploads_undone + c.unfinished == 1 ? "" : "s");
+	if (c.deletes > 0)
+		log_info("finished %" PRIu64 " delete%s", c.deletes,
+		    c.deletes == 1 ? "" : "s");
+	return IMG_OK;
 }
 
 /* Whether addr is a loopback address (127.0.0.0/8 or ::1). */
@@ -115,7 +147,6 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 {
 	struct imaged	*d;
 	char		 path[PATH_MAX + 32];
-	unsigned	 n;
 	enum img_err	 e;
 
 	/* The control routes can wipe everything: keep them off the net. */
@@ -133,17 +164,6 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 	else
 		clock_init_real(&d->clock);
 	idgen_init(&d->ids, cfg->id_seed_set, cfg->id_seed_value);
-	/*
-	 * File times come from the kernel's coarse clock: a file written
-	 * after this reading cannot carry an earlier time, and a crash's
-	 * leftover (written before this process existed) cannot carry a
-	 * later one.  The nanosecond past it takes in a leftover of the same
-	 * tick.
-	 */
-	clock_gettime(CLOCK_REALTIME_COARSE, &d->started);
-	d->started.tv_nsec++;
-	atomic_init(&d->sweep_done, false);
-	atomic_init(&d->stopping, false);
 	if ((e = make_data_dir(d)) != IMG_OK)
 		goto fail;
 	if (d->cfg.signing_key_file[0] != '\0')
@@ -154,16 +174,18 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 	    d->cfg.previous_signing_key_file : NULL, &d->signer)) != IMG_OK)
 		goto fail;
 	snprintf(path, sizeof(path), "%s/imaged.db", d->data_dir);
+	if ((e = make_db_file(path, d->cfg.file_mode)) != IMG_OK)
+		goto fail;
 	if ((e = catalog_open(path, d->cfg.workers, &d->catalog)) != IMG_OK) {
 		log_warnx("%s: cannot open the catalog", path);
 		goto fail;
 	}
 	catalog_set_clock(d->catalog, &d->clock);
-	if ((e = blobstore_open(d->data_dir, d->cfg.bucket, &d->blobs)) != IMG_OK)
+	if ((e = blobstore_open(d->data_dir, d->cfg.bucket,
+	    d->cfg.file_mode, &d->blobs)) != IMG_OK)
 		goto fail;
-	/* No upload is running yet: every temp file is a crash's leftover. */
-	if ((n = blob_tmp_sweep(d->blobs, time(NULL) + 1, true)) > 0)
-		log_info("removed %u unfinished upload%s", n, n == 1 ? "" : "s");
+	if ((e = recover(d)) != IMG_OK)
+		goto fail;
 	if ((e = renderpool_new(d->cfg.render_workers,
 	    d->cfg.render_workers * RENDER_QUEUE_PER_WORKER,
 	    &d->render_pool)) != IMG_OK ||
@@ -178,13 +200,13 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 	}
 	if (d->cfg.test_mode && (e = testctl_new(&d->testctl)) != IMG_OK)
 		goto fail;
-	if ((e = httpd_start(&d->cfg, api_routes, api_nroutes_for(&d->cfg),
-	    d->tokens != NULL ? api_authenticate : NULL, d, &d->httpd)) != IMG_OK)
+	if (d->cfg.metrics && (e = metrics_new(api_routes,
+	    api_nroutes_for(&d->cfg), &d->metrics)) != IMG_OK)
 		goto fail;
-	if (pthread_create(&d->sweeper, NULL, sweep_orphans, d) == 0)
-		d->sweeper_started = true;
-	else
-		atomic_store(&d->sweep_done, true);
+	if ((e = httpd_start(&d->cfg, api_routes, api_nroutes_for(&d->cfg),
+	    d->tokens != NULL ? api_authenticate : NULL, d, d->metrics,
+	    &d->httpd)) != IMG_OK)
+		goto fail;
 	snprintf(d->url, sizeof(d->url), "http://%s%s%s:%u",
 	    strchr(d->cfg.listen, ':') ? "[" : "", d->cfg.listen,
 	    strchr(d->cfg.listen, ':') ? "]" : "", httpd_port(d->httpd));
@@ -192,6 +214,58 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 	return IMG_OK;
 fail:
 	imaged_stop(d, 0);
+	return e;
+}
+
+/*
+ * Ask the daemon's own /healthz over a socket, as a client would: proof
+ * that it accepts, reads, routes and answers, not only that it listens.
+ * A wildcard address is reached through the loopback of its family.
+ */
+enum img_err
+imaged_ping(const struct imaged *d)
+{
+	struct addrinfo	 hints, *ai = NULL;
+	struct timeval	 tv = { .tv_sec = PING_TIMEOUT_S };
+	const char	*host = d->cfg.listen;
+	char		 port[8], req[256], answer[16];
+	size_t		 got = 0;
+	ssize_t		 n;
+	int		 fd = -1;
+	enum img_err	 e = IMG_EUNAVAIL;
+
+	if (strcmp(host, "0.0.0.0") == 0)
+		host = "127.0.0.1";
+	else if (strcmp(host, "::") == 0)
+		host = "::1";
+	snprintf(port, sizeof(port), "%u", httpd_port(d->httpd));
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if (getaddrinfo(host, port, &hints, &ai) != 0)
+		return IMG_EUNAVAIL;
+	if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1 ||
+	    connect(fd, ai->ai_addr, ai->ai_addrlen) == -1)
+		goto done;
+	n = snprintf(req, sizeof(req), "GET /healthz HTTP/1.1\r\n"
+	    "Host: %s%s%s:%s\r\nConnection: close\r\n\r\n",
+	    strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
+	    port);
+	if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n)
+		goto done;
+	while (got < sizeof(answer) - 1 &&
+	    (n = recv(fd, answer + got, sizeof(answer) - 1 - got, 0)) > 0)
+		got += (size_t)n;
+	answer[got] = '\0';
+	if (strncmp(answer, "HTTP/1.1 200 ", 13) == 0 ||
+	    strncmp(answer, "HTTP/1.0 200 ", 13) == 0)
+		e = IMG_OK;
+done:
+	if (fd != -1)
+		close(fd);
+	freeaddrinfo(ai);
 	return e;
 }
 
@@ -206,9 +280,6 @@ imaged_stop(struct imaged *d, unsigned grace_ms)
 {
 	if (d == NULL)
 		return;
-	atomic_store(&d->stopping, true);
-	if (d->sweeper_started)
-		pthread_join(d->sweeper, NULL);
 	/*
 	 * Renders first: each wakes the requests waiting on it, which the
 	 * HTTP server then answers in its grace period; it cannot stop with
@@ -218,12 +289,13 @@ imaged_stop(struct imaged *d, unsigned grace_ms)
 	httpd_stop(d->httpd, grace_ms);
 	rendcache_close(d->renditions);
 	renderpool_free(d->render_pool);
+	metrics_free(d->metrics);
 	blobstore_close(d->blobs);
 	catalog_close(d->catalog);
 	tokens_close(d->tokens);
 	signer_free(d->signer);
 	testctl_free(d->testctl);
 	if (d->remove_data_dir)
-		nftw(d->data_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		ephemeral_remove(d->data_dir);
 	free(d);
 }

@@ -67,6 +67,12 @@ upload_commit(struct upload *u, const char *key)
 }
 
 void
+upload_settle(struct upload *u)
+{
+	blob_writer_settle(u->writer);
+}
+
+void
 upload_free(struct upload *u)
 {
 	if (u == NULL)

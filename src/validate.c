@@ -208,7 +208,7 @@ meta_set_text(struct meta_input *m, unsigned field, const char *s, size_t len,
 	free(*slot);
 	*slot = NULL;
 	if (s == NULL || len == 0)
-		return true;	/* API.md: an empty string is stored as null */
+		return true;	/* imaged-api(7), DECIDED EDGE CASES: empty is null */
 	if (!utf8_valid(s, len, &cps) || memchr(s, '\0', len) != NULL ||
 	    cps > f->max) {
 		snprintf(msg, msglen, "%s must be at most %zu characters of UTF-8",

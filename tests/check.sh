@@ -1,6 +1,7 @@
 #!/bin/sh
 # imaged check [--repair]: a store damaged by hand is reported, named,
-# mended, and then clean.
+# mended, and then clean; files imaged did not write survive every start
+# and are only ever moved aside; imaged's own crash leftovers are cleaned.
 . "$(dirname "$0")/lib.sh"
 
 data="$work/data"
@@ -26,15 +27,32 @@ check "clean says so" grep -q '^clean$' "$work/out"
 check "rows counted" grep -q '^rows *4 ' "$work/out"
 
 # Damage: a file gone, one cut short, one with other bytes of the same
-# size, an orphan, and an old leftover temp file.
+# size, and an old leftover temp file.  Then files imaged did not write,
+# of every shape: another prefix, a non-image name, and a well-formed
+# images/<user>/<uuid>.png copied in.
 rm "$bucket/$k1"
 head -c 50 data/sample.png > "$bucket/$k2"
 { head -c 60 data/sample.png; printf 'X'; tail -c +62 data/sample.png; } > "$bucket/$k3"
-cp data/sample.png "$bucket/images/u1/0b5ae1d2-3f4a-4b6c-8d9e-0f1a2b3c4d5e.png"
-cp data/sample.png "$bucket/images/u1/stray.png"
-: > "$data/tmp/up-leftover.part"
-touch -d '2 hours ago' "$bucket/images/u1/0b5ae1d2-3f4a-4b6c-8d9e-0f1a2b3c4d5e.png" \
-    "$bucket/images/u1/stray.png" "$data/tmp/up-leftover.part"
+: > "$data/tmp/up-0123456789abcdef0123456789abcdef.part"
+foreign="images/u1/0b5ae1d2-3f4a-4b6c-8d9e-0f1a2b3c4d5e.png
+images/u1/stray.png
+images/u1/notes.txt
+backups/2024/photo.jpg
+README"
+mkdir -p "$bucket/backups/2024"
+for f in $foreign; do cp data/sample.png "$bucket/$f"; done
+touch -d '2 hours ago' "$data/tmp/up-0123456789abcdef0123456789abcdef.part"
+for f in $foreign; do touch -d '2 hours ago' "$bucket/$f"; done
+
+# imaged's own crash leftovers, made by hand as a kill -9 leaves them:
+# an upload linked under its key whose row never committed (tmp name and
+# key are one inode: both go), and one whose row did commit (only the tmp
+# name goes: k4 is a real image).
+mkdir -p "$bucket/images/u9"
+cp data/sample.png "$data/tmp/ln-images%2Fu9%2F1d0c3b2a-0000-4000-8000-000000000001.png"
+ln "$data/tmp/ln-images%2Fu9%2F1d0c3b2a-0000-4000-8000-000000000001.png" \
+    "$bucket/images/u9/1d0c3b2a-0000-4000-8000-000000000001.png"
+ln "$bucket/$k4" "$data/tmp/ln-$(echo "$k4" | sed 's|/|%2F|g')"
 
 start_daemon --data-dir "$data"
 id1=$(basename "$k1" .png)
@@ -42,22 +60,30 @@ check "a missing file is 404" [ "$(curl -s -o "$work/err" -w '%{http_code}' \
     -H 'Accept: image/png' "$BASE/images/$id1?download=true")" = 404 ]
 check "with a clear message" grep -q 'missing' "$work/err"
 stop_daemon
-# the start-up swept the old temp file and the orphans older than it
-check "start-up swept the leftover temp file" [ ! -e "$data/tmp/up-leftover.part" ]
-check "the background sweep removed orphans" \
-    [ ! -e "$bucket/images/u1/stray.png" ]
-cp data/sample.png "$bucket/images/u1/stray.png"
-: > "$data/tmp/up-leftover.part"
-touch -d '2 hours ago' "$bucket/images/u1/stray.png" "$data/tmp/up-leftover.part"
+check "start-up removed the leftover temp file" \
+    [ ! -e "$data/tmp/up-0123456789abcdef0123456789abcdef.part" ]
+check "start-up undid the upload whose row never came" \
+    [ ! -e "$bucket/images/u9/1d0c3b2a-0000-4000-8000-000000000001.png" ]
+check "tmp/ is empty after start" [ -z "$(ls -A "$data/tmp")" ]
+check "a committed upload keeps its file" [ -f "$bucket/$k4" ]
+check "and only its one name" [ "$(stat -c %h "$bucket/$k4")" = 1 ]
+for f in $foreign; do
+	check "foreign file $f survives a restart" cmp -s data/sample.png "$bucket/$f"
+done
+: > "$data/tmp/up-0123456789abcdef0123456789abcdef.part"
+touch -d '2 hours ago' "$data/tmp/up-0123456789abcdef0123456789abcdef.part"
 
 "$IMAGED" --data-dir "$data" check > "$work/out"
 check "a damaged store is not clean" [ $? -eq 1 ]
 check "missing named" grep -q "^missing *$k1" "$work/out"
 check "size named" grep -q "^size *$k2" "$work/out"
 check "checksum named" grep -q "^checksum *$k3" "$work/out"
-check "orphan named" grep -q "^orphan *images/u1/stray.png" "$work/out"
-check "counts" grep -q '^orphans *1 ' "$work/out"
-check "temp counted" grep -q '^temp *1 ' "$work/out"
+for f in $foreign; do
+	check "unknown $f named" grep -q "^unknown *$f\$" "$work/out"
+done
+check "unknown counted" grep -q '^unknown *5 ' "$work/out"
+check "pending counted" grep -q '^pending *1 ' "$work/out"
+check "nothing moved without --repair" [ ! -e "$data/lost+found" ]
 
 "$IMAGED" --data-dir "$data" check --repair > "$work/out"
 check "repair exits 0" [ $? -eq 0 ]
@@ -65,8 +91,25 @@ check "repair exits 0" [ $? -eq 0 ]
 check "clean after repair" [ $? -eq 0 ]
 check "broken rows kept, quarantined" grep -q '^quarantined *3 ' "$work/out"
 check "the sound row is left" grep -q '^rows *1 ' "$work/out"
-check "orphan removed" [ ! -e "$bucket/images/u1/stray.png" ]
+for f in $foreign; do
+	check "unknown $f moved to lost+found" [ ! -e "$bucket/$f" ]
+	check "and kept whole there" cmp -s data/sample.png "$data/lost+found/$f"
+done
 check "the damaged file stays for inspection" [ -e "$bucket/$k2" ]
+
+# A delete whose unlink a crash prevented: its key is a pending removal,
+# recorded with the row's removal; the next start removes the file.
+cp data/sample.png "$bucket/images/u1/2e6bf3e4-0000-4000-8000-000000000002.png"
+/usr/bin/python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("INSERT INTO pending_unlink VALUES (?)", (sys.argv[2],))
+db.commit()' "$data/imaged.db" images/u1/2e6bf3e4-0000-4000-8000-000000000002.png
+start_daemon --data-dir "$data"
+stop_daemon
+check "start-up finished the pending delete" \
+    [ ! -e "$bucket/images/u1/2e6bf3e4-0000-4000-8000-000000000002.png" ]
+"$IMAGED" --data-dir "$data" check > "$work/out"
+check "clean after the pending delete" [ $? -eq 0 ]
 
 start_daemon --data-dir "$data"
 check "quarantined rows leave the listing" [ "$(curl -s "$BASE/images?user_id=u1" |

@@ -87,8 +87,64 @@ check "long headers: 431" [ "$(curl -s -o /dev/null -w '%{http_code}' \
 q=""
 i=0
 while [ $i -lt 70 ]; do q="$q&p$i=1"; i=$((i + 1)); done
-check "too many query parameters: 400" [ "$(curl -s -o /dev/null -w '%{http_code}' \
-    "$BASE/images?x=1$q")" = 400 ]
+check "too many query parameters: 414" [ "$(curl -s -o /dev/null -w '%{http_code}' \
+    "$BASE/images?x=1$q")" = 414 ]
+
+# Requests the HTTP layer must answer, and at once: each is sent whole on a
+# raw socket and the status line must come back within 3 s (the idle
+# timeout of this daemon is 30 s, so a hang cannot pass).
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+cat > "$work/raw.py" <<'EOS'
+import socket, sys, time
+port, path = int(sys.argv[1]), sys.argv[2]
+req = open(path, "rb").read()
+s = socket.create_connection(("127.0.0.1", port))
+s.settimeout(3)
+t = time.time()
+s.sendall(req)
+got = b""
+try:
+    while b"\r\n" not in got:
+        d = s.recv(4096)
+        if not d:
+            break
+        got += d
+except OSError:
+    pass
+ok = got.startswith(b"HTTP/1.1 ") and time.time() - t < 3
+print(got[9:12].decode() if ok else "none")
+EOS
+# answered NAME STATUS FILE: the request in FILE gets STATUS at once.
+answered() {
+	got=$("$PY" "$work/raw.py" "$port" "$3")
+	check "$1: $2 at once (got $got)" [ "$got" = "$2" ]
+}
+rq() {
+	printf '%s' "$1" > "$work/req"
+}
+rq "$(printf 'POST /images HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\nContent-Type: application/json\r\n\r\nabc')"
+answered "Transfer-Encoding gzip" 501 "$work/req"
+rq "$(printf 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n')"
+answered "Transfer-Encoding gzip, chunked" 501 "$work/req"
+"$PY" -c 'import sys; sys.stdout.write("GET /images?" + "&" * 1000 + " HTTP/1.1\r\nHost: localhost\r\n\r\n")' > "$work/req"
+answered "1000 empty query parameters" 414 "$work/req"
+"$PY" -c 'import sys; sys.stdout.write("GET /images?" + "&".join(["a=b"] * 2000) + " HTTP/1.1\r\nHost: localhost\r\n\r\n")' > "$work/req"
+answered "2000 short query parameters" 414 "$work/req"
+"$PY" -c 'import sys; sys.stdout.write("GET /images?" + "&" * 20000 + " HTTP/1.1\r\nHost: localhost\r\n\r\n")' > "$work/req"
+answered "20000 empty query parameters" 414 "$work/req"
+for n in 300 460 600 1000 3000; do
+	"$PY" -c "import sys; sys.stdout.write('GET /images HTTP/1.1\r\nHost: localhost\r\n' + ''.join('a%d:\r\n' % i for i in range($n)) + '\r\n')" > "$work/req"
+	got=$("$PY" "$work/raw.py" "$port" "$work/req")
+	check "$n tiny headers: answered (got $got)" [ "$got" != none ]
+	"$PY" -c "import sys; sys.stdout.write('GET /images HTTP/1.1\r\nHost: localhost\r\nCookie: ' + ';'.join(['a=1'] * $n) + '\r\n\r\n')" > "$work/req"
+	got=$("$PY" "$work/raw.py" "$port" "$work/req")
+	check "$n cookies: answered (got $got)" [ "$got" != none ]
+done
+"$PY" -c 'import sys; sys.stdout.write("GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "a" * 40000 + "\r\n\r\n")' > "$work/req"
+answered "a 40000-byte header value" 431 "$work/req"
+"$PY" -c 'import sys; sys.stdout.write("GET /healthz HTTP/1.1\r\nHost: localhost\r\n" + "X-Big: " + "a" * 20000 + "\r\nX-Big2: " + "a" * 14000 + "\r\n\r\n")' > "$work/req"
+answered "headers over max_header_bytes in all" 431 "$work/req"
 deep=$(head -c 40 /dev/zero | tr '\0' '[')
 check "JSON nested too deep: 400" [ "$(curl -s -o /dev/null -w '%{http_code}' \
     -H 'Content-Type: application/json' -d "{\"metadata\": $deep" \
@@ -107,8 +163,104 @@ check "JSON fields over 1 MiB: 413" [ "$(curl -s -o /dev/null -w '%{http_code}' 
     "$BASE/images")" = 413 ]
 check "still serving" [ "$(curl -s -o /dev/null -w '%{http_code}' \
     "$BASE/healthz")" = 200 ]
+
+# Readers that ask for a 10 MiB image's base64 JSON and never read: the
+# answer is encoded as the socket drains, so memory stays flat (it was
+# the whole answer, 13 MiB and more, per reader).
+cp data/sample.png "$work/big.png"
+head -c $((10485760 - $(wc -c < data/sample.png))) /dev/urandom >> "$work/big.png"
+id=$(curl -s -H 'Content-Type: image/png' --data-binary @"$work/big.png" \
+    "$BASE/images?user_id=big&filename=big.png" |
+    sed -n 's/.*"image_id": "\([^"]*\)".*/\1/p')
+cat > "$work/stall.py" <<'EOS'
+import socket, sys, time
+port, path, n, pid = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+def rss():
+    for line in open("/proc/%s/status" % pid):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+idle = rss()
+held = []
+for i in range(n):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", port))
+    s.sendall(("GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n" % path).encode())
+    held.append(s)
+peak = idle
+for i in range(20):
+    time.sleep(0.1)
+    peak = max(peak, rss())
+print((peak - idle) // 1024)
+EOS
+grow=$("$PY" "$work/stall.py" "$port" "/images/$id?download=true" 20 "$pid")
+check "20 stalled readers of a 10 MiB download: under 32 MiB more (got ${grow} MiB)" \
+    [ -n "$id" -a "${grow:-999}" -lt 32 ]
+check "served after the stalled readers" [ "$(curl -s -o /dev/null \
+    -w '%{http_code}' "$BASE/healthz")" = 200 ]
 stop_daemon
 check "the cut was logged" grep -q 'connection cut' "$work/log"
 check "the refused connection was logged" grep -q 'connection limit' "$work/log"
 check "the 431 was logged" grep -q '431' "$work/log"
+
+# A body trickled a byte every half second, which never trips the idle
+# timer (3 s here): with body_timeout 2 and body_min_rate 1K it is cut
+# after about 2 s, and nothing is stored.
+start_daemon --ephemeral --idle-timeout 3 --body-timeout 2 \
+    --body-min-rate 1K
+port=${BASE##*:}
+cat > "$work/trickle_body.sh" <<'EOS'
+trap '' PIPE
+exec 3<>/dev/tcp/127.0.0.1/$1
+printf 'POST /images?user_id=u&filename=a.png HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\nContent-Length: 1000\r\n\r\n' >&3
+start=$SECONDS
+while [ $((SECONDS - start)) -lt 10 ]; do
+	sleep 0.5
+	printf 'x' >&3 2>/dev/null || break
+done
+echo $((SECONDS - start))
+EOS
+if command -v bash >/dev/null; then
+	took=$(bash "$work/trickle_body.sh" "$port" 2>/dev/null)
+	check "a trickled body is cut by body_timeout (after ${took}s)" \
+	    [ "${took:-99}" -le 5 ]
+	check "nothing stored from it" [ "$(curl -s "$BASE/images" |
+	    sed -n 's/.*"count": \([0-9]*\).*/\1/p')" = 0 ]
+	check "the body cut was logged" grep -q 'a body slower than' "$work/log"
+fi
+# A body at a fair pace is not cut, though it takes longer than
+# body_timeout: about 3 KB a second for 4 s against 2 s + 1 s per KiB.
+cat > "$work/steady_body.sh" <<'EOS'
+exec 3<>/dev/tcp/127.0.0.1/$1
+printf 'PATCH /images/f47ac10b-58cc-4372-a567-0e02b2c3d479 HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 12288\r\nConnection: close\r\n\r\n' >&3
+printf '{"metadata": {"title": "' >&3
+n=24
+for i in 1 2 3 4; do
+	sleep 1
+	head -c 3000 /dev/zero | tr '\0' a >&3
+	n=$((n + 3000))
+done
+head -c $((12288 - n - 3)) /dev/zero | tr '\0' a >&3
+printf '"}}' >&3
+head -c 12 <&3
+EOS
+if command -v bash >/dev/null; then
+	got=$(bash "$work/steady_body.sh" "$port" 2>/dev/null)
+	check "a body at a fair pace is answered (got: $got)" \
+	    [ "$got" = "HTTP/1.1 400" ]
+fi
+stop_daemon
+
+# The open-files limit: a soft limit below the hard one is raised; a hard
+# limit too low for max_connections is warned about.
+: > "$work/log"
+(ulimit -Sn 100 && start_daemon --ephemeral && grep -E '^Max open files' \
+    "/proc/$pid/limits" > "$work/nofile" && stop_daemon)
+check "soft open-files limit raised to the hard one" \
+    [ "$(awk '{ print $4 }' "$work/nofile")" = "$(ulimit -Hn)" ]
+check "no warning when the hard limit suffices" \
+    sh -c "[ \"\$(ulimit -Hn)\" != unlimited ] && [ \"\$(ulimit -Hn)\" -lt 2112 ] || ! grep -q 'open files limit' '$work/log'"
+(ulimit -n 200 && start_daemon --ephemeral && stop_daemon)
+check "a hard limit short of max_connections is warned about" \
+    grep -q 'open files limit 200 is below' "$work/log"
 finish

@@ -1,5 +1,5 @@
 /*
- * api.h: the routes of API.md and their handlers.
+ * api.h: the routes of imaged-api(7) and their handlers.
  *
  * Handlers are thin: they read the request, check it against the rules
  * (validate.h), call the catalog and the blob store, and render the
@@ -36,6 +36,8 @@ enum img_err	 api_get(struct imaged *, const struct request *, struct response *
 enum img_err	 api_patch(struct imaged *, const struct request *, struct response *);
 enum img_err	 api_delete(struct imaged *, const struct request *, struct response *);
 enum img_err	 api_blob(struct imaged *, const struct request *, struct response *);
+enum img_err	 api_openapi(struct imaged *, const struct request *, struct response *);
+enum img_err	 api_metrics(struct imaged *, const struct request *, struct response *);
 extern const struct body_sink	 api_upload_sink;
 
 /* test_mode's control routes (api_control.c). */
@@ -67,10 +69,10 @@ enum img_err	 api_record_json_rendition(struct imaged *, const struct request *,
 /* The {image_id} path parameter in canonical form; 400 field image_id if malformed. */
 enum img_err	 api_image_id(const struct request *, struct response *, char id[IMAGE_ID_SIZE]);
 /*
- * Answer with the bytes of the blob at key, as API.md's "Serving bytes":
- * ETag, Last-Modified, Content-Disposition, If-None-Match (304), a single
- * Range (206/416).  The file is sent from its descriptor.  IMG_ENOTFOUND
- * if the file is missing.
+ * Answer with the bytes of the blob at key, as imaged-api(7), SERVING
+ * BYTES, says: ETag, Last-Modified, Content-Disposition, If-None-Match
+ * (304), a single Range (206/416).  The file is sent from its descriptor.
+ * IMG_ENOTFOUND if the file is missing.
  */
 enum img_err	 api_serve_blob(struct imaged *, const struct request *,
 		    struct response *, const struct image_record *);

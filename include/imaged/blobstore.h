@@ -2,10 +2,16 @@
  * blobstore.h: the image bytes, as files laid out exactly as the S3 keys
  * of the original: <data_dir>/<bucket>/images/<user_id>/<image_id>.<ext>.
  *
- * The blob store alone opens, writes, fsyncs, renames and removes files.
+ * The blob store alone opens, writes, fsyncs, links and removes files.
  * Uploads are written to a temp file in <data_dir>/tmp/ and become visible
- * under their key only by rename(2) after an fsync, followed by an fsync of
+ * under their key only by link(2) after an fsync, followed by an fsync of
  * the key's folder: a key names either nothing or a whole, durable file.
+ * The temp file keeps a second name, tmp/ln-<key>, until the caller's row
+ * holds the key (blob_writer_settle).  That name is the proof, after a
+ * crash, that a file under the bucket is imaged's own: a leftover ln-<key>
+ * whose inode is the key's, with no row, is an upload to undo.  Files
+ * imaged cannot prove its own are never removed (only set aside into
+ * <data_dir>/lost+found/ when `imaged check --repair` asks).
  * Every path is resolved one component at a time from the bucket folder
  * with O_NOFOLLOW, so no key can leave the bucket or follow a symlink.
  * Renditions (resized copies, rendcache.h) are kept beside the bucket, in
@@ -18,6 +24,8 @@
  */
 #ifndef IMAGED_BLOBSTORE_H
 #define IMAGED_BLOBSTORE_H
+
+#include <sys/types.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -50,10 +58,13 @@ bool		 blob_key_image_id(const char *key, char id[IMAGE_ID_SIZE]);
 
 /*
  * Open the store under data_dir (which must exist), creating the bucket
- * and temp folders if need be.  Errors: IMG_EUNAVAIL.
+ * and temp folders if need be.  Files are created with file_mode, folders
+ * with blob_dir_mode(file_mode).  Errors: IMG_EUNAVAIL.
  */
 enum img_err	 blobstore_open(const char *data_dir, const char *bucket,
-		    struct blobstore **);
+		    mode_t file_mode, struct blobstore **);
+/* The folder mode that goes with a file mode: 0600 -> 0700, 0644 -> 0755. */
+mode_t		 blob_dir_mode(mode_t file_mode);
 void		 blobstore_close(struct blobstore *);
 /* Whether the bucket folder is usable (for /healthz): IMG_OK or IMG_EUNAVAIL. */
 enum img_err	 blobstore_ping(struct blobstore *);
@@ -63,20 +74,33 @@ enum img_err	 blob_writer_new(struct blobstore *, struct blob_writer **);
 /* Append bytes.  Errors: IMG_ENOSPACE (disk full, file size limit), IMG_EUNAVAIL. */
 enum img_err	 blob_writer_write(struct blob_writer *, const void *, size_t);
 /*
- * Make the blob durable under key: fsync, create the key's folders, rename,
- * fsync the folder.  After success the writer owns nothing; free it.
- * Errors: IMG_EINVAL (a key with an empty, "." or ".." component),
- * IMG_ENOSPACE, IMG_EUNAVAIL.
+ * Make the blob durable under key: rename the temp file to ln-<key>,
+ * fsync it, create the key's folders, link it under key, fsync the
+ * folder.  The temp name stays until blob_writer_settle.  Errors:
+ * IMG_EINVAL (a key with an empty, "." or ".." component, or committed
+ * already), IMG_ENOSPACE, IMG_EUNAVAIL.
  */
 enum img_err	 blob_writer_commit(struct blob_writer *, const char *key);
-/* Free the writer, removing its temp file unless it was committed.  NULL is a no-op. */
+/*
+ * The row that holds the key is committed: drop the temp name (no fsync:
+ * a name that comes back after a crash is dropped at the next start, once
+ * the row is found).  The blob is then the catalog's; freeing the writer
+ * leaves it.  Callable from any thread (one committing many rows calls it
+ * once per row), but not at the same time as blob_writer_free.
+ */
+void		 blob_writer_settle(struct blob_writer *);
+/*
+ * Free the writer.  Unless it was settled, everything it made goes: the
+ * temp file, and the key too after a commit (an upload whose row failed).
+ * NULL is a no-op.
+ */
 void		 blob_writer_free(struct blob_writer *);
 
 /* What blob_open_read found. */
 struct blob_info {
 	uint64_t	 size;
 	time_t		 mtime;
-	struct timespec	 mtim;		/* to the nanosecond, for sweeps */
+	struct timespec	 mtim;		/* to the nanosecond, for the check */
 };
 
 /*
@@ -88,14 +112,18 @@ enum img_err	 blob_open_read(struct blobstore *, const char *key, int *fd,
 		    struct blob_info *);
 /* Remove the blob at key; a missing file is success.  Errors: IMG_EINVAL, IMG_EUNAVAIL. */
 enum img_err	 blob_remove(struct blobstore *, const char *key);
+/* Called once the file of key is gone (on the remover's thread). */
+typedef void	(*blob_removed_cb)(void *arg, const char *key);
 /*
  * Remove the blob at key soon, on the store's remover thread, off the
- * request's path (an unlink can cost more than the commit before it).
- * blobstore_close() finishes the queue.  A crash before then leaves an
- * orphan, which the sweep after the next start removes.  IMG_EINVAL for a
- * malformed key.
+ * request's path (an unlink can cost more than the commit before it),
+ * then call done (when not NULL).  blobstore_close() finishes the queue.
+ * The caller records the key durably first (the catalog's pending
+ * removals), so a crash before the unlink is finished at the next start.
+ * IMG_EINVAL for a malformed key.
  */
-enum img_err	 blob_remove_later(struct blobstore *, const char *key);
+enum img_err	 blob_remove_later(struct blobstore *, const char *key,
+		    blob_removed_cb done, void *arg);
 
 /* --- renditions, beside the bucket ------------------------------------------- */
 
@@ -129,26 +157,58 @@ typedef enum img_err (*blob_walk_cb)(void *arg, const char *key,
 enum img_err	 blob_walk(struct blobstore *, blob_walk_cb, void *arg);
 /* As blob_walk, over the renditions folder. */
 enum img_err	 blob_rendition_walk(struct blobstore *, blob_walk_cb, void *arg);
+
+/* What a crash may have left in tmp/: one temp file. */
+struct blob_pending {
+	char		 name[256];	/* in tmp/ */
+	bool		 has_key;	/* ln-<key>: committed, row unknown */
+	char		 key[BLOB_KEY_MAX + 1];
+	bool		 linked;	/* the key's file is this very inode */
+	dev_t		 dev;
+	ino_t		 ino;
+};
+typedef enum img_err (*blob_pending_cb)(void *arg, const struct blob_pending *);
 /*
- * Temp files of unfinished uploads last modified before `before`: their
- * count, and with remove, remove them.  At start-up every one is a crash's
- * leftover (they are all in one folder, so this costs nothing when there
- * are none); while a daemon runs, only old ones are.
+ * Call cb with each temp file of this store (by its names, up-*.part and
+ * ln-*; others are left alone) last modified before `before`.  Only tmp/
+ * is read: the cost follows the uploads in flight at a crash, not the
+ * bucket.
  */
-unsigned	 blob_tmp_sweep(struct blobstore *, time_t before, bool remove);
+enum img_err	 blob_pending_walk(struct blobstore *, struct timespec before,
+		    blob_pending_cb cb, void *arg);
 /*
- * Remove every file and folder in the bucket, and drop the removals still
- * queued (test_mode's reset).  Temp files of uploads in progress stay.
- * The caller keeps commits out meanwhile.  Errors: IMG_EUNAVAIL.
+ * Remove a temp file that blob_pending_walk reported, and with with_key
+ * its key too when that is still the same inode.  The key goes first.
+ */
+enum img_err	 blob_pending_drop(struct blobstore *, const struct blob_pending *,
+		    bool with_key);
+/*
+ * Move the file at key to <data_dir>/lost+found/<key> (never over a file
+ * already there).  Errors: IMG_ENOTFOUND, IMG_EINVAL, IMG_EUNAVAIL.
+ */
+enum img_err	 blob_move_lost(struct blobstore *, const char *key);
+/*
+ * Drop the removals still queued, and wait for the one in progress to end
+ * (test_mode's reset, before the catalog forgets pending removals).
+ */
+void		 blob_removals_cancel(struct blobstore *);
+/*
+ * Remove every file and folder in the bucket and the temp names of linked
+ * uploads (ln-*), after blob_removals_cancel (test_mode's reset).  Temp
+ * files of uploads still receiving their bodies stay.  The caller keeps
+ * commits out meanwhile.  Errors: IMG_EUNAVAIL.
  */
 enum img_err	 blobstore_clear(struct blobstore *);
 
 /* --- bulk copies (imaged export, import, backup) --------------------------------- */
 
 /*
- * As blob_writer_commit, but without the fsyncs: the file is renamed into
- * place at once and made durable later, with many others, by
- * blobstore_sync().  For bulk work whose result is only trusted after that.
+ * As blob_writer_commit, but without the fsyncs and without the temp name
+ * that proves the file imaged's: the file is renamed into place at once,
+ * is the caller's (freeing the writer leaves it), and is made durable
+ * later, with many others, by blobstore_sync().  For bulk work whose
+ * result is only trusted after that; a crash before its rows leaves files
+ * that `imaged check` reports as unknown, never removed by a start.
  */
 enum img_err	 blob_writer_commit_unsynced(struct blob_writer *, const char *key);
 /*

@@ -51,8 +51,8 @@ void		 catalog_close(struct catalog *);
  */
 void		 catalog_set_clock(struct catalog *, struct clock *);
 /*
- * Remove every row, listed or quarantined, and start created_at afresh,
- * as in a new database (test_mode's reset).  No insert may be running
+ * Remove every row, listed or quarantined, and every pending removal, and
+ * start created_at afresh, as in a new database (test_mode's reset).  No insert may be running
  * (the caller holds them off).
  */
 enum img_err	 catalog_clear(struct catalog *);
@@ -88,7 +88,8 @@ enum img_err	 catalog_update(struct catalog *, const char *image_id,
 /*
  * Delete the row of image_id and copy its s3_key into key (keylen bytes,
  * enough for any key: 256), so the caller can remove the file after the
- * row is gone.  IMG_ENOTFOUND if there is none.
+ * row is gone.  The same transaction records the key as a pending removal
+ * (see catalog_unlinked).  IMG_ENOTFOUND if there is none.
  */
 enum img_err	 catalog_delete(struct catalog *, const char *image_id,
 		    char *key, size_t keylen);
@@ -129,6 +130,18 @@ struct list_query {
  */
 enum img_err	 catalog_list(struct catalog *, const struct list_query *q,
 		    catalog_record_cb, void *arg, struct list_pos *last, bool *more);
+
+/*
+ * The file of a deleted row's key is gone: drop the key from the pending
+ * removals.  Not a commit of its own: the next delete's transaction, or
+ * catalog_close, carries it.  Thread-safe.
+ */
+void		 catalog_unlinked(struct catalog *, const char *s3_key);
+/* Called with each key; a non-IMG_OK return stops and is returned. */
+typedef enum img_err (*catalog_key_cb)(void *arg, const char *s3_key);
+/* Call cb with every pending removal (a start after a crash finishes them). */
+enum img_err	 catalog_pending_unlinks(struct catalog *, catalog_key_cb,
+		    void *arg);
 
 /* --- maintenance (imaged check) ------------------------------------------------ */
 

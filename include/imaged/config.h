@@ -1,7 +1,7 @@
 /*
  * config.h: the settings of imaged, from one table.
  *
- * Every setting of API.md ("Settings") is one row of a const table in
+ * Every setting of imaged.conf(5) is one row of a const table in
  * config.c: its key, type, bounds, default and help text.  The same table
  * reads the config file (`key = value` lines, `#` comments), the
  * environment (IMAGED_<KEY>) and the flags (--<key> with '_' written '-'),
@@ -23,6 +23,8 @@
 #define CONFIG_EXT_LEN		16
 #define CONFIG_MAX_ORIGINS	16
 #define CONFIG_ORIGIN_LEN	256
+#define CONFIG_MAX_HOSTS	16
+#define CONFIG_HOST_LEN		256
 #define URL_LIFETIME_MAX	604800	/* the cloud's 7-day cap on presigned URLs */
 
 enum auth_mode {
@@ -30,10 +32,18 @@ enum auth_mode {
 	AUTH_TOKEN
 };
 
+/* The web console at /: auto is on for a loopback listen address only. */
+enum console_mode {
+	CONSOLE_AUTO = 0,
+	CONSOLE_ON,
+	CONSOLE_OFF
+};
+
 struct config {
 	char		 listen[64];
 	unsigned	 port;				/* 0: any free port */
 	char		 data_dir[PATH_MAX];
+	unsigned	 file_mode;			/* 0600, 0640 or 0644 */
 	char		 bucket[64];
 	char		 stage[64];
 	uint64_t	 max_file_size;			/* bytes */
@@ -45,14 +55,19 @@ struct config {
 	bool		 cors_any;			/* cors_origins = * */
 	char		 cors_origins[CONFIG_MAX_ORIGINS][CONFIG_ORIGIN_LEN];
 	size_t		 ncors_origins;
+	char		 allowed_hosts[CONFIG_MAX_HOSTS][CONFIG_HOST_LEN]; /* lower case, no port */
+	size_t		 nallowed_hosts;
 	unsigned	 workers;			/* >= 1 */
 	enum auth_mode	 auth;
+	enum console_mode console;
 	unsigned	 max_connections;
 	unsigned	 max_connections_per_client;
 	char		 signing_key_file[PATH_MAX];	/* "": <data_dir>/signing.key */
 	char		 previous_signing_key_file[PATH_MAX]; /* "": none */
 	unsigned	 header_timeout;		/* seconds */
 	unsigned	 idle_timeout;			/* seconds */
+	unsigned	 body_timeout;			/* seconds, plus bytes / body_min_rate */
+	uint64_t	 body_min_rate;			/* bytes per second; 0: none */
 	uint64_t	 max_header_bytes;
 	struct rend_presets renditions;			/* named rendition presets */
 	unsigned	 rendition_max_pixels;		/* a source's width x height */
@@ -67,6 +82,8 @@ struct config {
 	bool		 id_seed_set;
 	uint64_t	 id_seed_value;
 	bool		 cloud_strict;			/* behave as the cloud does */
+	bool		 log_json;			/* log_format = json */
+	bool		 metrics;			/* count, serve /metrics */
 
 	/* flags only */
 	char		 config_file[PATH_MAX];		/* -c */
@@ -113,9 +130,16 @@ enum config_status
 /* Print the options and every setting with its default and help. */
 void	config_usage(FILE *);
 
-/* The number of settings and the key of setting i, for tests and docs. */
+/*
+ * The number of settings, and of setting i its key, its kind of value
+ * ("string", "number", "size", "boolean", "choice" or "list", as
+ * imaged.conf(5) names them) and its default as written in a file ("" for
+ * none); NULL past the last.  For tests and docs.
+ */
 size_t		 config_nsettings(void);
 const char	*config_key(size_t i);
+const char	*config_kind(size_t i);
+const char	*config_default(size_t i);
 
 /* Whether ext (lower case, no dot) is an allowed extension. */
 bool	config_extension_allowed(const struct config *, const char *ext);

@@ -5,7 +5,8 @@
  * it was made for, authenticated with the signer's cursor key: a cursor
  * altered in any byte, made for the other order or by a daemon with
  * another key does not open.  It is bound to neither the filters nor the
- * user, so a client may change filters between pages (API.md).
+ * user, so a client may change filters between pages (imaged-api(7),
+ * DECIDED EDGE CASES).
  */
 #ifndef IMAGED_CURSOR_H
 #define IMAGED_CURSOR_H

@@ -2,8 +2,9 @@
  * err.h: the one error type of imaged.
  *
  * Every fallible function returns an enum img_err.  Each value has one row
- * in a table (err.c) giving its HTTP status, the API code of API.md and a
- * default message; the HTTP layer alone turns a value into the JSON error.
+ * in a table (err.c) giving its HTTP status, the API code (imaged-api(7),
+ * ERROR CODES) and a default message; the HTTP layer alone turns a value
+ * into the JSON error.
  * Internal errors never carry detail to the client: the message of
  * IMG_EINTERNAL is fixed, whatever caused it (the cause goes to the log).
  */
@@ -20,11 +21,15 @@ enum img_err {
 	IMG_ENOTFOUND,		/* 404 NOT_FOUND */
 	IMG_EMETHOD,		/* 405 METHOD_NOT_ALLOWED */
 	IMG_ETOOBIG,		/* 413 PAYLOAD_TOO_LARGE */
+	IMG_EURI,		/* 414 URI_TOO_LONG */
+	IMG_EMISDIRECTED,	/* 421 MISDIRECTED_REQUEST */
+	IMG_EHEADERS,		/* 431 REQUEST_HEADER_FIELDS_TOO_LARGE */
 	IMG_EMEDIA,		/* 415 UNSUPPORTED_MEDIA_TYPE */
 	IMG_ERANGE,		/* 416 RANGE_NOT_SATISFIABLE */
 	IMG_EDECODE,		/* 422 UNPROCESSABLE_IMAGE */
 	IMG_EINTERNAL,		/* 500 INTERNAL_ERROR */
 	IMG_ENOMEM,		/* 500 INTERNAL_ERROR, out of memory */
+	IMG_ENOTIMPL,		/* 501 NOT_IMPLEMENTED */
 	IMG_EUNAVAIL,		/* 503 SERVICE_UNAVAILABLE */
 	IMG_ENOSPACE,		/* 507 INSUFFICIENT_STORAGE */
 	/* Only injected by test_mode's faults, as a gateway answers them. */

@@ -6,7 +6,7 @@
  * handler filled.  Unit tests build both by hand and call handlers with no
  * socket.  A handler returns IMG_OK with the response filled, or an error
  * value (with api_fail() details) that one function, response_error(),
- * turns into the JSON error of API.md.
+ * turns into the JSON error of imaged-api(7), ERROR CODES.
  *
  * Ownership: a request and everything it points to belong to the server
  * (or the test) for the request's life; handlers borrow it.  A response
@@ -36,7 +36,7 @@ enum http_method {
 };
 
 /* Limits of what a request may carry to a handler. */
-#define QUERY_PARAMS_MAX	64	/* more query parameters: 400 */
+#define QUERY_PARAMS_MAX	64	/* more query parameters: 414 */
 #define JSON_BODY_MAX		(64 * 1024) /* a PATCH body */
 #define RESPONSE_HEADERS_MAX	16
 
@@ -110,12 +110,27 @@ struct response_header {
 	char		*value;		/* owned */
 };
 
+/*
+ * A body made while it is sent, so that a large answer never sits whole in
+ * memory: read() writes up to max bytes of the body from offset pos into
+ * out and returns how many (0 only at the end), or -1 on an error, which
+ * cuts the answer short.  length is the body's exact size, sent as
+ * Content-Length (a HEAD gets it with no body).  free() releases state.
+ */
+struct response_stream {
+	long long	(*read)(void *state, uint64_t pos, char *out, size_t max);
+	void		(*free)(void *state);
+	void		*state;
+	uint64_t	 length;
+};
+
 struct response {
 	int			 status;
 	const char		*content_type;	/* static or content_type_buf; NULL: none */
 	char			 content_type_buf[128];
 	struct buf		 body;
 	int			 fd;		/* >= 0: send length bytes of it from offset */
+	struct response_stream	 stream;	/* read not NULL: the body, made as sent */
 	uint64_t		 offset;
 	uint64_t		 length;
 	struct response_header	 headers[RESPONSE_HEADERS_MAX];
@@ -131,6 +146,8 @@ struct response {
 
 void		 response_init(struct response *);
 void		 response_free(struct response *);
+/* Release the response's stream, if any, unsent. */
+void		 response_stream_free(struct response *);
 /* Add a header (name static, value copied).  IMG_ENOMEM; past the cap, IMG_EINTERNAL. */
 enum img_err	 response_header(struct response *, const char *name,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -144,6 +161,13 @@ const char	*response_get_header(const struct response *, const char *name);
  */
 enum img_err	 api_fail(struct response *, enum img_err, const char *field,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * A NUL byte decoded in the request target (%00 in a query parameter or
+ * a path segment): 400 VALIDATION_ERROR naming field (borrowed), never a
+ * value read up to the NUL.
+ */
+enum img_err	 request_refuse_nul(struct response *, const char *field);
 
 /*
  * The one place an error becomes a response: reset the response's body

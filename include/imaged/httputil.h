@@ -67,6 +67,19 @@ enum body_form	 http_body_form(const char *content_type);
 bool		 http_media_param(const char *content_type, const char *name,
 		    char *out, size_t outlen);
 
+/* --- Hosts ------------------------------------------------------------------ */
+/*
+ * The host of a Host header or URL authority ("Example.COM:8080",
+ * "[::1]:80", "127.0.0.1") into name, lower case, without the port or an
+ * IPv6 address's brackets.  False when malformed or longer than namelen-1.
+ */
+bool		 http_host_name(const char *host, char *name, size_t namelen);
+/*
+ * Whether a host name (as http_host_name gives it) is the loopback:
+ * "localhost", an address of 127.0.0.0/8, or ::1.
+ */
+bool		 http_host_loopback(const char *name);
+
 /* --- Identifiers ---------------------------------------------------------- */
 /* Whether a client's X-Request-Id is usable: 1-200 printable ASCII (0x21-0x7e, and space inside). */
 bool		 http_request_id_ok(const char *);

@@ -6,8 +6,7 @@
  * receives it.  There is no global state, so a test may start several
  * daemons in one process.  Fields are set by imaged_start() and never
  * change while the server runs, so handlers read them without locks;
- * only the sweep's flags, the clock and the id sequence change, and they
- * are atomic.
+ * only the clock and the id sequence change, and they are atomic.
  */
 #ifndef IMAGED_IMAGED_H
 #define IMAGED_IMAGED_H
@@ -29,6 +28,7 @@ struct httpd;
 struct tokens;
 struct renderpool;
 struct rendcache;
+struct metrics;
 struct testctl;
 
 struct imaged {
@@ -41,27 +41,27 @@ struct imaged {
 	struct httpd		*httpd;
 	struct renderpool	*render_pool;	/* renders, off the request threads */
 	struct rendcache	*renditions;	/* renditions kept on disk */
+	struct metrics		*metrics;	/* NULL: metrics = off */
 	char			 url[128];	/* http://host:port it listens on */
 	bool			 remove_data_dir;	/* --ephemeral */
 	/* Every time imaged hands out or checks, and the image ids. */
 	struct clock		 clock;
 	struct idgen		 ids;
 	struct testctl		*testctl;	/* test_mode = on only */
-
-	/* The orphan sweep after start (the only fields that change). */
-	pthread_t		 sweeper;
-	bool			 sweeper_started;
-	struct timespec		 started;	/* the file system's clock */
-	_Atomic bool		 sweep_done;
-	_Atomic bool		 stopping;
 };
 
 /*
- * Open the stores and start serving with cfg (copied).  With
+ * Open the stores, finish or undo what a crash left half done
+ * (recover.h), and start serving with cfg (copied).  With
  * cfg->ephemeral, the data dir is a new temp folder, removed at stop.
  * Errors: IMG_EUNAVAIL (stores, address in use: logged), IMG_ENOMEM.
  */
 enum img_err	 imaged_start(const struct config *cfg, struct imaged **);
+/*
+ * Whether the daemon answers: GET /healthz over a socket to its own
+ * address must get a 200.  IMG_OK or IMG_EUNAVAIL.
+ */
+enum img_err	 imaged_ping(const struct imaged *);
 /* The base URL it listens on, "http://127.0.0.1:8080". */
 const char	*imaged_url(const struct imaged *);
 /*

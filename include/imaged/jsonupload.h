@@ -37,9 +37,9 @@ void			 jsonupload_free(struct jsonupload *);
 
 /*
  * Scan the next piece of the body.  Errors: IMG_EJSON (not JSON; the
- * scanner may also leave this to jsonupload_end), IMG_EINVAL with
- * *field = "image_data" (bad base64 or prefix, a repeated key), IMG_ETOOBIG,
- * or whatever the sink returned.  After an error, the scanner is spent.
+ * scanner may also leave this to jsonupload_end), IMG_ETOOBIG with *field
+ * NULL (the rest passed rest_cap), or whatever the sink returned, with
+ * *field = "image_data".  After an error, the scanner is spent.
  */
 enum img_err	 jsonupload_feed(struct jsonupload *, const char *, size_t,
 		    const char **field);
@@ -50,9 +50,12 @@ enum img_err	 jsonupload_feed(struct jsonupload *, const char *, size_t,
  * tells whether a string "image_data" was seen (its value in *rest is then
  * ""; a non-string image_data stays in *rest as sent, for the caller to
  * refuse).  Errors as for feed; IMG_EJSON for bad or truncated JSON,
- * including JSON nested deeper than 32 levels.  A valid JSON value that is
- * not an object is returned as is: the caller decides (API.md: 400
- * VALIDATION_ERROR).
+ * including JSON nested deeper than 32 levels; then, the body being JSON,
+ * IMG_EINVAL with *field = "image_data" for a bad image value (bad base64
+ * or prefix, a repeated key): syntax is judged before fields.  Strings
+ * may hold \u0000 (it is JSON): the caller refuses the field.  A valid
+ * JSON value that is not an object is returned as is: the caller decides
+ * (imaged-api(7), DECIDED EDGE CASES: 400 VALIDATION_ERROR).
  */
 enum img_err	 jsonupload_end(struct jsonupload *, json_t **rest,
 		    bool *had_image, const char **field);

@@ -73,6 +73,13 @@ struct route_match {
  */
 void		 router_match(const struct route *, size_t n, const char *stage,
 		    enum http_method, const char *path, struct route_match *);
+/*
+ * The name of route's path parameter ("image_id" of "{image_id}") into
+ * out, or "path" when route is NULL or has none: what a refusal of the
+ * path names.  Returns out.
+ */
+const char	*router_param_name(const struct route *, char *out,
+		    size_t outlen);
 /* Write the Allow list ("GET, HEAD, OPTIONS") of a method mask into out. */
 void		 router_allow(unsigned allow, char *out, size_t outlen);
 /* The method named by s, HTTP_OTHER for any other. */

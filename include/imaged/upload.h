@@ -4,7 +4,8 @@
  * Every byte of the image passes through upload_write() exactly once: it
  * is counted against the size limit, hashed (SHA-256), shown to the
  * header sniffer and written to a temp file in the blob store.  Nothing is
- * held in memory.  upload_commit() makes the file durable under its key;
+ * held in memory.  upload_commit() makes the file durable under its key
+ * and upload_settle(), once the row holds the key, makes it the catalog's;
  * until then, upload_free() leaves nothing behind.
  * One upload belongs to one request; it is not shared between threads.
  */
@@ -41,7 +42,9 @@ enum img_err	 upload_write(struct upload *, const void *, size_t);
 void		 upload_end(struct upload *, struct upload_info *);
 /* Make the bytes durable under key (see blob_writer_commit). */
 enum img_err	 upload_commit(struct upload *, const char *key);
-/* Free; the temp file goes unless committed.  NULL is a no-op. */
+/* The row holding the key is committed (see blob_writer_settle). */
+void		 upload_settle(struct upload *);
+/* Free; unless settled, the temp file and the key go.  NULL is a no-op. */
 void		 upload_free(struct upload *);
 
 /* As upload_commit, made durable later by blobstore_sync() (bulk imports). */

@@ -1,7 +1,7 @@
 /*
- * validate.h: the rules of API.md for what a client may store, in one
- * place for every body form (JSON, multipart, raw with a query string)
- * and for PATCH.
+ * validate.h: the rules of imaged-api(7) (POST /images) for what a client
+ * may store, in one place for every body form (JSON, multipart, raw with
+ * a query string) and for PATCH.
  *
  * Validators are pure: they take outside text with its length, write a
  * one-line reason into msg when they refuse, and never allocate except

@@ -1,5 +1,5 @@
 /*
- * check_api.c: the routes of API.md over real HTTP, against a daemon
+ * check_api.c: the routes of imaged-api(7) over real HTTP, against a daemon
  * started in-process on port 0 with a fresh data dir for each test.
  */
 #include <sys/socket.h>
@@ -269,6 +269,58 @@ START_TEST(test_download_true_json_and_bytes)
 	http_do(&r, "GET", path, accept_png, NULL, 0);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(str(r.json, "image_id"), str(rec, "image_id"));
+	reply_free(&r);
+	free(b64);
+	free(bytes);
+	json_decref(rec);
+}
+END_TEST
+
+/*
+ * The base64 JSON download of an image larger than the slices it is
+ * encoded in (and not a multiple of 3 bytes): the same bytes, an exact
+ * Content-Length, and a HEAD with the length and no body.
+ */
+START_TEST(test_download_json_streamed)
+{
+	static const char *const raw[] = { "Content-Type: image/png", NULL };
+	struct reply	 r;
+	char		*bytes, *b64, *sample, path[256], want[32];
+	size_t		 len = 300001, slen, i;
+	json_t		*rec;
+
+	sample = read_file("data/sample.png", &slen);
+	ck_assert_ptr_nonnull(bytes = malloc(len));
+	memcpy(bytes, sample, slen);
+	for (i = slen; i < len; i++)
+		bytes[i] = (char)(i * 31 + (i >> 7));
+	free(sample);
+	http_do(&r, "POST", "/images?user_id=dana&filename=big.png", raw, bytes,
+	    len);
+	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
+	rec = json_incref(r.json);
+	reply_free(&r);
+
+	b64 = base64_of(bytes, len);
+	snprintf(path, sizeof(path), "/images/%s?download=true",
+	    str(rec, "image_id"));
+	http_get(&r, path);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(reply_header(&r, "Content-Type"),
+	    "application/json; charset=utf-8");
+	ck_assert_ptr_nonnull(r.json);
+	ck_assert_str_eq(str(r.json, "image_data"), b64);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "file_size")),
+	    (json_int_t)len);
+	snprintf(want, sizeof(want), "%zu", r.body.len);
+	ck_assert_str_eq(reply_header(&r, "Content-Length"), want);
+	ck_assert_int_eq(r.body.data[r.body.len - 1], '\n');
+	reply_free(&r);
+
+	http_do(&r, "HEAD", path, NULL, NULL, 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(reply_header(&r, "Content-Length"), want);
+	ck_assert_int_eq(r.body.len, 0);
 	reply_free(&r);
 	free(b64);
 	free(bytes);
@@ -662,6 +714,17 @@ static const struct bad_case bad_cases[] = {
 	  NULL, NULL, 404, "NOT_FOUND", NULL },
 	{ "limit 101", "GET", "/images?limit=101", NULL, NULL,
 	  400, "VALIDATION_ERROR", "limit" },
+	/* libmicrohttpd hands over C strings: a NUL must not cut them. */
+	{ "cursor NUL", "GET", "/images?user_id=u&last_evaluated_key=%00", NULL,
+	  NULL, 400, "VALIDATION_ERROR", "last_evaluated_key" },
+	{ "key NUL", "GET", "/images?user_id=u&x%00y=1", NULL, NULL,
+	  400, "VALIDATION_ERROR", "x" },
+	{ "id NUL", "GET", "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479%00",
+	  NULL, NULL, 400, "VALIDATION_ERROR", "image_id" },
+	{ "path NUL", "GET", "/images%00", NULL, NULL,
+	  400, "VALIDATION_ERROR", "path" },
+	{ "raw upload NUL", "POST", "/images?user_id=u&filename=a.png%00.txt",
+	  "image/png", "x", 400, "VALIDATION_ERROR", "filename" },
 };
 
 static char	*png_b64;
@@ -758,6 +821,80 @@ START_TEST(test_too_large)
 }
 END_TEST
 
+/* --- Host on a loopback address (DNS rebinding) ------------------------------ */
+
+static void
+hosts_setup(void)
+{
+	static const char *const settings[] = {
+		"allowed_hosts=dev.test, [fd00::1]",
+		"public_url=http://images.example:9000/base", NULL };
+
+	harness_start_with(settings);
+}
+
+/* One request with the Host given; the status. */
+static long
+status_for_host(const char *method, const char *path, const char *host,
+    struct reply *r)
+{
+	char		 h[300];
+	const char	*hdrs[2] = { h, NULL };
+
+	snprintf(h, sizeof(h), "Host: %s", host);
+	http_do(r, method, path, hdrs, NULL, 0);
+	return r->status;
+}
+
+START_TEST(test_host_rebinding)
+{
+	static const char *const good[] = { "localhost", "LOCALHOST:8080",
+	    "127.0.0.1", "127.3.4.5:80", "[::1]", "[::1]:8080", "dev.test",
+	    "dev.test:1234", "[fd00::1]:80", "images.example",
+	    "images.example:9000" };
+	static const char *const bad[] = { "evil.example", "evil.example:8080",
+	    "localhost.evil.example", "128.0.0.1", "[::2]", "dev.test.evil",
+	    "dev.test:port", "" };
+	json_t		*rec = store_sample(&samples[0], "u");
+	struct reply	 r;
+	char		 path[128], req[256], got[4096];
+	size_t		 i, total = 0;
+	ssize_t		 n;
+	int		 fd, len;
+
+	snprintf(path, sizeof(path), "/images/%s", str(rec, "image_id"));
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ck_assert_msg(status_for_host("GET", path, good[i], &r) == 200,
+		    "%s: %ld", good[i], r.status);
+		reply_free(&r);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(status_for_host("DELETE", path, bad[i], &r) == 421,
+		    "%s: %ld %s", bad[i], r.status, r.body.data);
+		ck_assert_str_eq(reply_code(&r), "MISDIRECTED_REQUEST");
+		ck_assert_str_eq(reply_header(&r, "Content-Type"),
+		    "application/json; charset=utf-8");
+		reply_free(&r);
+		ck_assert_int_eq(status_for_host("GET", "/images", bad[i], &r),
+		    421);
+		reply_free(&r);
+	}
+	/* Nothing was deleted. */
+	ck_assert_int_eq(listed(""), 1);
+	ck_assert_int_eq(bucket_files(), 1);
+	/* HTTP/1.0 without Host still works. */
+	fd = connect_daemon();
+	len = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\n\r\n", path);
+	ck_assert_int_eq(write(fd, req, (size_t)len), len);
+	while ((n = read(fd, got + total, sizeof(got) - 1 - total)) > 0)
+		total += (size_t)n;
+	got[total] = '\0';
+	close(fd);
+	ck_assert_msg(strstr(got, " 200 ") != NULL, "%s", got);
+	json_decref(rec);
+}
+END_TEST
+
 static void
 small_limit_setup(void)
 {
@@ -781,6 +918,7 @@ api_suite(void)
 	tcase_add_test(tc, test_expires_in);
 	tcase_add_test(tc, test_http10_without_host);
 	tcase_add_test(tc, test_download_true_json_and_bytes);
+	tcase_add_test(tc, test_download_json_streamed);
 	tcase_add_test(tc, test_conditional_and_range);
 	tcase_add_test(tc, test_signed_url_checks);
 	tcase_add_test(tc, test_delete);
@@ -799,6 +937,7 @@ api_errors_suite(void)
 	Suite	*s = suite_create("api_errors");
 	TCase	*tc = tcase_create("bad input");
 	TCase	*big = tcase_create("size limit");
+	TCase	*hosts;
 
 	tcase_add_checked_fixture(tc, errors_setup, errors_teardown);
 	tcase_set_timeout(tc, 60);
@@ -809,5 +948,10 @@ api_errors_suite(void)
 	tcase_set_timeout(big, 60);
 	tcase_add_test(big, test_too_large);
 	suite_add_tcase(s, big);
+	hosts = tcase_create("hosts");
+	tcase_add_checked_fixture(hosts, hosts_setup, harness_stop);
+	tcase_set_timeout(hosts, 60);
+	tcase_add_test(hosts, test_host_rebinding);
+	suite_add_tcase(s, hosts);
 	return s;
 }

@@ -229,7 +229,7 @@ START_TEST(test_body_longer_than_content_length)
 
 	fd = connect_daemon();
 	len = snprintf(head, sizeof(head), "POST /images?user_id=u1&filename=a.png "
-	    "HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
+	    "HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\n"
 	    "Content-Length: %zu\r\n\r\n", png_len);
 	ck_assert_int_eq(write(fd, head, (size_t)len), len);
 	ck_assert_int_eq(write(fd, png, png_len), (ssize_t)png_len);
@@ -260,16 +260,20 @@ START_TEST(test_disconnect_mid_upload)
 
 	fd = connect_daemon();
 	len = snprintf(head, sizeof(head), "POST /images?user_id=u1&filename=a.png "
-	    "HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
+	    "HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\n"
 	    "Content-Length: 1000000\r\n\r\n");
 	ck_assert_int_eq(write(fd, head, (size_t)len), len);
 	ck_assert_int_eq(write(fd, png, png_len), (ssize_t)png_len);
-	/* Wait until the daemon holds the partial upload, then vanish. */
-	for (i = 0; i < 200 && temp_files() == 0; i++)
+	/*
+	 * Wait until the daemon holds the partial upload, then vanish.  The
+	 * waits are long because a loaded machine may take seconds to
+	 * schedule the daemon; they end as soon as the state is seen.
+	 */
+	for (i = 0; i < 1000 && temp_files() == 0; i++)
 		usleep(10000);
 	ck_assert_int_eq(temp_files(), 1);
 	close(fd);
-	for (i = 0; i < 1000 && temp_files() != 0; i++)
+	for (i = 0; i < 3000 && temp_files() != 0; i++)
 		usleep(10000);
 	ck_assert_int_eq(temp_files(), 0);
 	ck_assert_int_eq(bucket_files(), 0);

@@ -132,6 +132,53 @@ static const struct bad_case bad_cases[] = {
 	  400, "VALIDATION_ERROR", "order" },
 	{ "list user", "GET", "/images?user_id=..", NULL, NULL,
 	  400, "VALIDATION_ERROR", "user_id" },
+	/* A NUL is refused where it is, never read as the end of the value. */
+	{ "cursor NUL", "GET", "/images?user_id=u&last_evaluated_key=%00", NULL,
+	  NULL, 400, "VALIDATION_ERROR", "last_evaluated_key" },
+	{ "user_id NUL", "GET", "/images?user_id=u%00v", NULL, NULL,
+	  400, "VALIDATION_ERROR", "user_id" },
+	{ "title filter NUL", "GET", "/images?title=a%00b", NULL, NULL,
+	  400, "VALIDATION_ERROR", "title" },
+	{ "download NUL", "GET", "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479"
+	  "?download=true%00", NULL, NULL, 400, "VALIDATION_ERROR", "download" },
+	{ "id NUL", "GET", "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479%00",
+	  NULL, NULL, 400, "VALIDATION_ERROR", "image_id" },
+	{ "raw user NUL", "POST", "/images?user_id=u%00x&filename=a.png",
+	  "image/png", "x", 400, "VALIDATION_ERROR", "user_id" },
+	{ "raw title NUL", "POST", "/images?user_id=u&filename=a.png&title=a%00",
+	  "image/png", "x", 400, "VALIDATION_ERROR", "title" },
+	/* Valid JSON that is not an object is a validation error. */
+	{ "patch string", "PATCH", "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479",
+	  "application/json", "\"x\"", 400, "VALIDATION_ERROR", "metadata" },
+	{ "patch number", "PATCH", "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479",
+	  "application/json", "7", 400, "VALIDATION_ERROR", "metadata" },
+	{ "patch truncated", "PATCH",
+	  "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479", "application/json",
+	  "{\"metadata\": {\"title\": ", 400, "INVALID_JSON", NULL },
+	/* \u0000 is valid JSON: the field that holds it is at fault. */
+	{ "user_id \\u0000", "POST", "/images", NULL,
+	  PNG_BODY("u\\u0000x", "a.png", ""), 400, "VALIDATION_ERROR",
+	  "user_id" },
+	{ "filename \\u0000", "POST", "/images", NULL,
+	  PNG_BODY("u", "a\\u0000.png", ""), 400, "VALIDATION_ERROR",
+	  "filename" },
+	{ "title \\u0000", "POST", "/images", NULL,
+	  PNG_BODY("u", "a.png", ", \"metadata\": {\"title\": \"a\\u0000\"}"),
+	  400, "VALIDATION_ERROR", "metadata.title" },
+	{ "tag \\u0000", "POST", "/images", NULL,
+	  PNG_BODY("u", "a.png", ", \"metadata\": {\"tags\": [\"\\u0000\"]}"),
+	  400, "VALIDATION_ERROR", "metadata.tags" },
+	{ "patch title \\u0000", "PATCH",
+	  "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479", "application/json",
+	  "{\"metadata\": {\"description\": \"\\u0000\"}}", 400,
+	  "VALIDATION_ERROR", "metadata.description" },
+	/* Syntax is judged before fields: a cut body is not JSON. */
+	{ "truncated upload", "POST", "/images", "application/json",
+	  "{\"image_data\": \"iVBOR\", \"user_id\": ", 400, "INVALID_JSON",
+	  NULL },
+	{ "truncated upload, image", "POST", "/images", "application/json",
+	  "{\"image_data\": \"%s\", \"user_id\": \"u\", \"filename\": ",
+	  400, "INVALID_JSON", NULL },
 };
 
 
@@ -275,6 +322,56 @@ START_TEST(test_upload_then_get)
 	    "image/png");
 	json_decref(j);
 	inproc_free(&r);
+
+	/* The base64 download, read the way a client drains it. */
+	n = (int)strlen(path);
+	snprintf(path + n, sizeof(path) - (size_t)n, "?download=true");
+	ck_assert_int_eq(inproc_do(&r, ctx, path), IMG_OK);
+	ck_assert_int_eq(r.resp.status, 200);
+	j = body_json(&r);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "image_data")),
+	    png_b64);
+	json_decref(j);
+	inproc_free(&r);
+}
+END_TEST
+
+/*
+ * A JSON upload whose fields other than the image pass their limit: the
+ * 413 names them, not the image, and nothing is stored.
+ */
+START_TEST(test_rest_too_big)
+{
+	struct inproc	 r;
+	json_t		*j, *err;
+	const char	*msg;
+	char		*text, *pad;
+	size_t		 padlen = 1100 * 1024;
+	int		 n;
+
+	ck_assert_ptr_nonnull(pad = malloc(padlen + 1));
+	memset(pad, 'a', padlen);
+	pad[padlen] = '\0';
+	n = asprintf(&text, "POST /images\nContent-Type: application/json\n\n"
+	    "{\"image_data\": \"%s\", \"user_id\": \"u\", "
+	    "\"filename\": \"a.png\", \"metadata\": {\"description\": \"%s\"}}",
+	    png_b64, pad);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(inproc_do(&r, ctx, text), IMG_ETOOBIG);
+	ck_assert_int_eq(r.resp.status, 413);
+	j = body_json(&r);
+	err = json_object_get(j, "error");
+	ck_assert_str_eq(json_string_value(json_object_get(err, "code")),
+	    "PAYLOAD_TOO_LARGE");
+	msg = json_string_value(json_object_get(err, "message"));
+	ck_assert_msg(strstr(msg, "other than image_data") != NULL, "%s", msg);
+	ck_assert_ptr_null(json_object_get(err, "field"));
+	json_decref(j);
+	inproc_free(&r);
+	free(text);
+	free(pad);
+	ck_assert_int_eq(files_in(ctx->cfg.bucket), 0);
+	ck_assert_int_eq(listed(), 0);
 }
 END_TEST
 
@@ -309,6 +406,7 @@ handlers_suite(void)
 	tcase_add_checked_fixture(ok, setup, teardown);
 	tcase_add_test(ok, test_upload_then_get);
 	tcase_add_test(ok, test_routing);
+	tcase_add_test(ok, test_rest_too_big);
 	suite_add_tcase(s, ok);
 	return s;
 }

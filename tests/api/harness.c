@@ -1,6 +1,9 @@
 /*
  * harness.c: the in-process daemon and a small libcurl client for the
  * API suites.
+ *
+ * With IMAGED_API_LOG set, every exchange is also logged for the OpenAPI
+ * check (exchlog.h): the suites' answers are the document's examples.
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <sys/socket.h>
@@ -18,6 +21,7 @@
 
 #include <curl/curl.h>
 
+#include "exchlog.h"
 #include "harness.h"
 #include "imaged/b64.h"
 #include "imaged/log.h"
@@ -68,6 +72,19 @@ on_data(char *p, size_t size, size_t n, void *arg)
 	return buf_add(arg, p, size * n) == IMG_OK ? size * n : 0;
 }
 
+/* The exchange, for the OpenAPI check (exchlog.h). */
+static void
+log_exchange(const struct reply *r, const char *method, const char *url)
+{
+	const char	*path = url, *p;
+
+	/* The path and query of an absolute URL (a download_url). */
+	if ((p = strstr(url, "://")) != NULL && (p = strchr(p + 3, '/')) != NULL)
+		path = p;
+	exchlog_append(method, path, (int)r->status,
+	    reply_header(r, "Content-Type"), r->body.data, r->body.len);
+}
+
 void
 http_do(struct reply *r, const char *method, const char *path,
     const char *const *headers, const void *body, size_t len)
@@ -110,6 +127,7 @@ http_do(struct reply *r, const char *method, const char *path,
 	if (ct != NULL && strncmp(ct, "application/json", 16) == 0 &&
 	    r->body.len > 0)
 		r->json = json_loadb(r->body.data, r->body.len, 0, NULL);
+	log_exchange(r, method, url);
 }
 
 void

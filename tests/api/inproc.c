@@ -7,7 +7,8 @@
  * an error.  Authentication is left out (a test that wants a principal
  * sets r->req.principal between parse and run).  A deferred answer (a
  * rendition being made) is waited for on the calling thread, where httpd
- * would suspend the connection.
+ * would suspend the connection.  With IMAGED_API_LOG set, each routed
+ * request's answer is logged for the OpenAPI check (exchlog.h).
  */
 #include <limits.h>
 #include <pthread.h>
@@ -25,8 +26,8 @@
 #include "imaged/renderpool.h"
 #include "imaged/text.h"
 #include "imaged/signer.h"
-#include "imaged/testctl.h"
 
+#include "exchlog.h"
 #include "inproc.h"
 
 #define BASE_URL	"http://127.0.0.1:8080"
@@ -53,11 +54,6 @@ inproc_context(const struct config *cfg, const unsigned char *key)
 		return NULL;
 	}
 	ctx->remove_data_dir = true;
-	if (ctx->cfg.clock_fixed)
-		clock_init_fixed(&ctx->clock, ctx->cfg.clock_usec);
-	else
-		clock_init_real(&ctx->clock);
-	idgen_init(&ctx->ids, ctx->cfg.id_seed_set, ctx->cfg.id_seed_value);
 	if (key != NULL)
 		memcpy(k, key, sizeof(k));
 	else
@@ -65,17 +61,15 @@ inproc_context(const struct config *cfg, const unsigned char *key)
 	snprintf(path, sizeof(path), "%s/imaged.db", ctx->data_dir);
 	if (signer_new(k, &ctx->signer) != IMG_OK ||
 	    catalog_open(path, 1, &ctx->catalog) != IMG_OK ||
-	    blobstore_open(ctx->data_dir, ctx->cfg.bucket,
+	    blobstore_open(ctx->data_dir, ctx->cfg.bucket, ctx->cfg.file_mode,
 	    &ctx->blobs) != IMG_OK ||
 	    renderpool_new(1, 16, &ctx->render_pool) != IMG_OK ||
 	    rendcache_open(ctx->blobs, ctx->render_pool,
 	    ctx->cfg.rendition_cache_size, ctx->cfg.rendition_max_pixels,
-	    &ctx->renditions) != IMG_OK ||
-	    (ctx->cfg.test_mode && testctl_new(&ctx->testctl) != IMG_OK)) {
+	    &ctx->renditions) != IMG_OK) {
 		imaged_stop(ctx, 0);
 		return NULL;
 	}
-	catalog_set_clock(ctx->catalog, &ctx->clock);
 	snprintf(ctx->url, sizeof(ctx->url), "%s", BASE_URL);
 	return ctx;
 }
@@ -92,17 +86,22 @@ header_of(const struct request *req, const char *name)
 	return NULL;
 }
 
-/* Decode %XX in place (and '+' with plus); a NUL decoded ends the text. */
-static void
+/*
+ * Decode %XX in place (and '+' with plus); a NUL decoded ends the text,
+ * and the return says so (httpd refuses it, as here).
+ */
+static bool
 unescape(char *s, bool plus)
 {
 	char	*o = s;
 	int	 hi, lo;
+	bool	 nul = false;
 
 	for (; *s != '\0'; s++) {
 		if (*s == '%' && (hi = hex_value(s[1])) >= 0 &&
 		    (lo = hex_value(s[2])) >= 0) {
 			*o++ = (char)(hi << 4 | lo);
+			nul |= hi == 0 && lo == 0;
 			s += 2;
 		} else if (plus && *s == '+')
 			*o++ = ' ';
@@ -110,13 +109,18 @@ unescape(char *s, bool plus)
 			*o++ = *s;
 	}
 	*o = '\0';
+	return nul;
 }
 
-/* Split "a=1&b&c=3" in place; false past QUERY_PARAMS_MAX (a 400). */
+/*
+ * Split "a=1&b&c=3" in place; false past QUERY_PARAMS_MAX or on a NUL
+ * decoded (r->nul_field names it): a 414 or a 400.
+ */
 static bool
 split_query(struct inproc *r, char *q)
 {
 	char	*amp, *eq;
+	bool	 nul;
 
 	while (q != NULL && *q != '\0') {
 		if ((amp = strchr(q, '&')) != NULL)
@@ -126,16 +130,19 @@ split_query(struct inproc *r, char *q)
 				return false;
 			if ((eq = strchr(q, '=')) != NULL)
 				*eq++ = '\0';
-			unescape(q, true);
-			if (eq != NULL)
-				unescape(eq, true);
+			/* Both decoded, whichever holds the NUL. */
+			nul = unescape(q, true);
+			if (eq != NULL && unescape(eq, true))
+				nul = true;
+			if (nul && r->nul_field == NULL)
+				r->nul_field = q;
 			r->query[r->req.nquery].key = q;
 			r->query[r->req.nquery].value = eq != NULL ? eq : "";
 			r->req.nquery++;
 		}
 		q = amp;
 	}
-	return true;
+	return r->nul_field == NULL;
 }
 
 /*
@@ -172,6 +179,7 @@ inproc_parse(struct inproc *r, const struct imaged *ctx, const char *text,
 {
 	char			*line, *rest, *path, *q, *sp, *body;
 	enum http_method	 method = HTTP_GET;
+	bool			 path_nul;
 
 	memset(r, 0, sizeof(*r));
 	response_init(&r->resp);
@@ -194,7 +202,7 @@ inproc_parse(struct inproc *r, const struct imaged *ctx, const char *text,
 	}
 	if ((q = strchr(path, '?')) != NULL)
 		*q++ = '\0';
-	unescape(path, false);
+	path_nul = unescape(path, false);
 	body = split_headers(r, rest);
 	if (body != NULL) {
 		r->body = body;
@@ -202,9 +210,15 @@ inproc_parse(struct inproc *r, const struct imaged *ctx, const char *text,
 		r->blen = len - (size_t)(body - r->text);
 	}
 
-	router_match(api_routes, api_nroutes_for(&ctx->cfg), ctx->cfg.stage, method, path,
+	router_match(api_routes, api_nroutes, ctx->cfg.stage, method, path,
 	    &r->match);
 	r->status = r->match.status;
+	if (path_nul) {
+		r->nul_field = router_param_name(r->match.route, r->nul_name,
+		    sizeof(r->nul_name));
+		r->match.route = NULL;
+		return r->status = 400;
+	}
 	if (method == HTTP_OPTIONS || r->match.route == NULL) {
 		if (r->status == 200)
 			r->status = 405;
@@ -213,7 +227,7 @@ inproc_parse(struct inproc *r, const struct imaged *ctx, const char *text,
 	}
 	if (!split_query(r, q)) {
 		r->match.route = NULL;
-		return r->status = 400;
+		return r->status = r->nul_field != NULL ? 400 : 414;
 	}
 	r->req.method = method;
 	r->req.path = r->match.path;
@@ -301,6 +315,51 @@ run_deferred(struct inproc *r, struct imaged *ctx)
 	return d->resume(ctx, &r->req, &r->resp, d->arg);
 }
 
+/* The method's name, for the exchange log. */
+static const char *
+method_name(enum http_method m)
+{
+	switch (m) {
+	case HTTP_GET:		return "GET";
+	case HTTP_HEAD:		return "HEAD";
+	case HTTP_POST:		return "POST";
+	case HTTP_PUT:		return "PUT";
+	case HTTP_PATCH:	return "PATCH";
+	case HTTP_DELETE:	return "DELETE";
+	case HTTP_OPTIONS:	return "OPTIONS";
+	case HTTP_OTHER:	break;
+	}
+	return "OTHER";
+}
+
+/*
+ * A streamed body as a client reads it, into resp.body, in uneven pieces
+ * (so a stream's seams are crossed); it must end at exactly its length.
+ */
+static enum img_err
+drain_stream(struct inproc *r)
+{
+	struct response_stream	*s = &r->resp.stream;
+	char			 piece[4099];
+	uint64_t		 pos = 0;
+	long long		 n;
+	size_t			 max = 1;
+	enum img_err		 e;
+
+	while (pos < s->length) {
+		max = max % sizeof(piece) + 1000;
+		if ((n = s->read(s->state, pos, piece, max)) <= 0)
+			return IMG_EINTERNAL;
+		if ((e = buf_add(&r->resp.body, piece, (size_t)n)) != IMG_OK)
+			return e;
+		pos += (uint64_t)n;
+	}
+	if (pos != s->length || s->read(s->state, pos, piece, 1) != 0)
+		return IMG_EINTERNAL;
+	response_stream_free(&r->resp);
+	return IMG_OK;
+}
+
 enum img_err
 inproc_run(struct inproc *r, struct imaged *ctx, size_t cut)
 {
@@ -313,6 +372,12 @@ inproc_run(struct inproc *r, struct imaged *ctx, size_t cut)
 		e = run_deferred(r, ctx);
 	if (e != IMG_OK)
 		response_error(&r->resp, e);
+	else if (r->resp.stream.read != NULL && (e = drain_stream(r)) != IMG_OK)
+		response_error(&r->resp, e);
+	/* A file's bytes are sent from its descriptor: only JSON is logged. */
+	exchlog_append(method_name(r->req.method), r->req.path,
+	    r->resp.status, r->resp.content_type, r->resp.body.data,
+	    r->resp.fd >= 0 ? (size_t)r->resp.length : r->resp.body.len);
 	return e;
 }
 
@@ -325,9 +390,13 @@ inproc_do(struct inproc *r, struct imaged *ctx, const char *text)
 	case 200:
 		return inproc_run(r, ctx, r->blen / 2);
 	case 400:
-		response_error(&r->resp, api_fail(&r->resp, IMG_EINVAL, NULL,
-		    "more than %d query parameters", QUERY_PARAMS_MAX));
+		response_error(&r->resp, request_refuse_nul(&r->resp,
+		    r->nul_field));
 		return IMG_EINVAL;
+	case 414:
+		response_error(&r->resp, api_fail(&r->resp, IMG_EURI, NULL,
+		    "more than %d query parameters", QUERY_PARAMS_MAX));
+		return IMG_EURI;
 	case 405:
 		response_error(&r->resp, IMG_EMETHOD);
 		return IMG_EMETHOD;

@@ -38,7 +38,7 @@
 struct inproc {
 	struct request		 req;
 	struct route_match	 match;		/* match.route NULL: see status */
-	int			 status;	/* 200 routed, else 400, 404, 405 */
+	int			 status;	/* 200 routed, else 400, 404, 405, 414 */
 	struct response		 resp;
 	struct query_param	 query[QUERY_PARAMS_MAX];
 	const char		*hname[INPROC_HEADERS_MAX];
@@ -48,6 +48,8 @@ struct inproc {
 	const char		*body;		/* into text; NULL: none */
 	size_t			 blen;
 	struct buf		 buffered;	/* a buffered route's body */
+	const char		*nul_field;	/* where a NUL was decoded */
+	char			 nul_name[64];
 };
 
 /*
@@ -64,7 +66,8 @@ struct imaged	*inproc_context(const struct config *cfg,
  * Decode and route the request text[0..len) (copied: text is not kept).
  * Returns r->status: 200 when a route was found (r->match.route), else
  * 404 or 405 as the router says (OPTIONS, a preflight, is 405 here), or
- * 400 past QUERY_PARAMS_MAX query parameters.  Free r with inproc_free()
+ * 414 past QUERY_PARAMS_MAX query parameters, or 400 for a NUL decoded in
+ * the path or the query (r->nul_field).  Free r with inproc_free()
  * whatever it returns.
  */
 int		 inproc_parse(struct inproc *r, const struct imaged *ctx,

@@ -44,3 +44,14 @@ bench-startup: $(BUILD)/$(PROG)
 	@echo "== startup"; $(PYTHON) tests/bench/startup.py $(BUILD)/$(PROG) 50
 bench: bench-startup
 .PHONY: bench-startup
+
+# Memory under clients that ask for a large download and never read
+# (tests/bench/stalled.sh).
+bench: bench-stalled
+bench-stalled: $(BUILD)/$(PROG) $(BUILD)/benchtools/stalled
+	@IMAGED=$(BUILD)/$(PROG) sh tests/bench/stalled.sh
+.PHONY: bench-stalled
+
+$(BUILD)/benchtools/stalled: tests/bench/tools/stalled.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $<

@@ -15,7 +15,8 @@
 #
 # Environment: IMAGED (the daemon), BENCH_TOOLS (where hload and ceiling
 # are; default: benchtools/ beside IMAGED), BENCH_SLICE (whole seconds,
-# default 1), BENCH_ROUNDS (default 4).
+# default 1), BENCH_ROUNDS (default 4), BENCH_ONLY=metrics (only the
+# metrics-overhead figure, 9).
 
 set -u
 
@@ -186,6 +187,58 @@ info_row() {
 	    -v s="$3")") MB/s" - - - -
 }
 
+print_table() {
+	echo
+	awk -F '\t' '
+	BEGIN {
+		printf "%-46s %-22s %-18s %-13s %-10s %s\n", "figure",
+		    "imaged", "ceiling", "ratio", "target", "met"
+	}
+	{ printf "%-46s %-22s %-18s %-13s %-10s %s\n", $1, $2, $3, $4, $5, $6 }
+	' "$T/table"
+}
+
+# --- 9: the cost of the metrics ---------------------------------------------
+
+# GET by id on two daemons alike but for the setting metrics, measured in
+# interleaved slices (the order alternating by round): the counters' cost
+# is the ratio of the two rates.
+metrics_overhead() {
+	if [ $HAVE_WRK = 0 ]; then
+		row "9 GET /images/{id} -c32, metrics on vs off" n/a n/a n/a \
+		    ">= 0.97" -
+		return
+	fi
+	note "metrics: GET by id with the counters on and off (wrk -t2 -c32)"
+	for m in on off; do
+		start_imaged "metrics-$m" --data-dir "$T/metrics-$m" --metrics $m
+		eval "MPID_$m=\$SPID"
+		id=$(curl -s -X POST -H 'Content-Type: image/jpeg' \
+		    --data-binary @"$T/small.jpg" \
+		    "$SURL/images?user_id=m&filename=m.jpg" |
+		    sed -n 's/.*"image_id": *"\([^"]*\)".*/\1/p')
+		eval "MURL_$m=\$SURL/images/\$id"
+	done
+	r=0
+	while [ $r -lt "$ROUNDS" ]; do
+		r=$((r + 1))
+		if [ $((r % 2)) = 1 ]; then order="on off"; else order="off on"; fi
+		for m in $order; do
+			eval "u=\$MURL_$m"
+			acc_add "get_m$m" "$(wrk_rps "$u" 32)"
+		done
+	done
+	stop_pid "$MPID_on"
+	stop_pid "$MPID_off"
+	on=$(acc_mean get_mon)
+	off=$(acc_mean get_moff)
+	ratio_row "9 GET /images/{id} -c32, metrics on vs off" "$on" "$off" \
+	    req/s ">=" 0.97
+	[ -n "$on" ] && [ -n "$off" ] && note "metrics: on $on req/s," \
+	    "off $off req/s, overhead $(calc '(1 - a / b) * 100' -v a="$on" \
+	    -v b="$off")%"
+}
+
 # --- inputs -----------------------------------------------------------------
 
 # A JPEG start of image and APP0 marker, then filler that is not
@@ -233,6 +286,12 @@ mkdir -p "$T/www" "$T/nginx" "$T/ceiling"
 
 echo "http.sh: imaged $("$IMAGED" --version 2>/dev/null | head -n 1)," \
     "$(nproc) CPUs, ${SLICE}s slices x $ROUNDS rounds, data in $T"
+
+metrics_overhead
+if [ "${BENCH_ONLY:-}" = metrics ]; then
+	print_table
+	exit 0
+fi
 
 start_imaged main --data-dir "$T/data"
 URL=$SURL
@@ -504,11 +563,4 @@ info_row "8 bare fsync ceiling 5 MiB, 2 clients" "$c5" $((5 * MIB))
 
 # --- the table --------------------------------------------------------------
 
-echo
-awk -F '\t' '
-BEGIN {
-	printf "%-46s %-22s %-18s %-13s %-10s %s\n", "figure", "imaged",
-	    "ceiling", "ratio", "target", "met"
-}
-{ printf "%-46s %-22s %-18s %-13s %-10s %s\n", $1, $2, $3, $4, $5, $6 }
-' "$T/table"
+print_table

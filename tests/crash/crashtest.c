@@ -9,14 +9,21 @@
  *	- every delete answered 200 is gone (GET is 404, not listed);
  *	- no image exists that no upload explains (a refused upload, or a
  *	  deleted image come back), and none lacks its file;
- *	- no temp file survives the restart; once the daemon reports its
- *	  background sweep done, no file is left without a row;
- *	- `imaged check` calls the store clean.
+ *	- no temp file survives the restart, and no file of imaged's is
+ *	  left without a row: the start recovers before it answers;
+ *	- files imaged did not write, planted in the bucket before the first
+ *	  start (another prefix, a non-image name, well-formed image keys in
+ *	  a client's folder and in a folder of no client), are all still
+ *	  there, byte for byte, after every kill and restart;
+ *	- `imaged check` calls the store clean but for those files, each
+ *	  listed as unknown.
  *
  * After the last round the daemon is stopped with SIGTERM (it must exit
- * 0) and `imaged check` runs once more with no daemon at all; a failure
- * there fails the last round.  A daemon that will not restart is a
- * violation and ends the run.
+ * 0) and `imaged check` runs once more with no daemon at all, then
+ * `imaged check --repair`, which must move each planted file to
+ * lost+found/ whole and leave the store clean; a failure there fails the
+ * last round.  A daemon that will not restart is a violation and ends the
+ * run.
  *
  *	crashtest [-v] [-r rounds] [-c clients] [-s seed] [-m min_ms]
  *	    [-M max_ms] IMAGED WORKDIR SAMPLE...
@@ -71,7 +78,7 @@
 #define BODY_CAP	(64u << 20)	/* largest response kept */
 #define REQ_TIMEOUT	30L		/* seconds, any one request */
 #define START_TIMEOUT	15.0		/* seconds to the URL file */
-#define SWEEP_TIMEOUT	60.0		/* seconds to "sweep": "done" */
+#define HEALTH_TIMEOUT	60.0		/* seconds to a 200 from /healthz */
 #define STOP_TIMEOUT	20.0		/* seconds from SIGTERM to exit */
 #define MAX_SHOWN	20		/* violations printed per round */
 #define ID_LEN		36
@@ -466,7 +473,6 @@ struct run {
 	unsigned	 round;
 	unsigned	 min_ms, max_ms;
 	bool		 verbose;
-	bool		 sweep_reported;	/* /healthz has a "sweep" key */
 	struct timespec	 started;	/* wall clock just before the start */
 	bool		 no_check_cmd;
 	struct sample	 samples[MAXSAMPLES];
@@ -1157,6 +1163,103 @@ global_each(struct client *c, const json_t *rec, void *arg)
 		idlist_add(arg, id);
 }
 
+/* --- files imaged did not write ------------------------------------------- */
+
+/* Under the bucket; crash-00 is client 0's own folder. */
+static const char *const planted[] = {
+	"README.md",
+	"backups/2024/photo.jpg",
+	"images/visitor/notes.txt",
+	"images/visitor/0b5ae1d2-3f4a-4b6c-8d9e-0f1a2b3c4d5e.png",
+	"images/crash-00/7c1f2e3d-4b5a-4c6d-8e7f-9a0b1c2d3e4f.png",
+};
+#define NPLANTED	(sizeof(planted) / sizeof(planted[0]))
+
+static bool
+is_planted(const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < NPLANTED; i++)
+		if (strcmp(planted[i], key) == 0)
+			return true;
+	return false;
+}
+
+/* mkdir -p of the folders of path (not path itself). */
+static void
+make_parents(const char *path)
+{
+	char	 p[PATH_MAX + 300], *s;
+
+	snprintf(p, sizeof(p), "%s", path);
+	for (s = p + 1; (s = strchr(s, '/')) != NULL; s++) {
+		*s = '\0';
+		mkdir(p, 0700);
+		*s = '/';
+	}
+}
+
+/* Each planted file holds the first sample and then its own key. */
+static void
+planted_bytes(struct run *r, size_t i, struct buf *b)
+{
+	buf_reset(b);
+	buf_add(b, r->samples[0].data, r->samples[0].len);
+	buf_add(b, planted[i], strlen(planted[i]));
+}
+
+static void
+plant_files(struct run *r)
+{
+	struct buf	 b = { NULL, 0, 0, false };
+	char		 path[PATH_MAX + 300];
+	size_t		 i;
+	FILE		*fp;
+	/* Old, as a bucket copied in is: `imaged check` skips the last minute. */
+	struct timespec	 old[2] = { { time(NULL) - 7200, 0 },
+			    { time(NULL) - 7200, 0 } };
+
+	for (i = 0; i < NPLANTED; i++) {
+		snprintf(path, sizeof(path), "%s/image-storage-bucket/%s",
+		    r->data, planted[i]);
+		make_parents(path);
+		planted_bytes(r, i, &b);
+		if ((fp = fopen(path, "w")) == NULL ||
+		    fwrite(b.p, 1, b.len, fp) != b.len || fclose(fp) != 0 ||
+		    utimensat(AT_FDCWD, path, old, 0) != 0) {
+			fprintf(stderr, "crashtest: %s: %s\n", path,
+			    strerror(errno));
+			exit(2);
+		}
+	}
+	free(b.p);
+}
+
+/* Every planted file, byte for byte, under dir/ (the bucket or lost+found). */
+static void
+verify_planted(struct run *r, const char *dir, const char *when)
+{
+	struct buf	 b = { NULL, 0, 0, false };
+	char		 path[PATH_MAX + 300];
+	unsigned char	*got;
+	size_t		 i, n;
+
+	for (i = 0; i < NPLANTED; i++) {
+		snprintf(path, sizeof(path), "%s/%s/%s", r->data, dir,
+		    planted[i]);
+		planted_bytes(r, i, &b);
+		if (!read_file(path, &got, &n)) {
+			violation(r, "%s: %s is gone", when, path);
+			continue;
+		}
+		if (n != b.len || memcmp(got, b.p, n) != 0)
+			violation(r, "%s: %s was changed", when, path);
+		free(got);
+	}
+	free(b.p);
+}
+
 /* What the journals know of an image id, for a violation's message. */
 static const char *
 history(struct run *r, const char *id)
@@ -1181,15 +1284,17 @@ history(struct run *r, const char *id)
 }
 
 /*
- * Files in dir that are not named "<live id>.<ext>"; -1 if unreadable.
- * With show, each is a violation, dated against the daemon's start: a
- * file older than the start is a crash's leftover that the sweep, now
- * done, was there to remove.
+ * Files in dir (the folder of key prefix `prefix`) that are not named
+ * "<live id>.<ext>" and were not planted; -1 if unreadable.  With show,
+ * each is a violation, dated against the daemon's start: a file older
+ * than the start is a crash's leftover that the start should have
+ * recovered.
  */
 static long
-count_orphans(const char *dir, char **live, size_t nlive, bool show,
-    struct run *r)
+count_orphans(const char *dir, const char *prefix, char **live, size_t nlive,
+    bool show, struct run *r)
 {
+	char		 fullkey[PATH_MAX];
 	DIR		*d;
 	struct dirent	*de;
 	struct stat	 sb;
@@ -1203,6 +1308,9 @@ count_orphans(const char *dir, char **live, size_t nlive, bool show,
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
+		snprintf(fullkey, sizeof(fullkey), "%s%s", prefix, de->d_name);
+		if (is_planted(fullkey))
+			continue;
 		snprintf(id, sizeof(id), "%.*s", ID_LEN, de->d_name);
 		if (nlive > 0 && strlen(de->d_name) > ID_LEN &&
 		    de->d_name[ID_LEN] == '.' &&
@@ -1213,13 +1321,13 @@ count_orphans(const char *dir, char **live, size_t nlive, bool show,
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) ==
 		    -1) {
-			violation(r, "file %s/%s has no image after the sweep",
-			    dir, de->d_name);
+			violation(r, "file %s/%s has no image after the "
+			    "restart", dir, de->d_name);
 			continue;
 		}
 		age = (double)(r->started.tv_sec - sb.st_mtim.tv_sec) +
 		    (double)(r->started.tv_nsec - sb.st_mtim.tv_nsec) / 1e9;
-		violation(r, "file %s/%s has no image after the sweep; "
+		violation(r, "file %s/%s has no image after the restart; "
 		    "written %.3f s %s the daemon started; %s", dir,
 		    de->d_name, age < 0 ? -age : age,
 		    age < 0 ? "after" : "before", history(r, id));
@@ -1235,7 +1343,7 @@ verify_store(struct run *r, struct client *mc)
 	struct idlist	 g = { NULL, 0, 0 };
 	char		 path[PATH_MAX + 300], **users = NULL;
 	size_t		 i, j, nusers = 0;
-	long		 orphans = 0, n;
+	long		 n;
 	DIR		*d;
 	struct dirent	*de;
 	int		 k;
@@ -1269,27 +1377,26 @@ verify_store(struct run *r, struct client *mc)
 		    "have %zu", g.n, nusers);
 
 	snprintf(path, sizeof(path), "%s/tmp", r->data);
-	if ((n = count_orphans(path, NULL, 0, false, r)) != 0)
+	if ((n = count_orphans(path, "", NULL, 0, false, r)) != 0)
 		violation(r, "%ld file(s) left in %s after the restart", n,
 		    path);
 	snprintf(path, sizeof(path), "%s/image-storage-bucket/images",
 	    r->data);
 	if ((d = opendir(path)) != NULL) {
 		while ((de = readdir(d)) != NULL) {
-			char	 sub[PATH_MAX + 600];
+			char	 sub[PATH_MAX + 600], prefix[300];
 
 			if (de->d_name[0] == '.')
 				continue;
 			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			if ((n = count_orphans(sub, g.ids, g.n,
-			    r->sweep_reported, r)) > 0)
-				orphans += n;
+			snprintf(prefix, sizeof(prefix), "images/%s/",
+			    de->d_name);
+			/* each one is a violation, reported by count_orphans */
+			(void)count_orphans(sub, prefix, g.ids, g.n, true, r);
 		}
 		closedir(d);
 	}
-	if (orphans > 0 && !r->sweep_reported)
-		say(r, "  note: %ld file(s) without an image (no sweep status "
-		    "in /healthz)", orphans);
+	verify_planted(r, "image-storage-bucket", "after the restart");
 done:
 	free(users);
 	for (k = 0; k < r->nclients; k++)
@@ -1361,7 +1468,7 @@ wait_exit(pid_t pid, double timeout, int *status)
 	}
 }
 
-/* Start the daemon and wait for it to listen and finish its sweep. */
+/* Start the daemon and wait for it to answer. */
 static bool
 daemon_start(struct run *r, struct client *mc)
 {
@@ -1372,7 +1479,6 @@ daemon_start(struct run *r, struct client *mc)
 	size_t		 n;
 	double		 end;
 	long		 status;
-	json_t		*h, *sweep;
 	int		 ws;
 
 	unlink(r->urlfile);
@@ -1404,23 +1510,14 @@ daemon_start(struct run *r, struct client *mc)
 	free(u);
 
 	snprintf(url, sizeof(url), "%s/healthz", r->base);
-	end = now() + SWEEP_TIMEOUT;
+	end = now() + HEALTH_TIMEOUT;
 	for (;;) {
 		if (http(mc, NULL, url, NULL, NULL, 0, NULL, &status) ==
-		    ANSWERED && status == 200 &&
-		    (h = body_json(mc, NULL)) != NULL) {
-			sweep = json_object_get(h, "sweep");
-			r->sweep_reported = sweep != NULL;
-			if (sweep == NULL || (json_is_string(sweep) &&
-			    strcmp(json_string_value(sweep), "done") == 0)) {
-				json_decref(h);
-				return true;
-			}
-			json_decref(h);
-		}
+		    ANSWERED && status == 200)
+			return true;
 		if (now() > end) {
-			violation(r, "/healthz not 200 with \"sweep\": \"done\" "
-			    "within %.0f s", SWEEP_TIMEOUT);
+			violation(r, "/healthz not 200 within %.0f s",
+			    HEALTH_TIMEOUT);
 			show_log(r);
 			return false;
 		}
@@ -1428,16 +1525,21 @@ daemon_start(struct run *r, struct client *mc)
 	}
 }
 
-/* `imaged --data-dir D check`: true when it calls the store clean. */
+/*
+ * `imaged --data-dir D check [--repair]`: true when it calls the store
+ * clean, or finds exactly the planted files as its only problems, each
+ * named as unknown.
+ */
 static bool
-store_check(struct run *r, bool show)
+store_check(struct run *r, bool repair, bool planted_there, bool show)
 {
 	const char	*argv[] = { r->imaged, "--data-dir", r->data, "check",
-	    NULL };
-	char		 out[PATH_MAX + 16], line[1024];
+	    repair ? "--repair" : NULL, NULL };
+	char		 out[PATH_MAX + 16], line[1024], key[1024];
 	pid_t		 pid;
 	int		 ws;
-	bool		 clean, unknown = false;
+	bool		 clean, unknown = false, other = false;
+	unsigned long	 problems = 0, planted_seen = 0;
 	FILE		*fp;
 
 	if (r->no_check_cmd)
@@ -1457,7 +1559,19 @@ store_check(struct run *r, bool show)
 		while (fgets(line, sizeof(line), fp) != NULL) {
 			if (strstr(line, "unknown command") != NULL)
 				unknown = true;
-			if (show || !clean)
+			/* "name   N (what)" lines are counts, not problems */
+			if (strstr(line, " (") != NULL)
+				;
+			else if (sscanf(line, "unknown %1023s", key) == 1 &&
+			    is_planted(key))
+				planted_seen++;
+			else if (sscanf(line, "%lu problem", &problems) != 1 &&
+			    (strncmp(line, "missing ", 8) == 0 ||
+			    strncmp(line, "size ", 5) == 0 ||
+			    strncmp(line, "checksum ", 9) == 0 ||
+			    strncmp(line, "unknown ", 8) == 0))
+				other = true;
+			if (show || (!clean && other))
 				printf("  check: %s", line);
 		}
 		fclose(fp);
@@ -1467,9 +1581,16 @@ store_check(struct run *r, bool show)
 		r->no_check_cmd = true;
 		return true;
 	}
+	if (!repair && planted_there && !clean && !other &&
+	    planted_seen == NPLANTED && problems == NPLANTED)
+		return true;	/* the planted files alone, as they should be */
 	if (!clean)
-		violation(r, "imaged check: status %d, not clean",
+		violation(r, "imaged check%s: status %d, not clean",
+		    repair ? " --repair" : "",
 		    WIFEXITED(ws) ? WEXITSTATUS(ws) : -WTERMSIG(ws));
+	else if (!repair && planted_there && planted_seen != NPLANTED)
+		violation(r, "imaged check: %lu of %zu planted files listed "
+		    "as unknown", planted_seen, NPLANTED);
 	return clean;
 }
 
@@ -1661,6 +1782,7 @@ main(int argc, char *argv[])
 	fflush(stdout);
 
 	memset(&total, 0, sizeof(total));
+	plant_files(r);
 	up = daemon_start(r, &mc);
 	for (r->round = 1; up && r->round <= rounds; r->round++) {
 		r->violations = 0;
@@ -1685,7 +1807,7 @@ main(int argc, char *argv[])
 			atomic_store(&r->stop, false);
 			join_threads(r, run_threads(r, verify_main));
 			verify_store(r, &mc);
-			store_check(r, r->verbose);
+			store_check(r, false, true, r->verbose);
 		}
 		round_stats(r, &st);
 		printf("round %u: killed after %u ms; %lu ops (%lu uploads, "
@@ -1719,7 +1841,12 @@ main(int argc, char *argv[])
 			violation(r, "the daemon stopped with status %d",
 			    WIFEXITED(ws) ? WEXITSTATUS(ws) : -WTERMSIG(ws));
 		r->pid = -1;
-		store_check(r, true);
+		store_check(r, false, true, true);
+		/* Files imaged did not write are set aside, never deleted. */
+		if (store_check(r, true, true, true)) {
+			verify_planted(r, "lost+found", "after check --repair");
+			store_check(r, false, false, true);
+		}
 		/* What the stop broke is the last round's failure. */
 		if (r->violations > 0) {
 			all_violations += r->violations;

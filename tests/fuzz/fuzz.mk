@@ -19,7 +19,7 @@ FUZZ_SECONDS	?= 60
 FUZZ_FLAGS	?=
 FUZZ_DEBS	 = clang libclang-rt-14-dev
 FUZZ_TARGETS	 = jsonupload meta multipart cursor httputil router imgsniff dynamo \
-		   query rendparams
+		   accesslog query rendparams
 FUZZ_DIR	 = $(BUILD)/fuzz
 
 FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -30,7 +30,8 @@ FUZZ_QUIET	 = -Wno-constant-conversion -Wno-string-concatenation \
 		   -Wno-format-nonliteral -Wno-implicit-fallthrough
 FUZZ_CFLAGS	 = $(filter-out -Werror,$(ALL_CFLAGS)) $(FUZZ_QUIET) $(FUZZ_SAN)
 
-FUZZ_LIB_OBJS	 = $(LIB_SRCS:%.c=$(FUZZ_DIR)/%.o)
+FUZZ_LIB_OBJS	 = $(LIB_SRCS:%.c=$(FUZZ_DIR)/%.o) \
+		   $(GEN_SRCS:$(BUILD)/%.c=$(FUZZ_DIR)/%.o)
 FUZZ_BINS	 = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_PROBE	 = $(FUZZ_DIR)/.toolchain-ok
 
@@ -70,6 +71,10 @@ $(FUZZ_DIR)/src/%.o: src/%.c | $(FUZZ_PROBE)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) \
 	    -c -o $@ $<
 
+$(FUZZ_DIR)/gen/%.o: $(BUILD)/gen/%.c | $(FUZZ_PROBE)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
 # The targets' own code keeps -Werror.
 $(FUZZ_DIR)/tests/fuzz/%.o: tests/fuzz/%.c | $(FUZZ_PROBE)
 	@mkdir -p $(@D)
@@ -92,5 +97,6 @@ $(FUZZ_DIR)/tests/api/%.o: tests/api/%.c | $(FUZZ_PROBE)
 	    $(PKG_CFLAGS) -c -o $@ $<
 
 $(FUZZ_DIR)/fuzz_query: $(FUZZ_DIR)/tests/fuzz/fuzz_query.o \
-    $(FUZZ_DIR)/tests/api/inproc.o $(FUZZ_DIR)/libimaged.a
+    $(FUZZ_DIR)/tests/api/inproc.o $(FUZZ_DIR)/tests/api/exchlog.o \
+    $(FUZZ_DIR)/libimaged.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)

@@ -170,6 +170,18 @@ fuzz_ids(const char *line, const uint8_t *data, size_t size)
 	} else
 		FUZZ_CHECK(out[0] == '\0');
 
+	{
+		char	 name[64];
+
+		if (http_host_name(line, name, sizeof(name))) {
+			n = strlen(name);
+			FUZZ_CHECK(n >= 1 && n < sizeof(name));
+			FUZZ_CHECK(strspn(name, "abcdefghijklmnopqrstuvwxyz"
+			    "0123456789.-_:") == n);
+			(void)http_host_loopback(name);
+		}
+	}
+
 	if (http_request_id_ok(line)) {
 		n = strlen(line);
 		FUZZ_CHECK(n >= 1 && n <= 200);

@@ -1417,7 +1417,7 @@ START_TEST(test_schema_version)
 	snprintf(m.user, sizeof(m.user), "u");
 	ck_assert_int_eq(model_insert(cat, &m), IMG_OK);
 	catalog_close(cat);
-	ck_assert_int_eq(query_int("PRAGMA user_version"), 1);
+	ck_assert_int_eq(query_int("PRAGMA user_version"), 2);
 	ck_assert_int_eq(query_int("PRAGMA application_id"), 0x696d6764);
 	{
 		sqlite3		*db;
@@ -1439,6 +1439,55 @@ START_TEST(test_schema_version)
 }
 END_TEST
 
+static enum img_err
+count_pending(void *arg, const char *key)
+{
+	(void)key;
+	(*(int *)arg)++;
+	return IMG_OK;
+}
+
+/*
+ * A delete records its key as a pending removal in its own transaction;
+ * the key leaves once its file is gone, with the next delete or at close.
+ */
+START_TEST(test_delete_records_pending_removal)
+{
+	struct catalog	*cat = open_cat();
+	struct mrec	 m[3];
+	char		 key[256], key0[256];
+	int		 i, n = 0;
+
+	memset(m, 0, sizeof(m));
+	for (i = 0; i < 3; i++) {
+		make_id((unsigned)i + 1, m[i].id);
+		snprintf(m[i].user, sizeof(m[i].user), "u");
+		ck_assert_int_eq(model_insert(cat, &m[i]), IMG_OK);
+	}
+	ck_assert_int_eq(catalog_delete(cat, m[0].id, key0, sizeof(key0)),
+	    IMG_OK);
+	ck_assert_int_eq(catalog_pending_unlinks(cat, count_pending, &n), IMG_OK);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM pending_unlink"
+	    " WHERE s3_key LIKE 'images/u/%'"), 1);
+	catalog_unlinked(cat, key0);
+	/* Not a commit of its own: still there until the next delete. */
+	ck_assert_int_eq(query_int("SELECT count(*) FROM pending_unlink"), 1);
+	ck_assert_int_eq(catalog_delete(cat, m[1].id, key, sizeof(key)), IMG_OK);
+	n = 0;
+	ck_assert_int_eq(catalog_pending_unlinks(cat, count_pending, &n), IMG_OK);
+	ck_assert_int_eq(n, 1);		/* m[1]'s only */
+	catalog_unlinked(cat, key);
+	catalog_close(cat);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM pending_unlink"), 0);
+	/* A crash before the unlink: the key is still there at the next open. */
+	cat = open_cat();
+	ck_assert_int_eq(catalog_delete(cat, m[2].id, key, sizeof(key)), IMG_OK);
+	catalog_close(cat);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM pending_unlink"), 1);
+}
+END_TEST
+
 START_TEST(test_migrate_empty)
 {
 	struct catalog	*cat;
@@ -1448,7 +1497,7 @@ START_TEST(test_migrate_empty)
 	exec_sql("PRAGMA page_size = 4096; VACUUM;");
 	ck_assert_int_eq(query_int("PRAGMA user_version"), 0);
 	cat = open_cat();
-	ck_assert_int_eq(query_int("PRAGMA user_version"), 1);
+	ck_assert_int_eq(query_int("PRAGMA user_version"), 2);
 	memset(&m, 0, sizeof(m));
 	make_id(1, m.id);
 	snprintf(m.user, sizeof(m.user), "u");
@@ -1598,6 +1647,7 @@ catalog_suite(void)
 	tcase_add_test(tc, test_maintenance);
 	tcase_add_test(tc, test_schema_version);
 	tcase_add_test(tc, test_migrate_empty);
+	tcase_add_test(tc, test_delete_records_pending_removal);
 	tcase_add_test(tc, test_open_refused);
 	tcase_add_test(tc, test_query_plans);
 	suite_add_tcase(s, tc);

@@ -780,6 +780,56 @@ START_TEST(test_docs_list_every_setting)
 END_TEST
 
 /*
+ * imaged.conf(5) has one entry per setting, ".It Cm KEY Ar KIND", whose
+ * text gives the table's default: "Default" then ".Ql VALUE", or
+ * "Default empty".  An entry for a setting the table lacks fails too.
+ */
+START_TEST(test_conf_page_matches_table)
+{
+	char		*page, *entry, *end, *p;
+	char		 head[128], want[256];
+	const char	*def;
+	size_t		 i, nentries = 0;
+
+	page = slurp("man/imaged.conf.5");
+	for (i = 0; i < config_nsettings(); i++) {
+		snprintf(head, sizeof(head), "\n.It Cm %s ", config_key(i));
+		ck_assert_msg((entry = strstr(page, head + 1)) != NULL,
+		    "no entry \"%s\" in man/imaged.conf.5", head + 1);
+		entry += strlen(head) - 1;
+		ck_assert_msg(strncmp(entry, "Ar ", 3) == 0 &&
+		    strncmp(entry + 3, config_kind(i), strlen(config_kind(i)))
+		    == 0 && entry[3 + strlen(config_kind(i))] == '\n',
+		    "%s: the entry should say \"Ar %s\"", config_key(i),
+		    config_kind(i));
+		if ((end = strstr(entry, "\n.It ")) == NULL)
+			end = strstr(entry, "\n.El");
+		ck_assert_ptr_nonnull(end);
+		def = config_default(i);
+		if (*def == '\0')
+			snprintf(want, sizeof(want), "\nDefault empty");
+		else
+			snprintf(want, sizeof(want), "\nDefault\n.Ql %s ",
+			    def);
+		p = strstr(entry, want);
+		ck_assert_msg(p != NULL && p < end,
+		    "%s: the entry should give its default as \"%s\"",
+		    config_key(i), want + 1);
+	}
+	for (p = strstr(page, ".Sh SETTINGS"); p != NULL &&
+	    (p = strstr(p, "\n.It Cm ")) != NULL; p++) {
+		if (p > strstr(page, ".Sh FILES"))
+			break;
+		nentries++;
+	}
+	ck_assert_uint_eq(nentries, config_nsettings());
+	ck_assert_ptr_null(config_kind(config_nsettings()));
+	ck_assert_ptr_null(config_default(config_nsettings()));
+	free(page);
+}
+END_TEST
+
+/*
  * The example file, every setting uncommented, gives the defaults: its
  * commented values are the real ones.
  */
@@ -843,6 +893,7 @@ config_suite(void)
 	tcase_add_test(tc, test_file_errors);
 	tcase_add_test(tc, test_help);
 	tcase_add_test(tc, test_docs_list_every_setting);
+	tcase_add_test(tc, test_conf_page_matches_table);
 	tcase_add_test(tc, test_example_conf_is_defaults);
 	suite_add_tcase(s, tc);
 	return s;

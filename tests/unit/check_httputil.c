@@ -810,6 +810,53 @@ END_TEST
 
 Suite	*httputil_suite(void);
 
+/* Host headers: the name without port or brackets, and the loopback's. */
+START_TEST(test_host_names)
+{
+	static const struct {
+		const char	*host;
+		const char	*name;		/* NULL: malformed */
+		bool		 loopback;
+	} cases[] = {
+		{ "localhost", "localhost", true },
+		{ "LocalHost:8080", "localhost", true },
+		{ "127.0.0.1", "127.0.0.1", true },
+		{ "127.255.0.9:1", "127.255.0.9", true },
+		{ "[::1]", "::1", true },
+		{ "[::1]:8080", "::1", true },
+		{ "[0:0:0:0:0:0:0:1]", "0:0:0:0:0:0:0:1", true },
+		{ "128.0.0.1", "128.0.0.1", false },
+		{ "Example.COM", "example.com", false },
+		{ "localhost.example", "localhost.example", false },
+		{ "[::2]:80", "::2", false },
+		{ "", NULL, false },
+		{ ":80", NULL, false },
+		{ "a:", NULL, false },
+		{ "a:port", NULL, false },
+		{ "a:123456", NULL, false },
+		{ "[::1", NULL, false },
+		{ "[::1]x", NULL, false },
+		{ "a b", NULL, false },
+		{ "a/b", NULL, false },
+	};
+	char	 name[64];
+	size_t	 i;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		bool ok = http_host_name(cases[i].host, name, sizeof(name));
+
+		ck_assert_msg(ok == (cases[i].name != NULL), "%s", cases[i].host);
+		if (!ok)
+			continue;
+		ck_assert_str_eq(name, cases[i].name);
+		ck_assert_msg(http_host_loopback(name) == cases[i].loopback,
+		    "%s", cases[i].host);
+	}
+	ck_assert(!http_host_name("abcdef", name, 6));
+	ck_assert(http_host_name("abcde", name, 6));
+}
+END_TEST
+
 Suite *
 httputil_suite(void)
 {
@@ -845,6 +892,10 @@ httputil_suite(void)
 	tcase_add_test(tc, test_form_prefixes);
 	tcase_add_loop_test(tc, test_param_table, 0, NELEM(param_cases));
 	tcase_add_test(tc, test_param_edges);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("hosts");
+	tcase_add_test(tc, test_host_names);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("identifiers");

@@ -27,7 +27,7 @@ setup(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/imaged-store.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	ck_assert_int_eq(blobstore_open(dir, "bucket", &bs), IMG_OK);
+	ck_assert_int_eq(blobstore_open(dir, "bucket", 0600, &bs), IMG_OK);
 }
 
 static void
@@ -78,6 +78,7 @@ START_TEST(test_commit_under_key)
 	ck_assert_int_eq(tmp_files(), 1);
 	ck_assert(!exists("bucket/images/u1/a.png"));
 	ck_assert_int_eq(blob_writer_commit(w, "images/u1/a.png"), IMG_OK);
+	blob_writer_settle(w);
 	blob_writer_free(w);
 	ck_assert_int_eq(tmp_files(), 0);
 	ck_assert(exists("bucket/images/u1/a.png"));
@@ -152,23 +153,164 @@ START_TEST(test_symlinks_refused)
 }
 END_TEST
 
-START_TEST(test_start_sweeps_temp_files)
+static enum img_err
+take_pending(void *arg, const struct blob_pending *p)
 {
-	char	 path[128];
-	int	 fd;
+	struct blob_pending	*out = arg;
 
-	snprintf(path, sizeof(path), "%s/tmp/up-left-by-a-crash.part", dir);
-	fd = open(path, O_WRONLY | O_CREAT, 0600);
-	ck_assert_int_ne(fd, -1);
-	close(fd);
-	/* Too young to be a leftover while a daemon runs... */
-	ck_assert_int_eq(blob_tmp_sweep(bs, time(NULL) - 60, true), 0);
-	ck_assert_int_eq(tmp_files(), 1);
-	/* ...but at start-up, every one is. */
-	ck_assert_int_eq(blob_tmp_sweep(bs, time(NULL) + 1, false), 1);
-	ck_assert_int_eq(tmp_files(), 1);
-	ck_assert_int_eq(blob_tmp_sweep(bs, time(NULL) + 1, true), 1);
+	ck_assert(!out[0].name[0] || !out[1].name[0]);
+	out[out[0].name[0] ? 1 : 0] = *p;
+	return IMG_OK;
+}
+
+static struct timespec
+later(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 1;
+	return ts;
+}
+
+static void
+make_file(const char *rel, const char *text)
+{
+	char	 path[256];
+	FILE	*fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	fputs(text, fp);
+	fclose(fp);
+}
+
+/* Committed but not settled: the key and ln-<key> are one inode. */
+START_TEST(test_commit_keeps_proof_until_settled)
+{
+	struct blob_writer	*w;
+	struct blob_pending	 p[2];
+	struct stat		 a, b;
+	char			 path[256];
+
+	ck_assert_int_eq(blob_writer_new(bs, &w), IMG_OK);
+	ck_assert_int_eq(blob_writer_write(w, "x", 1), IMG_OK);
+	ck_assert_int_eq(blob_writer_commit(w, "images/u1/a%b.png"), IMG_OK);
+	ck_assert(exists("tmp/ln-images%2Fu1%2Fa%25b.png"));
+	snprintf(path, sizeof(path), "%s/tmp/ln-images%%2Fu1%%2Fa%%25b.png", dir);
+	ck_assert_int_eq(stat(path, &a), 0);
+	snprintf(path, sizeof(path), "%s/bucket/images/u1/a%%b.png", dir);
+	ck_assert_int_eq(stat(path, &b), 0);
+	ck_assert(a.st_ino == b.st_ino && a.st_nlink == 2);
+	/* What a start after a crash here would see. */
+	memset(p, 0, sizeof(p));
+	ck_assert_int_eq(blob_pending_walk(bs, later(), take_pending, p), IMG_OK);
+	ck_assert(p[0].has_key && p[0].linked && !p[1].name[0]);
+	ck_assert_str_eq(p[0].key, "images/u1/a%b.png");
+	blob_writer_settle(w);
 	ck_assert_int_eq(tmp_files(), 0);
+	blob_writer_free(w);
+	ck_assert(exists("bucket/images/u1/a%b.png"));
+}
+END_TEST
+
+/* A commit whose row never came is undone by freeing the writer. */
+START_TEST(test_unsettled_commit_undone)
+{
+	struct blob_writer	*w;
+
+	ck_assert_int_eq(blob_writer_new(bs, &w), IMG_OK);
+	ck_assert_int_eq(blob_writer_commit(w, "images/u1/b.png"), IMG_OK);
+	blob_writer_free(w);
+	ck_assert(!exists("bucket/images/u1/b.png"));
+	ck_assert_int_eq(tmp_files(), 0);
+}
+END_TEST
+
+/*
+ * Leftovers made by hand: an unfinished upload and a linked one go; a
+ * file at a key that is another inode than the temp name is not ours and
+ * stays.
+ */
+START_TEST(test_pending_drop_only_own)
+{
+	struct blob_pending	 p[2];
+	char			 a[256], b[256];
+
+	make_file("tmp/up-0123456789abcdef0123456789abcdef.part", "x");
+	make_file("tmp/notes.txt", "not a name of ours");
+	memset(p, 0, sizeof(p));
+	ck_assert_int_eq(blob_pending_walk(bs, later(), take_pending, p), IMG_OK);
+	ck_assert(!p[0].has_key && !p[1].name[0]);
+	ck_assert_int_eq(blob_pending_drop(bs, &p[0], true), IMG_OK);
+	ck_assert(exists("tmp/notes.txt"));
+	ck_assert_int_eq(tmp_files(), 1);
+
+	/* linked by hand, as a crash before the row leaves it */
+	make_file("tmp/ln-images%2Fu%2Fc.png", "mine");
+	snprintf(a, sizeof(a), "%s/tmp/ln-images%%2Fu%%2Fc.png", dir);
+	snprintf(b, sizeof(b), "mkdir -p %s/bucket/images/u", dir);
+	ck_assert_int_eq(system(b), 0);
+	snprintf(b, sizeof(b), "%s/bucket/images/u/c.png", dir);
+	ck_assert_int_eq(link(a, b), 0);
+	/* and one whose key holds another file */
+	make_file("tmp/ln-images%2Fu%2Fd.png", "mine");
+	make_file("bucket/images/u/d.png", "foreign");
+	memset(p, 0, sizeof(p));
+	ck_assert_int_eq(blob_pending_walk(bs, later(), take_pending, p), IMG_OK);
+	ck_assert(p[0].has_key && p[1].has_key);
+	ck_assert(p[0].linked != p[1].linked);
+	ck_assert_int_eq(blob_pending_drop(bs, &p[0], true), IMG_OK);
+	ck_assert_int_eq(blob_pending_drop(bs, &p[1], true), IMG_OK);
+	ck_assert(!exists("bucket/images/u/c.png"));
+	ck_assert(exists("bucket/images/u/d.png"));
+	ck_assert_int_eq(tmp_files(), 1);	/* notes.txt */
+
+	/* not yet a leftover while a daemon may still be at it */
+	make_file("tmp/up-0123456789abcdef0123456789abcdee.part", "x");
+	memset(p, 0, sizeof(p));
+	ck_assert_int_eq(blob_pending_walk(bs, (struct timespec){ time(NULL) -
+	    60, 0 }, take_pending, p), IMG_OK);
+	ck_assert(!p[0].name[0]);
+}
+END_TEST
+
+/* check --repair's way with unknown files: set aside, never deleted. */
+START_TEST(test_move_lost)
+{
+	ck_assert_int_eq(mkdir(strcat(strcpy((char[128]){ 0 }, dir),
+	    "/bucket/other"), 0700), 0);
+	make_file("bucket/other/readme.txt", "hello");
+	ck_assert_int_eq(blob_move_lost(bs, "other/readme.txt"), IMG_OK);
+	ck_assert(!exists("bucket/other/readme.txt"));
+	ck_assert(exists("lost+found/other/readme.txt"));
+	make_file("bucket/other/readme.txt", "again");
+	/* never over what was set aside before */
+	ck_assert_int_eq(blob_move_lost(bs, "other/readme.txt"), IMG_EUNAVAIL);
+	ck_assert(exists("bucket/other/readme.txt"));
+	ck_assert_int_eq(blob_move_lost(bs, "other/none"), IMG_ENOTFOUND);
+}
+END_TEST
+
+/* Files and folders get the store's modes. */
+START_TEST(test_modes)
+{
+	struct blob_writer	*w;
+	struct stat		 st;
+	char			 path[256];
+
+	ck_assert_int_eq(blob_writer_new(bs, &w), IMG_OK);
+	ck_assert_int_eq(blob_writer_commit(w, "images/u9/m.png"), IMG_OK);
+	blob_writer_settle(w);
+	blob_writer_free(w);
+	snprintf(path, sizeof(path), "%s/bucket/images/u9/m.png", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	snprintf(path, sizeof(path), "%s/bucket/images/u9", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0700);
+	ck_assert_int_eq(blob_dir_mode(0640), 0750);
+	ck_assert_int_eq(blob_dir_mode(0644), 0755);
 }
 END_TEST
 
@@ -230,37 +372,48 @@ START_TEST(test_walk_repeats)
 	for (i = 0; i < 3; i++) {
 		ck_assert_int_eq(blob_writer_new(bs, &w), IMG_OK);
 		ck_assert_int_eq(blob_writer_commit(w, keys[i]), IMG_OK);
+		blob_writer_settle(w);
 		blob_writer_free(w);
 	}
 	for (round = 0; round < 3; round++) {
 		n = 0;
 		ck_assert_int_eq(blob_walk(bs, count_key, &n), IMG_OK);
 		ck_assert_int_eq(n, 3);
-		ck_assert_int_eq(blob_tmp_sweep(bs, time(NULL) + 1, false), 0);
+		ck_assert_int_eq(tmp_files(), 0);
 	}
 }
 END_TEST
+
+static void
+count_removed(void *arg, const char *key)
+{
+	(void)key;
+	(*(int *)arg)++;
+}
 
 /* Removals queued for later are all done once the store closes. */
 START_TEST(test_remove_later)
 {
 	struct blob_writer	*w;
 	char			 key[64];
-	int			 i, n;
+	int			 i, n = 0;
 
 	for (i = 0; i < 20; i++) {
 		snprintf(key, sizeof(key), "images/u/%d.png", i);
 		ck_assert_int_eq(blob_writer_new(bs, &w), IMG_OK);
 		ck_assert_int_eq(blob_writer_commit(w, key), IMG_OK);
+		blob_writer_settle(w);
 		blob_writer_free(w);
 	}
 	for (i = 0; i < 20; i++) {
 		snprintf(key, sizeof(key), "images/u/%d.png", i);
-		ck_assert_int_eq(blob_remove_later(bs, key), IMG_OK);
+		ck_assert_int_eq(blob_remove_later(bs, key, count_removed, &n),
+		    IMG_OK);
 	}
-	ck_assert_int_eq(blob_remove_later(bs, "../x"), IMG_EINVAL);
+	ck_assert_int_eq(blob_remove_later(bs, "../x", NULL, NULL), IMG_EINVAL);
 	blobstore_close(bs);
-	ck_assert_int_eq(blobstore_open(dir, "bucket", &bs), IMG_OK);
+	ck_assert_int_eq(n, 20);	/* each removal said so */
+	ck_assert_int_eq(blobstore_open(dir, "bucket", 0600, &bs), IMG_OK);
 	n = 0;
 	ck_assert_int_eq(blob_walk(bs, count_key, &n), IMG_OK);
 	ck_assert_int_eq(n, 0);
@@ -322,7 +475,11 @@ store_suite(void)
 	tcase_add_test(tc, test_abandoned_writer_leaves_nothing);
 	tcase_add_test(tc, test_bad_keys);
 	tcase_add_test(tc, test_symlinks_refused);
-	tcase_add_test(tc, test_start_sweeps_temp_files);
+	tcase_add_test(tc, test_commit_keeps_proof_until_settled);
+	tcase_add_test(tc, test_unsettled_commit_undone);
+	tcase_add_test(tc, test_pending_drop_only_own);
+	tcase_add_test(tc, test_move_lost);
+	tcase_add_test(tc, test_modes);
 	tcase_add_test(tc, test_upload_hash_sniff_limit);
 	tcase_add_test(tc, test_walk_repeats);
 	tcase_add_test(tc, test_remove_later);
