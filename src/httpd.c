@@ -574,9 +574,11 @@ inject_fault(struct exchange *ex, enum http_method m, bool *hit)
 		return MHD_YES;	/* a delay alone: then as usual */
 	*hit = true;
 	e = img_err_of_status(f.status);
-	if ((f.status == 429 || f.status == 503) &&
+	/* A client's test, or a checker of answers, tells it from a real one. */
+	if (response_header(&ex->resp, "X-Imaged-Fault", "injected") != IMG_OK ||
+	    ((f.status == 429 || f.status == 503) &&
 	    response_header(&ex->resp, "Retry-After", "%u", f.retry_after) !=
-	    IMG_OK)
+	    IMG_OK))
 		e = IMG_ENOMEM;
 	return refuse(ex, api_fail(&ex->resp, e, NULL,
 	    "fault injected by test_mode"));
