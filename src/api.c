@@ -53,8 +53,36 @@ const struct route api_routes[] = {
 	  .open = true },
 	{ .method = HTTP_GET, .pattern = "/console/{name}",
 	  .handler = console_file, .open = true },
+	/*
+	 * test_mode only, and last: api_nroutes_for() leaves these
+	 * CONTROL_ROUTES rows out otherwise, so they are 404 as any
+	 * unknown path.  With auth = token they need an admin token.
+	 */
+	{ .method = HTTP_GET, .pattern = "/_imaged/clock",
+	  .handler = api_control_clock_get },
+	{ .method = HTTP_POST, .pattern = "/_imaged/clock",
+	  .handler = api_control_clock_set, .body_max = CONTROL_BODY_MAX },
+	{ .method = HTTP_POST, .pattern = "/_imaged/reset",
+	  .handler = api_control_reset, .body_max = CONTROL_BODY_MAX },
+	{ .method = HTTP_GET, .pattern = "/_imaged/faults",
+	  .handler = api_control_faults_get },
+	{ .method = HTTP_POST, .pattern = "/_imaged/faults",
+	  .handler = api_control_faults_add, .body_max = CONTROL_BODY_MAX },
+	{ .method = HTTP_DELETE, .pattern = "/_imaged/faults",
+	  .handler = api_control_faults_clear },
+	{ .method = HTTP_GET, .pattern = "/_imaged/requests",
+	  .handler = api_control_requests_get },
+	{ .method = HTTP_DELETE, .pattern = "/_imaged/requests",
+	  .handler = api_control_requests_clear },
 };
+#define CONTROL_ROUTES	8
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
+
+size_t
+api_nroutes_for(const struct config *cfg)
+{
+	return cfg->test_mode ? api_nroutes : api_nroutes - CONTROL_ROUTES;
+}
 
 void
 api_json(struct response *resp, int status)
@@ -120,7 +148,7 @@ api_record_json_rendition(struct imaged *ctx, const struct request *req,
 	char		 created[32], updated[32], sig[SIGNER_SIG_HEX + 1];
 	char		 path[BLOB_KEY_MAX + 16], url[1024];
 	char		 canon[REND_CANON_MAX], query[REND_QUERY_MAX + 1] = "";
-	int64_t		 expires = (int64_t)time(NULL) + lifetime;
+	int64_t		 expires = (int64_t)clock_seconds(&ctx->clock) + lifetime;
 	enum img_err	 e;
 	size_t		 n;
 

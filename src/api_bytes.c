@@ -149,6 +149,12 @@ api_serve_blob(struct imaged *ctx, const struct request *req,
 		    "from the blob store");
 	if (e != IMG_OK)
 		return e;
+	/*
+	 * An image's bytes never change after its upload: its created_at,
+	 * from the server's clock, is when they were last modified (the
+	 * file's time would bypass a fixed clock).
+	 */
+	info.mtime = (time_t)(r->created_at / USEC_PER_SEC);
 	return api_serve_fd(req, resp, fd, &info, r->checksum_sha256,
 	    r->content_type, r->filename);
 }
@@ -204,7 +210,8 @@ api_blob(struct imaged *ctx, const struct request *req, struct response *resp)
 	}
 	e = signer_verify_rendition_url(ctx->signer, path,
 	    l.rendition ? canon : NULL, request_query(req, "expires"),
-	    request_query(req, "signature"), (int64_t)time(NULL));
+	    request_query(req, "signature"),
+	    (int64_t)clock_seconds(&ctx->clock));
 	metrics_signed(ctx->metrics, e == IMG_OK ? METRICS_SIGNED_OK :
 	    e == IMG_EEXPIRED ? METRICS_SIGNED_EXPIRED : METRICS_SIGNED_FORBIDDEN);
 	if (e == IMG_EFORBIDDEN)

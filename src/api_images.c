@@ -19,6 +19,7 @@
 #include "imaged/httputil.h"
 #include "imaged/imaged.h"
 #include "imaged/rendcache.h"
+#include "imaged/strict.h"
 #include "imaged/text.h"
 #include "imaged/validate.h"
 
@@ -280,6 +281,8 @@ api_list(struct imaged *ctx, const struct request *req, struct response *resp)
 	struct meta_input	 tags;
 	struct page		 page = { ctx, req, &resp->body, 0 };
 	struct list_args	 args = { ctx, req, resp, &q, &after, &tags };
+	struct list_query	 index;
+	struct strict_filter	 strict = { &q, page_add, &page, 0 };
 	char			 cursor[CURSOR_TEXT_LEN + 1];
 	bool			 more = false;
 	enum img_err		 e;
@@ -291,13 +294,19 @@ api_list(struct imaged *ctx, const struct request *req, struct response *resp)
 	api_json(resp, 200);
 	if ((e = buf_adds(&resp->body, "{\"images\": [")) != IMG_OK)
 		goto done;
-	if ((e = catalog_list(ctx->catalog, &q, page_add, &page, &last,
-	    &more)) != IMG_OK)
+	if (ctx->cfg.cloud_strict) {
+		/* The original's way: limit index entries, then the filters. */
+		strict_index_query(&q, &index);
+		e = catalog_list(ctx->catalog, &index, strict_filter_record,
+		    &strict, &last, &more);
+	} else
+		e = catalog_list(ctx->catalog, &q, page_add, &page, &last, &more);
+	if (e != IMG_OK)
 		goto done;
 	if ((e = buf_printf(&resp->body, "], \"count\": %u, "
 	    "\"last_evaluated_key\": ", page.count)) != IMG_OK)
 		goto done;
-	if (more && page.count > 0) {
+	if (more && (page.count > 0 || strict.scanned > 0)) {
 		cursor_seal(ctx->signer, q.order, &last, cursor);
 		e = buf_printf(&resp->body, "\"%s\"}\n", cursor);
 	} else

@@ -23,6 +23,7 @@
 #include "imaged/log.h"
 #include "imaged/multipart.h"
 #include "imaged/signer.h"
+#include "imaged/strict.h"
 #include "imaged/upload.h"
 #include "imaged/validate.h"
 
@@ -75,6 +76,13 @@ struct upload_state {
 static enum img_err
 too_big(struct upload_state *st, struct response *resp)
 {
+	uint64_t	 cl = st->req->content_length;
+
+	if (st->ctx->cfg.cloud_strict && (st->received > STRICT_PAYLOAD_MAX ||
+	    (cl != UINT64_MAX && cl > STRICT_PAYLOAD_MAX)))
+		return api_fail(resp, IMG_ETOOBIG, NULL, "the request body is "
+		    "larger than %llu bytes, the original's payload limit "
+		    "(cloud_strict)", STRICT_PAYLOAD_MAX);
 	return api_fail(resp, IMG_ETOOBIG, st->image_field, "the image is "
 	    "larger than %llu bytes", (unsigned long long)st->ctx->cfg.max_file_size);
 }
@@ -130,6 +138,10 @@ body_form_open(struct upload_state *st, const struct request *req,
 	uint64_t	 max = st->ctx->cfg.max_file_size;
 
 	st->form = http_body_form(request_header(req, "Content-Type"));
+	if (st->ctx->cfg.cloud_strict && st->form != BODY_JSON)
+		return api_fail(resp, IMG_EMEDIA, NULL, "with cloud_strict = on, "
+		    "as in the original, the only upload form is JSON with "
+		    "base64 image_data");
 	switch (st->form) {
 	case BODY_JSON:
 		st->image_field = "image_data";
@@ -167,6 +179,8 @@ upload_state_open(struct imaged *ctx, const struct request *req,
 	meta_input_init(&st->fields.meta);
 	if ((e = body_form_open(st, req, resp)) != IMG_OK)
 		goto fail;
+	if (ctx->cfg.cloud_strict && st->body_max > STRICT_PAYLOAD_MAX)
+		st->body_max = STRICT_PAYLOAD_MAX;
 	if (req->content_length != UINT64_MAX && req->content_length > st->body_max) {
 		e = too_big(st, resp);
 		goto fail;
@@ -564,7 +578,7 @@ store(struct upload_state *st, const struct request *req,
 		    "not a %s image (the filename's extension)", f->ext);
 	if (!meta_view(&f->meta, &meta))
 		return IMG_ENOMEM;
-	random_uuid(id);
+	idgen_uuid(&ctx->ids, id);
 	if (!blob_key_make(key, sizeof(key), f->user_id, id, f->ext))
 		return IMG_EINTERNAL;	/* the fields' limits make it fit */
 	ms_start = mono_ms();

@@ -55,6 +55,8 @@ struct blobstore {
 	struct removal	**rm_tail;
 	bool		 rm_stop;
 	bool		 rm_started;
+	bool		 rm_busy;	/* unlinking a key, lock released */
+	pthread_cond_t	 rm_idle;	/* rm_busy went false */
 	pthread_t	 rm_thread;
 };
 
@@ -119,6 +121,7 @@ blobstore_open(const char *data_dir, const char *bucket, mode_t file_mode,
 	bs->dir_mode = blob_dir_mode(file_mode);
 	pthread_mutex_init(&bs->rm_lock, NULL);
 	pthread_cond_init(&bs->rm_cond, NULL);
+	pthread_cond_init(&bs->rm_idle, NULL);
 	bs->rm_tail = &bs->rm_head;
 	if ((dfd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		log_warn("%s", data_dir);
@@ -162,6 +165,7 @@ blobstore_close(struct blobstore *bs)
 		pthread_join(bs->rm_thread, NULL);
 	}
 	pthread_cond_destroy(&bs->rm_cond);
+	pthread_cond_destroy(&bs->rm_idle);
 	pthread_mutex_destroy(&bs->rm_lock);
 	if (bs->data_fd != -1)
 		close(bs->data_fd);
@@ -752,11 +756,14 @@ remover(void *arg)
 			break;		/* stopping, and nothing left */
 		if ((bs->rm_head = r->next) == NULL)
 			bs->rm_tail = &bs->rm_head;
+		bs->rm_busy = true;
 		pthread_mutex_unlock(&bs->rm_lock);
 		if (blob_remove(bs, r->key) == IMG_OK && r->done != NULL)
 			r->done(r->arg, r->key);
 		free(r);
 		pthread_mutex_lock(&bs->rm_lock);
+		bs->rm_busy = false;
+		pthread_cond_broadcast(&bs->rm_idle);
 	}
 	pthread_mutex_unlock(&bs->rm_lock);
 	return NULL;
@@ -804,6 +811,108 @@ blob_remove_later(struct blobstore *bs, const char *key, blob_removed_cb done,
 	pthread_cond_signal(&bs->rm_cond);
 	pthread_mutex_unlock(&bs->rm_lock);
 	return IMG_OK;
+}
+
+/* --- emptying (test_mode's reset) ------------------------------------------ */
+
+/* Remove everything inside the folder dfd (not dfd itself). */
+static enum img_err
+empty_dir(int dfd, int depth)
+{
+	DIR		*d;
+	struct dirent	*de;
+	enum img_err	 e = IMG_OK;
+	int		 fd, sub;
+
+	if (depth > 16)
+		return IMG_EUNAVAIL;	/* keys are three deep; this is foreign */
+	if ((fd = dup(dfd)) == -1)
+		return IMG_EUNAVAIL;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return IMG_EUNAVAIL;
+	}
+	rewinddir(d);
+	while (e == IMG_OK && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dfd, de->d_name, 0) == 0 || errno == ENOENT)
+			continue;
+		if (errno != EISDIR && errno != EPERM) {
+			log_warn("reset: %s", de->d_name);
+			e = IMG_EUNAVAIL;
+			break;
+		}
+		if ((sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC)) == -1) {
+			e = IMG_EUNAVAIL;
+			break;
+		}
+		e = empty_dir(sub, depth + 1);
+		close(sub);
+		if (e == IMG_OK && unlinkat(dfd, de->d_name, AT_REMOVEDIR) == -1 &&
+		    errno != ENOENT) {
+			log_warn("reset: %s", de->d_name);
+			e = IMG_EUNAVAIL;
+		}
+	}
+	closedir(d);
+	return e;
+}
+
+void
+blob_removals_cancel(struct blobstore *bs)
+{
+	struct removal	*r;
+
+	/*
+	 * Queued removals are moot, and one in progress must end first: an
+	 * id sequence that starts again could hand its key to a new upload,
+	 * and its done callback must come before the catalog forgets.
+	 */
+	pthread_mutex_lock(&bs->rm_lock);
+	while ((r = bs->rm_head) != NULL) {
+		bs->rm_head = r->next;
+		free(r);
+	}
+	bs->rm_tail = &bs->rm_head;
+	while (bs->rm_busy)
+		pthread_cond_wait(&bs->rm_idle, &bs->rm_lock);
+	pthread_mutex_unlock(&bs->rm_lock);
+}
+
+/* blob_pending_walk's callback: a linked temp name goes, uploads stay. */
+static enum img_err
+drop_linked(void *arg, const struct blob_pending *p)
+{
+	return p->has_key ? blob_pending_drop(arg, p, false) : IMG_OK;
+}
+
+enum img_err
+blobstore_clear(struct blobstore *bs)
+{
+	struct timespec	 now;
+	enum img_err	 e;
+
+	blob_removals_cancel(bs);
+	pthread_mutex_lock(&bs->rm_lock);
+	e = empty_dir(bs->bucket_fd, 0);
+	pthread_mutex_unlock(&bs->rm_lock);
+	if (e == IMG_OK && fsync(bs->bucket_fd) == -1)
+		e = IMG_EUNAVAIL;
+	/*
+	 * Every handler is held, so a temp name ln-<key> is no upload's in
+	 * progress (those settle before their handler ends): it would name
+	 * a key a seeded id may give again.  Bodies still arriving (up-*)
+	 * stay.  Any age (a day ahead of the system's clock, which file
+	 * times follow; test_mode's clock does not).
+	 */
+	if (e == IMG_OK) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		now.tv_sec += 86400;
+		e = blob_pending_walk(bs, now, drop_linked, bs);
+	}
+	return e;
 }
 
 /* --- keys and modes ------------------------------------------------------ */

@@ -67,6 +67,7 @@
 
 #include "imaged/buf.h"
 #include "imaged/catalog.h"
+#include "imaged/clock.h"
 #include "catalog_sql.h"
 #include "imaged/log.h"
 
@@ -281,6 +282,7 @@ struct catalog {
 	pthread_mutex_t		 wlock;		/* writer, last_created, unlinked */
 	struct conn		*writer;
 	int64_t			 last_created;
+	struct clock		*clock;		/* NULL: the system's */
 	struct unlinked		*unlinked;	/* keys to drop from pending_unlink */
 
 	pthread_mutex_t		 qlock;		/* the insert queue */
@@ -299,10 +301,12 @@ static enum img_err	 unlinked_flush(struct catalog *);
 static void		 unlinked_forget(struct catalog *);
 
 static int64_t
-now_usec(void)
+now_usec(struct catalog *cat)
 {
 	struct timespec	 ts;
 
+	if (cat->clock != NULL)
+		return clock_usec(cat->clock);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
@@ -770,6 +774,51 @@ catalog_close(struct catalog *cat)
 	free(cat);
 }
 
+void
+catalog_set_clock(struct catalog *cat, struct clock *clock)
+{
+	cat->clock = clock;
+}
+
+enum img_err
+catalog_clear(struct catalog *cat)
+{
+	struct conn	*w = cat->writer;
+	enum img_err	 e = IMG_OK;
+	int		 rc;
+
+	pthread_mutex_lock(&cat->wlock);
+	/* The triggers empty the tag index and the text index row by row. */
+	/*
+	 * Pending removals go too: the files are about to be, and a key
+	 * kept here could name a new upload's file once seeded ids repeat.
+	 */
+	rc = sqlite3_exec(w->db, "BEGIN IMMEDIATE; DELETE FROM images;"
+	    " DELETE FROM image_tags; DELETE FROM pending_unlink;"
+	    " UPDATE catalog_seq SET last_created = 0 WHERE id = 1; COMMIT",
+	    NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		e = sql_err(w->db, rc, "clear");
+		conn_rollback(w);
+	} else {
+		cat->last_created = 0;
+		unlinked_forget(cat);
+	}
+	pthread_mutex_unlock(&cat->wlock);
+	return e;
+}
+
+int64_t
+catalog_last_created(struct catalog *cat)
+{
+	int64_t	 t;
+
+	pthread_mutex_lock(&cat->wlock);
+	t = cat->last_created;
+	pthread_mutex_unlock(&cat->wlock);
+	return t;
+}
+
 enum img_err
 catalog_ping(struct catalog *cat)
 {
@@ -913,7 +962,7 @@ write_batch(struct catalog *cat, struct write_req *batch)
 
 	if ((e = conn_run(w, S_BEGIN_WRITE, "begin")) != IMG_OK)
 		goto done;
-	now = now_usec();
+	now = now_usec(cat);
 	for (r = batch; r != NULL; r = r->next) {
 		if (r->op == W_DELETE) {
 			if ((r->err = delete_row(w, r, &fatal)) == IMG_OK)
@@ -1105,7 +1154,7 @@ catalog_update(struct catalog *cat, const char *image_id,
 	    SQLITE_OK ||
 	    (rc = bind_text(st, 8, meta->tags_json ? meta->tags_json :
 	    "[]")) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(st, 9, now_usec())) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 9, now_usec(cat))) != SQLITE_OK ||
 	    (rc = bind_text(st, 10, image_id)) != SQLITE_OK ||
 	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
 		e = sql_err(w->db, rc, "update");
@@ -2030,7 +2079,7 @@ catalog_import(struct catalog *cat, struct catalog_import_row *rows, size_t n)
 {
 	struct conn	*w = cat->writer;
 	sqlite3_stmt	*known = NULL, *taken = NULL, *ins = NULL, *seq = NULL;
-	int64_t		 last, at, now = now_usec();
+	int64_t		 last, at, now = now_usec(cat);
 	bool		 found;
 	size_t		 i;
 	enum img_err	 e = IMG_OK;

@@ -27,6 +27,7 @@
 #include "imaged/config.h"
 #include "imaged/httputil.h"
 #include "imaged/rendition.h"
+#include "imaged/text.h"
 
 #ifndef IMAGED_VERSION
 #define IMAGED_VERSION	"0.0.0"
@@ -92,6 +93,8 @@ static bool	store_log_format(struct config *, const union value *);
 static bool	store_hosts(struct config *, const union value *);
 static bool	store_console(struct config *, const union value *);
 static bool	store_file_mode(struct config *, const union value *);
+static bool	store_clock(struct config *, const union value *);
+static bool	store_id_seed(struct config *, const union value *);
 
 static const char *const auth_choices[] = { "none", "token", NULL };
 static const char *const console_choices[] = { "auto", "on", "off", NULL };
@@ -247,6 +250,24 @@ static const struct setting settings[] = {
 	  .def = "on",
 	  .help = "count requests and serve GET /metrics",
 	  FIELD(metrics) },
+	{ .key = "test_mode", .type = SET_BOOL, .arg = "on|off",
+	  .def = "off",
+	  .help = "serve the /_imaged/ control routes (loopback or token auth only)",
+	  FIELD(test_mode) },
+	{ .key = "clock", .type = SET_STRING, .arg = "TIME",
+	  .min = 0, .max = 39, .def = "", .shown = "none: the system's",
+	  .help = "start at this fixed time (RFC 3339), which stands still",
+	  .what = "an RFC 3339 time with an offset, or a date",
+	  .store = store_clock, FIELD(clock) },
+	{ .key = "id_seed", .type = SET_STRING, .arg = "N",
+	  .min = 0, .max = 20, .def = "", .shown = "none: random ids",
+	  .help = "image ids are a fixed sequence of this seed",
+	  .what = "a number (0-18446744073709551615)",
+	  .store = store_id_seed, FIELD(id_seed) },
+	{ .key = "cloud_strict", .type = SET_BOOL, .arg = "on|off",
+	  .def = "off",
+	  .help = "behave as the deployed cloud original where it differs",
+	  FIELD(cloud_strict) },
 };
 
 #define NSETTINGS	(sizeof(settings) / sizeof(settings[0]))
@@ -696,6 +717,34 @@ store_renditions(struct config *c, const union value *v)
 	if (!rend_presets_parse(v->s, strlen(v->s), &l, avif, why, sizeof(why)))
 		return false;
 	c->renditions = l;
+	return true;
+}
+
+/* "" is the system's clock; else a fixed start, as created_after takes it. */
+static bool
+store_clock(struct config *c, const union value *v)
+{
+	int64_t	 usec = 0;
+
+	if (v->s[0] != '\0' && !time_parse_bound(v->s, false, &usec))
+		return false;
+	snprintf(c->clock, sizeof(c->clock), "%s", v->s);
+	c->clock_fixed = v->s[0] != '\0';
+	c->clock_usec = usec;
+	return true;
+}
+
+/* "" is random ids; else the seed of a fixed sequence. */
+static bool
+store_id_seed(struct config *c, const union value *v)
+{
+	uint64_t	 n = 0;
+
+	if (v->s[0] != '\0' && !parse_digits(v->s, strlen(v->s), &n))
+		return false;
+	snprintf(c->id_seed, sizeof(c->id_seed), "%s", v->s);
+	c->id_seed_set = v->s[0] != '\0';
+	c->id_seed_value = n;
 	return true;
 }
 

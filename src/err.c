@@ -29,6 +29,9 @@ static const struct {
 	[IMG_ENOTIMPL] =	{ 501, "NOT_IMPLEMENTED", "not implemented" },
 	[IMG_EUNAVAIL] =	{ 503, "SERVICE_UNAVAILABLE", "service unavailable" },
 	[IMG_ENOSPACE] =	{ 507, "INSUFFICIENT_STORAGE", "not enough storage to keep the image" },
+	[IMG_ETHROTTLED] =	{ 429, "TOO_MANY_REQUESTS", "too many requests" },
+	[IMG_EGATEWAY] =	{ 502, "BAD_GATEWAY", "bad gateway" },
+	[IMG_ETIMEOUT] =	{ 504, "GATEWAY_TIMEOUT", "gateway timeout" },
 	[IMG_ESLOW] =		{ 503, "SERVICE_UNAVAILABLE", "service unavailable" },
 };
 
@@ -54,4 +57,18 @@ const char *
 img_err_message(enum img_err e)
 {
 	return err_table[err_index(e)].message;
+}
+
+enum img_err
+img_err_of_status(int status)
+{
+	unsigned	 i;
+
+	/* Two rows share 400: a fault means the request, not its JSON. */
+	if (status == 400)
+		return IMG_EINVAL;
+	for (i = 1; i < IMG_ERR_COUNT; i++)
+		if (err_table[i].status == status)
+			return (enum img_err)i;
+	return IMG_ERR_COUNT;
 }

@@ -66,10 +66,13 @@
 #include "imaged/http.h"
 #include "imaged/httpd.h"
 #include "imaged/httputil.h"
+#include "imaged/imaged.h"
 #include "imaged/lane.h"
 #include "imaged/log.h"
 #include "imaged/metrics.h"
 #include "imaged/signer.h"
+#include "imaged/testctl.h"
+#include "imaged/text.h"
 
 #define REQUEST_ID_MAX		200
 #define DRAIN_MAX_BYTES		((uint64_t)64 << 20)
@@ -144,6 +147,7 @@ struct exchange {
 	struct query_param	 query[QUERY_PARAMS_MAX];
 	size_t			 nquery;
 	bool			 too_many_params;
+	bool			 query_collected;
 	const char		*nul_param;	/* the first parameter with a NUL */
 	unsigned		 nul_params;	/* keys and values with one */
 	char			 nul_name[64];
@@ -368,6 +372,28 @@ client_address(struct MHD_Connection *conn, char *out, size_t len)
 		    (const void *)sa)->sin6_addr, out, (socklen_t)len);
 }
 
+/*
+ * test_mode: the request, into the journal, before its answer leaves, so
+ * that a client reads the journal with its request in it.
+ */
+static void
+journal(struct exchange *ex)
+{
+	struct timespec	 now;
+
+	if (!ex->query_collected) {
+		ex->nquery = 0;
+		MHD_get_connection_values(ex->conn, MHD_GET_ARGUMENT_KIND,
+		    collect_query, ex);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	testctl_record(ex->httpd->ctx->testctl, ex->method, ex->path,
+	    ex->match.path, ex->query, ex->nquery, ex->resp.status,
+	    (int64_t)(now.tv_sec - ex->start.tv_sec) * 1000000 +
+	    (now.tv_nsec - ex->start.tv_nsec) / 1000, ex->request_id);
+}
+
+
 /* Count the request and write its access line. */
 static void
 request_done(struct exchange *ex)
@@ -486,12 +512,21 @@ answer(struct exchange *ex)
 		MHD_add_response_header(r, resp->headers[i].name,
 		    resp->headers[i].value);
 	MHD_add_response_header(r, "X-Request-Id", ex->request_id);
+	if (ex->httpd->ctx->testctl != NULL) {
+		/* test_mode: the Date of the server's clock (see httpd_start). */
+		char	 date[32];
+
+		time_format_http(clock_seconds(&ex->httpd->ctx->clock), date);
+		MHD_add_response_header(r, "Date", date);
+	}
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	if (response_get_header(resp, "Cache-Control") == NULL)
 		MHD_add_response_header(r, "Cache-Control", "no-store");
 	if (resp->close)
 		MHD_add_response_header(r, "Connection", "close");
 	add_cors(ex, r);
+	if (ex->httpd->ctx->testctl != NULL)
+		journal(ex);
 	ret = MHD_queue_response(ex->conn, (unsigned)resp->status, r);
 	MHD_destroy_response(r);
 	ex->answered = true;
@@ -539,6 +574,44 @@ refuse(struct exchange *ex, enum img_err e)
 }
 
 /*
+ * test_mode: the fault a rule injects into this request, if any.  A delay
+ * holds this worker thread (tests inject them, in small numbers); a
+ * reset closes the connection with no answer (MHD_NO); a status is
+ * answered as any refusal, with Retry-After where a client looks for it.
+ */
+static enum MHD_Result
+inject_fault(struct exchange *ex, enum http_method m, bool *hit)
+{
+	struct testctl		*tc = ex->httpd->ctx->testctl;
+	struct fault_hit	 f;
+	enum img_err		 e;
+
+	*hit = false;
+	if (tc == NULL || !testctl_fault(tc, m, ex->match.path != NULL ?
+	    ex->match.path : ex->path, &f))
+		return MHD_YES;
+	if (f.delay_ms > 0)
+		usleep((useconds_t)f.delay_ms * 1000);
+	if (f.reset_connection) {
+		log_info("%s: connection reset by a test_mode fault",
+		    ex->request_id);
+		return MHD_NO;
+	}
+	if (f.status == 0)
+		return MHD_YES;	/* a delay alone: then as usual */
+	*hit = true;
+	e = img_err_of_status(f.status);
+	/* A client's test, or a checker of answers, tells it from a real one. */
+	if (response_header(&ex->resp, "X-Imaged-Fault", "injected") != IMG_OK ||
+	    ((f.status == 429 || f.status == 503) &&
+	    response_header(&ex->resp, "Retry-After", "%u", f.retry_after) !=
+	    IMG_OK))
+		e = IMG_ENOMEM;
+	return refuse(ex, api_fail(&ex->resp, e, NULL,
+	    "fault injected by test_mode"));
+}
+
+/*
  * Whether the path decoded a NUL (and was cut there).  libmicrohttpd
  * passes the path as a C string, so unescape() counts, per connection,
  * every string of the request target that decoded one; those the query
@@ -578,6 +651,7 @@ begin(struct exchange *ex, const char *url, const char *method)
 	char			 allow[128];
 	enum http_method	 m = router_method(method);
 	enum img_err		 e;
+	bool			 faulted;
 
 	snprintf(ex->method, sizeof(ex->method), "%s", method);
 	if ((ex->path = strdup(url)) == NULL)
@@ -615,6 +689,10 @@ begin(struct exchange *ex, const char *url, const char *method)
 
 	router_match(h->routes, h->nroutes, h->cfg->stage, m, ex->path,
 	    &ex->match);
+	if (inject_fault(ex, m, &faulted) == MHD_NO)
+		return MHD_NO;
+	if (faulted)
+		return MHD_YES;
 	if (path_has_nul(ex))
 		return refuse(ex, request_refuse_nul(&ex->resp,
 		    router_param_name(ex->match.route, ex->nul_name,
@@ -636,6 +714,7 @@ begin(struct exchange *ex, const char *url, const char *method)
 	}
 	MHD_get_connection_values(ex->conn, MHD_GET_ARGUMENT_KIND,
 	    collect_query, ex);
+	ex->query_collected = true;
 	if (ex->nul_param != NULL)
 		return refuse(ex, request_refuse_nul(&ex->resp, ex->nul_param));
 	if (ex->too_many_params || query_was_cut(ex))
@@ -690,6 +769,25 @@ wake_exchange(void *token)
 	MHD_resume_connection(ex->conn);
 }
 
+/*
+ * The route's handler.  Under test_mode a reset waits for the handlers
+ * running, and new ones wait for the reset (testctl.h).
+ */
+static enum img_err
+run_handler(struct exchange *ex)
+{
+	struct testctl	*tc = ex->httpd->ctx->testctl;
+	bool		 gated = tc != NULL && !testctl_is_control(ex->req.path);
+	enum img_err	 e;
+
+	if (gated)
+		testctl_enter(tc);
+	e = ex->match.route->handler(ex->httpd->ctx, &ex->req, &ex->resp);
+	if (gated)
+		testctl_leave(tc);
+	return e;
+}
+
 /* On a lane: the handler, with no budget, then back for the answer. */
 static void
 run_deferred(struct lane_job *job)
@@ -698,8 +796,7 @@ run_deferred(struct lane_job *job)
 	    offsetof(struct exchange, job));
 
 	ex->req.budget_us = 0;
-	ex->lane_err = ex->match.route->handler(ex->httpd->ctx, &ex->req,
-	    &ex->resp);
+	ex->lane_err = run_handler(ex);
 	/* libmicrohttpd calls on_request again, which answers. */
 	MHD_resume_connection(ex->conn);
 }
@@ -725,7 +822,7 @@ finish(struct exchange *ex)
 	if (ex->match.route->waits_on_disk)
 		return defer(ex, ex->httpd->commit);
 	ex->req.budget_us = WORK_BUDGET_US;
-	e = ex->match.route->handler(ex->httpd->ctx, &ex->req, &ex->resp);
+	e = run_handler(ex);
 	if (e == IMG_ESLOW) {
 		/* What the handler began is dropped: it starts again. */
 		response_free(&ex->resp);
@@ -1070,6 +1167,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && ex->answered)
 		log_debug("%s: response cut short (%d)", ex->request_id, (int)toe);
 	request_done(ex);
+	if (h->ctx->testctl != NULL && !ex->answered)
+		journal(ex);	/* no answer was sent: 499 */
 	sink_close(ex);
 	if (ex->resp.defer.release != NULL)
 		ex->resp.defer.release(ex->resp.defer.arg);
@@ -1227,7 +1326,14 @@ httpd_start(const struct config *cfg, const struct route *routes,
 	h->auth = auth;
 	h->ctx = ctx;
 	h->metrics = metrics;
-	random_bytes(rnd, sizeof(rnd));
+	/* With id_seed, request ids repeat from run to run as image ids do. */
+	if (cfg->id_seed_set) {
+		rnd[0] = (unsigned char)(cfg->id_seed_value >> 24);
+		rnd[1] = (unsigned char)(cfg->id_seed_value >> 16);
+		rnd[2] = (unsigned char)(cfg->id_seed_value >> 8);
+		rnd[3] = (unsigned char)cfg->id_seed_value;
+	} else
+		random_bytes(rnd, sizeof(rnd));
 	snprintf(h->id_prefix, sizeof(h->id_prefix), "%02x%02x%02x%02x",
 	    rnd[0], rnd[1], rnd[2], rnd[3]);
 	atomic_init(&h->next_id, 1);
@@ -1243,6 +1349,9 @@ httpd_start(const struct config *cfg, const struct route *routes,
 
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+	/* test_mode: answer() writes Date from the server's clock. */
+	if (ctx->testctl != NULL)
+		flags |= MHD_USE_SUPPRESS_DATE_NO_CLOCK;
 	if (family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	h->mhd = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL,

@@ -3,6 +3,8 @@
  * and closed in reverse, one cleanup path for both.
  */
 #include <sys/stat.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -29,6 +31,7 @@
 #include "imaged/metrics.h"
 #include "imaged/recover.h"
 #include "imaged/signer.h"
+#include "imaged/testctl.h"
 #include "imaged/tokens.h"
 
 /* Renders that may wait for a render thread, per thread; past them, 503. */
@@ -126,6 +129,19 @@ recover(struct imaged *d)
 	return IMG_OK;
 }
 
+/* Whether addr is a loopback address (127.0.0.0/8 or ::1). */
+static bool
+loopback(const char *addr)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, addr, &a6) == 1 &&
+	    IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
 enum img_err
 imaged_start(const struct config *cfg, struct imaged **dp)
 {
@@ -133,9 +149,21 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 	char		 path[PATH_MAX + 32];
 	enum img_err	 e;
 
+	/* The control routes can wipe everything: keep them off the net. */
+	if (cfg->test_mode && !loopback(cfg->listen) && cfg->auth != AUTH_TOKEN) {
+		log_warnx("test_mode = on needs a loopback listen address "
+		    "(127.0.0.1, ::1) or auth = token; listen is %s",
+		    cfg->listen);
+		return IMG_EINVAL;
+	}
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return IMG_ENOMEM;
 	d->cfg = *cfg;
+	if (cfg->clock_fixed)
+		clock_init_fixed(&d->clock, cfg->clock_usec);
+	else
+		clock_init_real(&d->clock);
+	idgen_init(&d->ids, cfg->id_seed_set, cfg->id_seed_value);
 	if ((e = make_data_dir(d)) != IMG_OK)
 		goto fail;
 	if (d->cfg.signing_key_file[0] != '\0')
@@ -154,6 +182,7 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 		log_warnx("%s: cannot open the catalog", path);
 		goto fail;
 	}
+	catalog_set_clock(d->catalog, &d->clock);
 	if ((e = blobstore_open(d->data_dir, d->cfg.bucket,
 	    d->cfg.file_mode, &d->blobs)) != IMG_OK)
 		goto fail;
@@ -171,10 +200,12 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 		if ((e = tokens_open(path, &d->tokens)) != IMG_OK)
 			goto fail;
 	}
-	if (d->cfg.metrics &&
-	    (e = metrics_new(api_routes, api_nroutes, &d->metrics)) != IMG_OK)
+	if (d->cfg.test_mode && (e = testctl_new(&d->testctl)) != IMG_OK)
 		goto fail;
-	if ((e = httpd_start(&d->cfg, api_routes, api_nroutes,
+	if (d->cfg.metrics && (e = metrics_new(api_routes,
+	    api_nroutes_for(&d->cfg), &d->metrics)) != IMG_OK)
+		goto fail;
+	if ((e = httpd_start(&d->cfg, api_routes, api_nroutes_for(&d->cfg),
 	    d->tokens != NULL ? api_authenticate : NULL, d, d->metrics,
 	    &d->httpd)) != IMG_OK)
 		goto fail;
@@ -265,6 +296,7 @@ imaged_stop(struct imaged *d, unsigned grace_ms)
 	catalog_close(d->catalog);
 	tokens_close(d->tokens);
 	signer_free(d->signer);
+	testctl_free(d->testctl);
 	if (d->remove_data_dir)
 		ephemeral_remove(d->data_dir);
 	free(d);

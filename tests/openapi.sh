@@ -53,7 +53,7 @@ log=${IMAGED_API_EXCHANGES:-}
 if [ -z "$log" ] || [ ! -s "$log" ]; then
 	log="$work/exchanges.jsonl"
 	for suite in api api_errors auth concurrency forms handlers listing \
-	    renditions renditions_errors; do
+	    renditions renditions_errors testmode; do
 		IMAGED_API_LOG="$log" CK_RUN_SUITE=$suite \
 		    "$(dirname "$IMAGED")/unit-tests" > /dev/null 2>&1
 	done

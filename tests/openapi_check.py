@@ -10,6 +10,11 @@ the method to an operation (HEAD as GET); the status to a response; the
 Content-Type to one of its media types; a JSON body to that media type's
 schema.  A path outside the document must be answered 404 NOT_FOUND, and a
 method outside it 405 METHOD_NOT_ALLOWED, both as the Error schema says.
+A path served only with test_mode (tag "testing") may also answer a
+method outside it 404, as it does with test_mode off.  An answer
+test_mode's fault rules injected ("fault": true, from its
+X-Imaged-Fault header) may carry any status on any route: only its body is
+checked, as the Error schema, and it is counted apart.
 
 Prints every mismatch and a summary line; writes "checked mismatched" to
 COUNTS if given; exits 1 on any mismatch.
@@ -64,6 +69,12 @@ def media_matches(declared, ct):
     return None
 
 
+def test_mode_only(doc, tpl):
+    """Whether a path is served only with test_mode (tag "testing")."""
+    ops = [o for o in doc["paths"][tpl].values() if isinstance(o, dict)]
+    return bool(ops) and all(o.get("tags") == ["testing"] for o in ops)
+
+
 def resolve(doc, node):
     while isinstance(node, dict) and "$ref" in node:
         ptr = node["$ref"][2:].split("/")
@@ -83,6 +94,7 @@ def main():
     checked = 0
     mismatched = 0
     skipped = 0
+    injected = 0
     seen = set()
 
     def fail(ex, why):
@@ -114,6 +126,17 @@ def main():
         ct = ex.get("content_type") or ""
         is_json = ct.startswith("application/json")
         tpl = find_path(tpls, path)
+        if ex.get("fault"):
+            # A fault rule's answer, not the route's: the JSON error.
+            checked += 1
+            injected += 1
+            if method == "HEAD":
+                continue  # headers only
+            why = validate(ex, error_schema) if is_json else \
+                "an injected fault's answer is the JSON error"
+            if why:
+                fail(ex, why)
+            continue
         if method == "OPTIONS" and tpl is not None:
             # A preflight: 204 and no body.
             checked += 1
@@ -128,6 +151,9 @@ def main():
             # Outside the document: 404 or 405, the JSON error.
             want = (404, "NOT_FOUND") if tpl is None else \
                 (405, "METHOD_NOT_ALLOWED")
+            if tpl is not None and status == 404 and test_mode_only(doc, tpl):
+                # Without test_mode the path is no route at all.
+                want = (404, "NOT_FOUND")
             checked += 1
             if status in PROTOCOL_STATUSES and not is_json:
                 skipped += 1
@@ -177,9 +203,10 @@ def main():
             if why:
                 fail(ex, why)
     print("openapi: %d responses checked against the document, "
-          "%d mismatched, %d protocol refusals not checked; "
+          "%d mismatched, %d protocol refusals not checked, "
+          "%d injected faults checked as errors only; "
           "%d (method, route, status) pairs seen" % (
-              checked, mismatched, skipped, len(seen)))
+              checked, mismatched, skipped, injected, len(seen)))
     if len(sys.argv) > 3:
         with open(sys.argv[3], "w") as f:
             f.write("%d %d\n" % (checked - mismatched, mismatched))

@@ -16,6 +16,7 @@
 #include "imaged/blobstore.h"
 #include "imaged/buf.h"
 #include "imaged/catalog.h"
+#include "imaged/config.h"
 #include "imaged/http.h"
 #include "imaged/rendparams.h"
 #include "imaged/router.h"
@@ -24,6 +25,8 @@ struct imaged;
 
 extern const struct route	 api_routes[];
 extern const size_t		 api_nroutes;
+/* How many of api_routes cfg serves: the control routes only with test_mode. */
+size_t		 api_nroutes_for(const struct config *cfg);
 
 /* Handlers, by route. */
 enum img_err	 api_health(struct imaged *, const struct request *, struct response *);
@@ -36,6 +39,17 @@ enum img_err	 api_blob(struct imaged *, const struct request *, struct response 
 enum img_err	 api_openapi(struct imaged *, const struct request *, struct response *);
 enum img_err	 api_metrics(struct imaged *, const struct request *, struct response *);
 extern const struct body_sink	 api_upload_sink;
+
+/* test_mode's control routes (api_control.c). */
+#define CONTROL_BODY_MAX	(64 * 1024)
+enum img_err	 api_control_clock_get(struct imaged *, const struct request *, struct response *);
+enum img_err	 api_control_clock_set(struct imaged *, const struct request *, struct response *);
+enum img_err	 api_control_reset(struct imaged *, const struct request *, struct response *);
+enum img_err	 api_control_faults_get(struct imaged *, const struct request *, struct response *);
+enum img_err	 api_control_faults_add(struct imaged *, const struct request *, struct response *);
+enum img_err	 api_control_faults_clear(struct imaged *, const struct request *, struct response *);
+enum img_err	 api_control_requests_get(struct imaged *, const struct request *, struct response *);
+enum img_err	 api_control_requests_clear(struct imaged *, const struct request *, struct response *);
 /* The route_auth of auth = token: a Bearer or x-api-key token from ctx->tokens. */
 enum img_err	 api_authenticate(struct imaged *, const struct request *,
 		    struct response *, struct principal *);

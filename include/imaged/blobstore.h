@@ -187,6 +187,18 @@ enum img_err	 blob_pending_drop(struct blobstore *, const struct blob_pending *,
  * already there).  Errors: IMG_ENOTFOUND, IMG_EINVAL, IMG_EUNAVAIL.
  */
 enum img_err	 blob_move_lost(struct blobstore *, const char *key);
+/*
+ * Drop the removals still queued, and wait for the one in progress to end
+ * (test_mode's reset, before the catalog forgets pending removals).
+ */
+void		 blob_removals_cancel(struct blobstore *);
+/*
+ * Remove every file and folder in the bucket and the temp names of linked
+ * uploads (ln-*), after blob_removals_cancel (test_mode's reset).  Temp
+ * files of uploads still receiving their bodies stay.  The caller keeps
+ * commits out meanwhile.  Errors: IMG_EUNAVAIL.
+ */
+enum img_err	 blobstore_clear(struct blobstore *);
 
 /* --- bulk copies (imaged export, import, backup) --------------------------------- */
 

@@ -27,6 +27,7 @@
 #include "imaged/image.h"
 
 struct catalog;
+struct clock;
 
 #define LIST_LIMIT_MAX	100
 #define LIST_TAGS_MAX	32	/* most tags one listing may filter on */
@@ -43,6 +44,20 @@ typedef enum img_err (*catalog_record_cb)(void *arg, const struct image_record *
 enum img_err	 catalog_open(const char *path, unsigned nreaders, struct catalog **catp);
 /* Close every connection; NULL is a no-op.  No call may be running. */
 void		 catalog_close(struct catalog *);
+
+/*
+ * Read the time of created_at and updated_at from clock (borrowed; it
+ * must outlive the catalog) rather than the system's.  Call before use.
+ */
+void		 catalog_set_clock(struct catalog *, struct clock *);
+/*
+ * Remove every row, listed or quarantined, and every pending removal, and
+ * start created_at afresh, as in a new database (test_mode's reset).  No insert may be running
+ * (the caller holds them off).
+ */
+enum img_err	 catalog_clear(struct catalog *);
+/* The largest created_at handed out so far (0 in a new catalog). */
+int64_t		 catalog_last_created(struct catalog *);
 
 /* Whether the database answers a query (for /healthz).  IMG_EUNAVAIL if not. */
 enum img_err	 catalog_ping(struct catalog *);

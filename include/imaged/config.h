@@ -73,6 +73,15 @@ struct config {
 	unsigned	 rendition_max_pixels;		/* a source's width x height */
 	uint64_t	 rendition_cache_size;		/* bytes of kept renditions */
 	unsigned	 render_workers;		/* render threads, >= 1 */
+	/* For test suites (imaged(8), TEST MODE). */
+	bool		 test_mode;			/* the /_imaged/ routes */
+	char		 clock[40];			/* "": the system's */
+	bool		 clock_fixed;
+	int64_t		 clock_usec;			/* clock_fixed: start time */
+	char		 id_seed[24];			/* "": random ids */
+	bool		 id_seed_set;
+	uint64_t	 id_seed_value;
+	bool		 cloud_strict;			/* behave as the cloud does */
 	bool		 log_json;			/* log_format = json */
 	bool		 metrics;			/* count, serve /metrics */
 

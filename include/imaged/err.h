@@ -32,6 +32,10 @@ enum img_err {
 	IMG_ENOTIMPL,		/* 501 NOT_IMPLEMENTED */
 	IMG_EUNAVAIL,		/* 503 SERVICE_UNAVAILABLE */
 	IMG_ENOSPACE,		/* 507 INSUFFICIENT_STORAGE */
+	/* Only injected by test_mode's faults, as a gateway answers them. */
+	IMG_ETHROTTLED,		/* 429 TOO_MANY_REQUESTS */
+	IMG_EGATEWAY,		/* 502 BAD_GATEWAY */
+	IMG_ETIMEOUT,		/* 504 GATEWAY_TIMEOUT */
 	/*
 	 * Not an answer: the work ran past the time its caller allowed it
 	 * (a listing's budget).  The HTTP layer runs the handler again where
@@ -47,5 +51,10 @@ int		 img_err_status(enum img_err);
 const char	*img_err_code(enum img_err);
 /* Default human message.  Static storage. */
 const char	*img_err_message(enum img_err);
+/*
+ * The error answered with an HTTP status (400 is VALIDATION_ERROR, 403
+ * FORBIDDEN, 500 INTERNAL_ERROR), or IMG_ERR_COUNT when no row has it.
+ */
+enum img_err	 img_err_of_status(int status);
 
 #endif

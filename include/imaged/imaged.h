@@ -5,7 +5,8 @@
  * catalog, the blob store, the signer and the HTTP server; every handler
  * receives it.  There is no global state, so a test may start several
  * daemons in one process.  Fields are set by imaged_start() and never
- * change while the server runs, so handlers read them without locks.
+ * change while the server runs, so handlers read them without locks;
+ * only the clock and the id sequence change, and they are atomic.
  */
 #ifndef IMAGED_IMAGED_H
 #define IMAGED_IMAGED_H
@@ -16,6 +17,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "imaged/clock.h"
 #include "imaged/config.h"
 #include "imaged/err.h"
 
@@ -27,6 +29,7 @@ struct tokens;
 struct renderpool;
 struct rendcache;
 struct metrics;
+struct testctl;
 
 struct imaged {
 	struct config		 cfg;
@@ -41,6 +44,10 @@ struct imaged {
 	struct metrics		*metrics;	/* NULL: metrics = off */
 	char			 url[128];	/* http://host:port it listens on */
 	bool			 remove_data_dir;	/* --ephemeral */
+	/* Every time imaged hands out or checks, and the image ids. */
+	struct clock		 clock;
+	struct idgen		 ids;
+	struct testctl		*testctl;	/* test_mode = on only */
 };
 
 /*

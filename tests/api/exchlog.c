@@ -41,7 +41,7 @@ ascii_path(const char *path, char *out, size_t len)
 
 void
 exchlog_append(const char *method, const char *path, int status,
-    const char *content_type, const char *body, size_t len)
+    const char *content_type, const char *body, size_t len, bool injected)
 {
 	const char	*file = getenv("IMAGED_API_LOG");
 	json_t		*line;
@@ -56,6 +56,8 @@ exchlog_append(const char *method, const char *path, int status,
 	    "path", shown, "status", status, "content_type", content_type,
 	    "length", (json_int_t)len);
 	if (line == NULL)
+		goto fail;
+	if (injected && json_object_set_new(line, "fault", json_true()) != 0)
 		goto fail;
 	if (content_type != NULL &&
 	    strncmp(content_type, "application/json", 16) == 0 &&

@@ -12,14 +12,17 @@
 #ifndef IMAGED_TEST_EXCHLOG_H
 #define IMAGED_TEST_EXCHLOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
  * Append one exchange.  content_type may be NULL; body (len bytes) is
- * logged only for a JSON content type.  Aborts if the file cannot be
- * written: a log with holes would validate less than it claims.
+ * logged only for a JSON content type.  injected: test_mode's fault
+ * answered it (X-Imaged-Fault), not the route.  Aborts if the file
+ * cannot be written: a log with holes would validate less than it claims.
  */
 void	exchlog_append(const char *method, const char *path, int status,
-	    const char *content_type, const char *body, size_t len);
+	    const char *content_type, const char *body, size_t len,
+	    bool injected);
 
 #endif

@@ -82,7 +82,8 @@ log_exchange(const struct reply *r, const char *method, const char *url)
 	if ((p = strstr(url, "://")) != NULL && (p = strchr(p + 3, '/')) != NULL)
 		path = p;
 	exchlog_append(method, path, (int)r->status,
-	    reply_header(r, "Content-Type"), r->body.data, r->body.len);
+	    reply_header(r, "Content-Type"), r->body.data, r->body.len,
+	    reply_header(r, "X-Imaged-Fault") != NULL);
 }
 
 void

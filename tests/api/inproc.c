@@ -26,6 +26,7 @@
 #include "imaged/renderpool.h"
 #include "imaged/text.h"
 #include "imaged/signer.h"
+#include "imaged/testctl.h"
 
 #include "exchlog.h"
 #include "inproc.h"
@@ -54,6 +55,11 @@ inproc_context(const struct config *cfg, const unsigned char *key)
 		return NULL;
 	}
 	ctx->remove_data_dir = true;
+	if (ctx->cfg.clock_fixed)
+		clock_init_fixed(&ctx->clock, ctx->cfg.clock_usec);
+	else
+		clock_init_real(&ctx->clock);
+	idgen_init(&ctx->ids, ctx->cfg.id_seed_set, ctx->cfg.id_seed_value);
 	if (key != NULL)
 		memcpy(k, key, sizeof(k));
 	else
@@ -66,10 +72,12 @@ inproc_context(const struct config *cfg, const unsigned char *key)
 	    renderpool_new(1, 16, &ctx->render_pool) != IMG_OK ||
 	    rendcache_open(ctx->blobs, ctx->render_pool,
 	    ctx->cfg.rendition_cache_size, ctx->cfg.rendition_max_pixels,
-	    &ctx->renditions) != IMG_OK) {
+	    &ctx->renditions) != IMG_OK ||
+	    (ctx->cfg.test_mode && testctl_new(&ctx->testctl) != IMG_OK)) {
 		imaged_stop(ctx, 0);
 		return NULL;
 	}
+	catalog_set_clock(ctx->catalog, &ctx->clock);
 	snprintf(ctx->url, sizeof(ctx->url), "%s", BASE_URL);
 	return ctx;
 }
@@ -210,7 +218,7 @@ inproc_parse(struct inproc *r, const struct imaged *ctx, const char *text,
 		r->blen = len - (size_t)(body - r->text);
 	}
 
-	router_match(api_routes, api_nroutes, ctx->cfg.stage, method, path,
+	router_match(api_routes, api_nroutes_for(&ctx->cfg), ctx->cfg.stage, method, path,
 	    &r->match);
 	r->status = r->match.status;
 	if (path_nul) {
@@ -377,7 +385,8 @@ inproc_run(struct inproc *r, struct imaged *ctx, size_t cut)
 	/* A file's bytes are sent from its descriptor: only JSON is logged. */
 	exchlog_append(method_name(r->req.method), r->req.path,
 	    r->resp.status, r->resp.content_type, r->resp.body.data,
-	    r->resp.fd >= 0 ? (size_t)r->resp.length : r->resp.body.len);
+	    r->resp.fd >= 0 ? (size_t)r->resp.length : r->resp.body.len,
+	    false);	/* faults are injected by the HTTP server only */
 	return e;
 }
 

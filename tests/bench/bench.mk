@@ -38,6 +38,13 @@ $(BUILD)/benchtools/ceiling: tests/bench/tools/ceiling.c | $(DEPS_OK)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags sqlite3 2>/dev/null) \
 		-o $@ $< $(shell pkg-config --libs sqlite3 2>/dev/null) -lpthread
 
+# Fifty daemons started at once on port 0: the time from each one's spawn
+# to its URL file, median and worst (tests/bench/startup.py).
+bench-startup: $(BUILD)/$(PROG)
+	@echo "== startup"; $(PYTHON) tests/bench/startup.py $(BUILD)/$(PROG) 50
+bench: bench-startup
+.PHONY: bench-startup
+
 # Memory under clients that ask for a large download and never read
 # (tests/bench/stalled.sh).
 bench: bench-stalled

@@ -1618,6 +1618,41 @@ START_TEST(test_delete_records_pending_removal)
 }
 END_TEST
 
+/*
+ * test_mode's reset: the pending removals go with the rows, and a removal
+ * reported done before the reset is not applied to a later delete of the
+ * same key (seeded ids give it again).
+ */
+START_TEST(test_clear_drops_pending_removals)
+{
+	struct catalog	*cat = open_cat();
+	struct mrec	 m[2];
+	char		 key[256], key0[256];
+	int		 i, n = 0;
+
+	memset(m, 0, sizeof(m));
+	for (i = 0; i < 2; i++) {
+		make_id((unsigned)i + 1, m[i].id);
+		snprintf(m[i].user, sizeof(m[i].user), "u");
+		ck_assert_int_eq(model_insert(cat, &m[i]), IMG_OK);
+	}
+	ck_assert_int_eq(catalog_delete(cat, m[0].id, key0, sizeof(key0)),
+	    IMG_OK);
+	catalog_unlinked(cat, key0);	/* done, not yet committed */
+	ck_assert_int_eq(catalog_clear(cat), IMG_OK);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM pending_unlink"), 0);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM images"), 0);
+	/* The same id again, deleted: its removal stays owed. */
+	ck_assert_int_eq(model_insert(cat, &m[0]), IMG_OK);
+	ck_assert_int_eq(catalog_delete(cat, m[0].id, key, sizeof(key)), IMG_OK);
+	ck_assert_str_eq(key, key0);
+	ck_assert_int_eq(catalog_pending_unlinks(cat, count_pending, &n), IMG_OK);
+	ck_assert_int_eq(n, 1);
+	catalog_close(cat);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM pending_unlink"), 1);
+}
+END_TEST
+
 START_TEST(test_migrate_empty)
 {
 	struct catalog	*cat;
@@ -1780,6 +1815,7 @@ catalog_suite(void)
 	tcase_add_test(tc, test_schema_version);
 	tcase_add_test(tc, test_migrate_empty);
 	tcase_add_test(tc, test_delete_records_pending_removal);
+	tcase_add_test(tc, test_clear_drops_pending_removals);
 	tcase_add_test(tc, test_open_refused);
 	tcase_add_test(tc, test_query_plans);
 	suite_add_tcase(s, tc);

@@ -228,6 +228,38 @@ START_TEST(test_unsettled_commit_undone)
 END_TEST
 
 /*
+ * test_mode's reset: every key goes, and a linked temp name that no
+ * upload settled with it; a body still being written stays, and lands
+ * afterwards.
+ */
+START_TEST(test_clear_keeps_uploads_in_progress)
+{
+	struct blob_writer	*w, *kept;
+
+	ck_assert_int_eq(blob_writer_new(bs, &kept), IMG_OK);
+	ck_assert_int_eq(blob_writer_write(kept, "k", 1), IMG_OK);
+	ck_assert_int_eq(blob_writer_commit(kept, "images/u/a.png"), IMG_OK);
+	blob_writer_settle(kept);
+	blob_writer_free(kept);
+	ck_assert(exists("bucket/images/u/a.png"));
+	ck_assert_int_eq(blob_writer_new(bs, &w), IMG_OK);
+	ck_assert_int_eq(blob_writer_write(w, "x", 1), IMG_OK);
+	make_file("tmp/ln-images%2Fu%2Fold.png", "left");
+	blob_removals_cancel(bs);
+	ck_assert_int_eq(blobstore_clear(bs), IMG_OK);
+	ck_assert(!exists("bucket/images/u/a.png"));
+	ck_assert(!exists("bucket/images"));
+	ck_assert(!exists("tmp/ln-images%2Fu%2Fold.png"));
+	ck_assert_int_eq(tmp_files(), 1);	/* the body being written */
+	ck_assert_int_eq(blob_writer_commit(w, "images/u/new.png"), IMG_OK);
+	blob_writer_settle(w);
+	blob_writer_free(w);
+	ck_assert(exists("bucket/images/u/new.png"));
+	ck_assert_int_eq(tmp_files(), 0);
+}
+END_TEST
+
+/*
  * Leftovers made by hand: an unfinished upload and a linked one go; a
  * file at a key that is another inode than the temp name is not ours and
  * stays.
@@ -478,6 +510,7 @@ store_suite(void)
 	tcase_add_test(tc, test_commit_keeps_proof_until_settled);
 	tcase_add_test(tc, test_unsettled_commit_undone);
 	tcase_add_test(tc, test_pending_drop_only_own);
+	tcase_add_test(tc, test_clear_keeps_uploads_in_progress);
 	tcase_add_test(tc, test_move_lost);
 	tcase_add_test(tc, test_modes);
 	tcase_add_test(tc, test_upload_hash_sniff_limit);
