@@ -28,13 +28,24 @@ url=$(echo "$rec" | jq -r .download_url)
 short=$(curl -s "$BASE/images/$id?expires_in=1" | jq -r .download_url)
 curl -s -o /dev/null "$url"
 curl -s -o /dev/null "$url"
-curl -s -o /dev/null "$(echo "$url" | sed 's/signature=./signature=0/')"
+# Another signature of the right form (altering one digit could leave
+# it as it was, when that digit was already the one written).
+other=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+curl -s -o /dev/null "$(echo "$url" | sed "s/signature=[0-9a-f]*/signature=$other/")"
 curl -s -o /dev/null "$BASE/images/$id"
 curl -s -o /dev/null "$BASE/nothing-here"
 sleep 2
 curl -s -o /dev/null "$short"
 
-scrape
+# A request is counted once it is complete, which may be a moment after
+# its client has read the answer: wait for the last one.
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	scrape
+	[ "$(value 'imaged_signed_url_checks_total{result="expired"}')" = 1 ] &&
+	    [ "$(value 'imaged_http_requests_total{method="GET",route="/blobs/{s3_key...}",status="403"}')" = 2 ] &&
+	    break
+	sleep 0.2
+done
 check "200 text/plain 0.0.4" grep -q '^200 text/plain; version=0.0.4' \
     "$work/scrape"
 if command -v promtool >/dev/null; then
