@@ -251,8 +251,10 @@ imaged_ping(const struct imaged *d)
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1 ||
 	    connect(fd, ai->ai_addr, ai->ai_addrlen) == -1)
 		goto done;
+	/* Its request id tells its access line from a client's. */
 	n = snprintf(req, sizeof(req), "GET /healthz HTTP/1.1\r\n"
-	    "Host: %s%s%s:%s\r\nConnection: close\r\n\r\n",
+	    "Host: %s%s%s:%s\r\nX-Request-Id: imaged-start\r\n"
+	    "Connection: close\r\n\r\n",
 	    strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
 	    port);
 	if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n)
