@@ -8,6 +8,7 @@
  */
 #include "imaged/clock.h"
 #include "imaged/signer.h"
+#include "imaged/text.h"
 
 void
 clock_init_real(struct clock *c)
@@ -78,10 +79,9 @@ splitmix64(uint64_t x)
 void
 idgen_uuid(struct idgen *g, char out[IMAGE_ID_SIZE])
 {
-	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		 b[16];
 	uint64_t		 n, hi, lo;
-	size_t			 i, o = 0;
+	size_t			 i;
 
 	if (!g->seeded) {
 		random_uuid(out);
@@ -94,15 +94,7 @@ idgen_uuid(struct idgen *g, char out[IMAGE_ID_SIZE])
 		b[i] = (unsigned char)(hi >> (56 - 8 * i));
 		b[8 + i] = (unsigned char)(lo >> (56 - 8 * i));
 	}
-	b[6] = (b[6] & 0x0f) | 0x40;	/* version 4 */
-	b[8] = (b[8] & 0x3f) | 0x80;	/* RFC 4122 variant */
-	for (i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[b[i] >> 4];
-		out[o++] = hex[b[i] & 0xf];
-	}
-	out[o] = '\0';
+	uuid_format_v4(b, out);
 }
 
 void

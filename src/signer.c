@@ -24,6 +24,7 @@
 #include "imaged/durable.h"
 #include "imaged/log.h"
 #include "imaged/signer.h"
+#include "imaged/text.h"
 
 struct keys {
 	unsigned char	 url[crypto_auth_hmacsha256_KEYBYTES];
@@ -298,18 +299,8 @@ random_bytes(void *buf, size_t n)
 void
 random_uuid(char out[IMAGE_ID_SIZE])
 {
-	static const char	 hex[] = "0123456789abcdef";
-	unsigned char		 b[16];
-	size_t			 i, o = 0;
+	unsigned char	 b[16];
 
 	randombytes_buf(b, sizeof(b));
-	b[6] = (b[6] & 0x0f) | 0x40;	/* version 4 */
-	b[8] = (b[8] & 0x3f) | 0x80;	/* RFC 4122 variant */
-	for (i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[b[i] >> 4];
-		out[o++] = hex[b[i] & 0xf];
-	}
-	out[o] = '\0';
+	uuid_format_v4(b, out);
 }

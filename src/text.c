@@ -47,6 +47,23 @@ hex_value(int c)
 
 /* --- UUIDs -------------------------------------------------------------- */
 
+void
+uuid_format_v4(unsigned char b[16], char out[UUID_LEN + 1])
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 i, o = 0;
+
+	b[6] = (b[6] & 0x0f) | 0x40;	/* version 4 */
+	b[8] = (b[8] & 0x3f) | 0x80;	/* RFC 4122 variant */
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 0xf];
+	}
+	out[o] = '\0';
+}
+
 /* out is the empty string on false. */
 bool
 uuid_parse(const char *s, size_t len, char out[UUID_LEN + 1])

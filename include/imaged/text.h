@@ -24,6 +24,11 @@
  * the canonical lower-case form and a NUL.  False when malformed.
  */
 bool		 uuid_parse(const char *, size_t len, char out[UUID_LEN + 1]);
+/*
+ * Make 16 bytes (random, or from a seeded sequence) a version-4 UUID of the
+ * RFC 4122 variant: b is stamped in place, out gets the canonical form.
+ */
+void		 uuid_format_v4(unsigned char b[16], char out[UUID_LEN + 1]);
 
 /* --- Times ---------------------------------------------------------------- */
 /* RFC 3339 UTC with microseconds: "2026-11-24T21:40:25.123456Z" (27 bytes and NUL). */
