@@ -298,6 +298,8 @@ struct catalog {
 };
 
 static enum img_err	 unlinked_flush(struct catalog *);
+static enum img_err	 scan_sql(struct catalog *, const char *,
+			    catalog_record_cb, void *);
 static void		 unlinked_forget(struct catalog *);
 
 static int64_t
@@ -1856,31 +1858,8 @@ catalog_list(struct catalog *cat, const struct list_query *q,
 enum img_err
 catalog_scan(struct catalog *cat, catalog_record_cb cb, void *arg)
 {
-	struct image_record	 rec;
-	struct conn		*c;
-	sqlite3_stmt		*st = NULL;
-	enum img_err		 e;
-	int			 rc;
-
-	if ((e = reader_get(cat, &c)) != IMG_OK)
-		return e;
-	rc = sqlite3_prepare_v2(c->db, "SELECT " CATALOG_COLS " FROM images AS i"
-	    " WHERE i.state = 0 ORDER BY i.created_at", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		e = sql_err(c->db, rc, "scan");
-		goto done;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row_record(st, &rec);
-		if ((e = cb(arg, &rec)) != IMG_OK)
-			goto done;
-	}
-	if (rc != SQLITE_DONE)
-		e = sql_err(c->db, rc, "scan");
-done:
-	sqlite3_finalize(st);
-	reader_put(cat, c);
-	return e;
+	return scan_sql(cat, "SELECT " CATALOG_COLS " FROM images AS i"
+	    " WHERE i.state = 0 ORDER BY i.created_at", cb, arg);
 }
 
 /* Run one statement with one text parameter on the writer; *changes gets its count. */
