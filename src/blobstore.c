@@ -561,6 +561,17 @@ blob_rendition_remove_folder(struct blobstore *bs, const char *folder)
 	return IMG_OK;
 }
 
+enum img_err
+blob_rendition_remove_empty_folder(struct blobstore *bs, const char *folder)
+{
+	if (!key_ok(folder) || strchr(folder, '/') != NULL)
+		return IMG_EINVAL;
+	if (unlinkat(bs->rend_fd, folder, AT_REMOVEDIR) == -1 &&
+	    errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST)
+		return IMG_EUNAVAIL;
+	return IMG_OK;
+}
+
 /* --- maintenance -------------------------------------------------------------- */
 
 #define WALK_DEPTH_MAX	8

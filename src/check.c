@@ -7,7 +7,10 @@
  * walk of the bucket, each looked up by the image id its name carries.
  * A file no row holds is unknown: imaged did not write it, or cannot
  * prove it did, so a repair sets it aside in lost+found/, never deletes
- * it.  Every pass streams: memory does not grow with the store.  The
+ * it.  Last, the renditions folder is walked: a rendition whose image has
+ * no row (listed or quarantined) is stale, and a repair removes it, and
+ * its folder once empty, since renditions are made again on demand.
+ * Every pass streams: memory does not grow with the store.  The
  * command around the check, `imaged check`, is cmd_check.c.
  */
 #include <sys/stat.h>
@@ -22,6 +25,7 @@
 #include "imaged/catalog.h"
 #include "imaged/check.h"
 #include "imaged/recover.h"
+#include "imaged/text.h"
 
 #define PROGRESS_EVERY	1000
 
@@ -34,6 +38,15 @@ struct checker {
 	FILE			*progress;
 	FILE			*report;	/* one line per problem, or NULL */
 };
+
+/* Whether a file modified at mtim may still be in flight in a daemon. */
+static bool
+too_recent(const struct checker *k, struct timespec mtim)
+{
+	return mtim.tv_sec > k->before.tv_sec ||
+	    (mtim.tv_sec == k->before.tv_sec &&
+	    mtim.tv_nsec >= k->before.tv_nsec);
+}
 
 static void
 problem(struct checker *k, const char *what, const char *key)
@@ -109,9 +122,7 @@ check_file(void *arg, const char *key, const struct blob_info *info)
 	enum img_err	 e = IMG_ENOTFOUND;
 
 	k->c->files++;
-	if (info->mtim.tv_sec > k->before.tv_sec ||
-	    (info->mtim.tv_sec == k->before.tv_sec &&
-	    info->mtim.tv_nsec >= k->before.tv_nsec))
+	if (too_recent(k, info->mtim))
 		return IMG_OK;	/* maybe in flight: not ours to judge */
 	if (blob_key_image_id(key, id))
 		e = catalog_key_known(k->cat, id, key);
@@ -123,6 +134,47 @@ check_file(void *arg, const char *key, const struct blob_info *info)
 	problem(k, "unknown", key);
 	if (k->repair && blob_move_lost(k->blobs, key) == IMG_OK)
 		k->c->repaired++;
+	return IMG_OK;
+}
+
+/*
+ * A rendition is kept as <image_id>/<name>; anything under the renditions
+ * folder whose first component is no image with a row is stale.
+ */
+static enum img_err
+check_rendition(void *arg, const char *key, const struct blob_info *info)
+{
+	struct checker	*k = arg;
+	char		 folder[BLOB_KEY_MAX + 1];
+	char		 id[UUID_LEN + 1];
+	const char	*slash;
+	size_t		 n;
+	enum img_err	 e = IMG_ENOTFOUND;
+
+	if (too_recent(k, info->mtim))
+		return IMG_OK;	/* maybe being made: not ours to judge */
+	slash = strchr(key, '/');
+	n = slash == NULL ? 0 : (size_t)(slash - key);
+	if (n > 0 && n < sizeof(folder)) {
+		memcpy(folder, key, n);
+		folder[n] = '\0';
+		/* The cache names folders by the canonical id only. */
+		if (uuid_parse(folder, n, id) && strcmp(id, folder) == 0)
+			e = catalog_id_known(k->cat, id);
+	} else
+		folder[0] = '\0';
+	if (e == IMG_OK)
+		return IMG_OK;
+	if (e != IMG_ENOTFOUND)
+		return e;
+	k->c->stale++;
+	problem(k, "stale", key);
+	if (k->repair && blob_rendition_remove(k->blobs, key) == IMG_OK) {
+		k->c->repaired++;
+		if (folder[0] != '\0')
+			(void)blob_rendition_remove_empty_folder(k->blobs,
+			    folder);
+	}
 	return IMG_OK;
 }
 
@@ -151,6 +203,8 @@ check_store(struct catalog *cat, struct blobstore *blobs, bool repair,
 	if (repair)
 		c->repaired += c->pending;
 	if ((e = blob_walk(blobs, check_file, &k)) != IMG_OK)
+		return e;
+	if ((e = blob_rendition_walk(blobs, check_rendition, &k)) != IMG_OK)
 		return e;
 	return catalog_quarantined(cat, &c->quarantined);
 }

@@ -34,6 +34,8 @@ print_counts(FILE *out, const struct check_counts *c)
 	fprintf(out, "files       %" PRIu64 " in the bucket\n", c->files);
 	fprintf(out, "unknown     %" PRIu64 " (files no row points at; "
 	    "--repair moves them to lost+found)\n", c->unknown);
+	fprintf(out, "stale       %" PRIu64 " (renditions of images with no "
+	    "row; --repair removes them)\n", c->stale);
 	fprintf(out, "pending     %" PRIu64 " (uploads and deletes a crash "
 	    "left half done)\n", c->pending);
 	fprintf(out, "quarantined %" PRId64 " (rows kept out of the listing)\n",
@@ -80,7 +82,8 @@ cmd_check(const struct config *cfg, int argc, char *argv[])
 		log_warnx("check: cannot read the store");
 		goto done;
 	}
-	problems = c.missing + c.size + c.checksum + c.unknown + c.pending;
+	problems = c.missing + c.size + c.checksum + c.unknown + c.stale +
+	    c.pending;
 	print_counts(out, &c);
 	if (problems == 0)
 		fprintf(out, "clean\n");

@@ -115,5 +115,42 @@ start_daemon --data-dir "$data"
 check "quarantined rows leave the listing" [ "$(curl -s "$BASE/images?user_id=u1" |
     grep -o '"image_id"' | wc -l)" -eq 1 ]
 stop_daemon
+# Renditions of an image with no row (a crash in the middle of a delete
+# leaves them) are stale: listed, and removed by --repair, as a cache is
+# made again on demand.  A live image's renditions stay, and so does a
+# stale one changed in the last minute (a daemon may be running).
+start_daemon --data-dir "$data"
+k5=$(upload five.png)
+id5=$(basename "$k5" .png)
+check "a rendition is served" [ "$(curl -s -o /dev/null -w '%{http_code}' \
+    "$BASE/images/$id5?download=true&w=32")" = 200 ]
+stop_daemon
+rend="$data/_renditions"
+check "the rendition is kept in its folder" [ -n "$(ls -A "$rend/$id5")" ]
+gone=3f2e1d0c-0000-4000-8000-000000000003
+fresh=4a3b2c1d-0000-4000-8000-000000000004
+mkdir -p "$rend/$gone" "$rend/$fresh"
+cp data/sample.png "$rend/$gone/w32.png"
+cp data/sample.png "$rend/$gone/w64.png"
+cp data/sample.png "$rend/$fresh/w32.png"
+touch -d '2 hours ago' "$rend/$gone/w32.png" "$rend/$gone/w64.png" \
+    "$rend/$id5"/*
+"$IMAGED" --data-dir "$data" check > "$work/out"
+check "stale renditions make the store not clean" [ $? -eq 1 ]
+check "stale rendition named" grep -q "^stale *$gone/w32.png\$" "$work/out"
+check "stale counted" grep -q '^stale *2 ' "$work/out"
+check "a live image's rendition is not stale" sh -c \
+    "! grep -q '$id5' '$work/out'"
+check "a fresh one is left alone" sh -c "! grep -q '$fresh' '$work/out'"
+check "nothing removed without --repair" [ -f "$rend/$gone/w64.png" ]
+"$IMAGED" --data-dir "$data" check --repair > "$work/out"
+check "repair of stale renditions exits 0" [ $? -eq 0 ]
+check "the stale folder is removed" [ ! -e "$rend/$gone" ]
+check "not moved to lost+found" [ ! -e "$data/lost+found/$gone" ]
+check "the live image's renditions survive" [ -n "$(ls -A "$rend/$id5")" ]
+check "the fresh one survives" [ -f "$rend/$fresh/w32.png" ]
+"$IMAGED" --data-dir "$data" check > "$work/out"
+check "clean after removing stale renditions" [ $? -eq 0 ]
+
 check "usage error" sh -c "'$IMAGED' --data-dir '$data' check --frob 2>/dev/null; [ \$? -eq 2 ]"
 finish

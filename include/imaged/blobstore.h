@@ -144,6 +144,13 @@ enum img_err	 blob_rendition_remove(struct blobstore *, const char *key);
  * IMG_EUNAVAIL.
  */
 enum img_err	 blob_rendition_remove_folder(struct blobstore *, const char *folder);
+/*
+ * Remove the renditions folder named folder (one component) if it is
+ * empty; a folder still holding files, or already gone, is success.
+ * Errors: IMG_EINVAL, IMG_EUNAVAIL.
+ */
+enum img_err	 blob_rendition_remove_empty_folder(struct blobstore *,
+		    const char *folder);
 
 /* --- maintenance ------------------------------------------------------------- */
 

@@ -8,7 +8,9 @@
  * (kept, quarantined, for inspection), half-done uploads and deletes are
  * recovered as a start would (recover.h), and unknown files (no row holds
  * them: imaged did not write them, or cannot prove it) are moved to
- * <data_dir>/lost+found/<key>, never deleted.  This is the only walk of
+ * <data_dir>/lost+found/<key>, never deleted.  Renditions kept for an
+ * image that has no row (a crash in the middle of a delete leaves them)
+ * are stale: being a cache, made again on demand, they are removed.  This is the only walk of
  * the whole bucket; the daemon never makes one.
  *
  * Files modified at or after `before` (to the nanosecond) are never
@@ -35,6 +37,7 @@ struct check_counts {
 	uint64_t	 checksum;	/* rows whose file has another SHA-256 */
 	uint64_t	 files;		/* files looked at */
 	uint64_t	 unknown;	/* files no row points at */
+	uint64_t	 stale;		/* renditions of images with no row */
 	uint64_t	 pending;	/* uploads and deletes a crash left half done */
 	int64_t		 quarantined;	/* rows kept out of the listing */
 	uint64_t	 repaired;	/* problems mended */

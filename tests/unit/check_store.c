@@ -324,6 +324,25 @@ START_TEST(test_move_lost)
 }
 END_TEST
 
+/* A renditions folder goes only once empty; its files are never touched. */
+START_TEST(test_rendition_remove_empty_folder)
+{
+	ck_assert_int_eq(mkdir(strcat(strcpy((char[128]){ 0 }, dir),
+	    "/_renditions/abc"), 0700), 0);
+	make_file("_renditions/abc/w32.png", "kept");
+	ck_assert_int_eq(blob_rendition_remove_empty_folder(bs, "abc"), IMG_OK);
+	ck_assert(exists("_renditions/abc/w32.png"));
+	ck_assert_int_eq(blob_rendition_remove(bs, "abc/w32.png"), IMG_OK);
+	ck_assert_int_eq(blob_rendition_remove_empty_folder(bs, "abc"), IMG_OK);
+	ck_assert(!exists("_renditions/abc"));
+	ck_assert_int_eq(blob_rendition_remove_empty_folder(bs, "abc"), IMG_OK);
+	ck_assert_int_eq(blob_rendition_remove_empty_folder(bs, "a/b"),
+	    IMG_EINVAL);
+	ck_assert_int_eq(blob_rendition_remove_empty_folder(bs, ".."),
+	    IMG_EINVAL);
+}
+END_TEST
+
 /* Files and folders get the store's modes. */
 START_TEST(test_modes)
 {
@@ -512,6 +531,7 @@ store_suite(void)
 	tcase_add_test(tc, test_pending_drop_only_own);
 	tcase_add_test(tc, test_clear_keeps_uploads_in_progress);
 	tcase_add_test(tc, test_move_lost);
+	tcase_add_test(tc, test_rendition_remove_empty_folder);
 	tcase_add_test(tc, test_modes);
 	tcase_add_test(tc, test_upload_hash_sniff_limit);
 	tcase_add_test(tc, test_walk_repeats);
