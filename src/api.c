@@ -23,8 +23,6 @@
 #include "imaged/text.h"
 #include "imaged/tokens.h"
 
-#define UPLOAD_RAW_BODY_MAX	0	/* streamed: the sink enforces the limits */
-
 const struct route api_routes[] = {
 	{ .method = HTTP_POST, .pattern = "/images", .handler = api_upload,
 	  .sink = &api_upload_sink, .waits_on_disk = true },

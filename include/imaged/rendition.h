@@ -30,8 +30,6 @@
 #include "imaged/imgsniff.h"
 #include "imaged/rendparams.h"
 
-#define REND_MAX_PIXELS_DEFAULT	(50ULL * 1000 * 1000)
-
 /*
  * Load and start libvips for this process (once; later calls do
  * nothing): no operation cache, one worker thread per render, only the
