@@ -348,6 +348,35 @@ bind_text(sqlite3_stmt *st, int i, const char *s)
 	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
 
+/*
+ * Bind a record's columns as the INSERT statements number them: ?1 its
+ * created_at (at), ?2 to ?14 the record and its metadata.  SQLite's code.
+ */
+static int
+bind_record(sqlite3_stmt *st, const struct image_record *rec,
+    const struct image_meta *m, int64_t at)
+{
+	int	 rc;
+
+	if ((rc = sqlite3_bind_int64(st, 1, at)) != SQLITE_OK ||
+	    (rc = bind_text(st, 2, rec->image_id)) != SQLITE_OK ||
+	    (rc = bind_text(st, 3, rec->user_id)) != SQLITE_OK ||
+	    (rc = bind_text(st, 4, rec->filename)) != SQLITE_OK ||
+	    (rc = bind_text(st, 5, rec->s3_key)) != SQLITE_OK ||
+	    (rc = bind_text(st, 6, rec->content_type)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 7, rec->file_size)) != SQLITE_OK ||
+	    (rc = bind_text(st, 8, rec->checksum_sha256)) != SQLITE_OK ||
+	    (rc = rec->width > 0 ? sqlite3_bind_int64(st, 9, rec->width) :
+	    sqlite3_bind_null(st, 9)) != SQLITE_OK ||
+	    (rc = rec->height > 0 ? sqlite3_bind_int64(st, 10, rec->height) :
+	    sqlite3_bind_null(st, 10)) != SQLITE_OK ||
+	    (rc = bind_text(st, 11, m ? m->title : NULL)) != SQLITE_OK ||
+	    (rc = bind_text(st, 12, m ? m->description : NULL)) != SQLITE_OK ||
+	    (rc = bind_text(st, 13, m ? m->location : NULL)) != SQLITE_OK)
+		return rc;
+	return bind_text(st, 14, m && m->tags_json ? m->tags_json : "[]");
+}
+
 static const char *
 col_text(sqlite3_stmt *st, int i)
 {
@@ -853,23 +882,7 @@ insert_row(struct conn *w, const struct write_req *r, int64_t at)
 
 	if ((e = conn_stmt(w, S_INSERT, &st)) != IMG_OK)
 		return e;
-	if ((rc = sqlite3_bind_int64(st, 1, at)) != SQLITE_OK ||
-	    (rc = bind_text(st, 2, rec->image_id)) != SQLITE_OK ||
-	    (rc = bind_text(st, 3, rec->user_id)) != SQLITE_OK ||
-	    (rc = bind_text(st, 4, rec->filename)) != SQLITE_OK ||
-	    (rc = bind_text(st, 5, rec->s3_key)) != SQLITE_OK ||
-	    (rc = bind_text(st, 6, rec->content_type)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(st, 7, rec->file_size)) != SQLITE_OK ||
-	    (rc = bind_text(st, 8, rec->checksum_sha256)) != SQLITE_OK ||
-	    (rc = rec->width > 0 ? sqlite3_bind_int64(st, 9, rec->width) :
-	    sqlite3_bind_null(st, 9)) != SQLITE_OK ||
-	    (rc = rec->height > 0 ? sqlite3_bind_int64(st, 10, rec->height) :
-	    sqlite3_bind_null(st, 10)) != SQLITE_OK ||
-	    (rc = bind_text(st, 11, m ? m->title : NULL)) != SQLITE_OK ||
-	    (rc = bind_text(st, 12, m ? m->description : NULL)) != SQLITE_OK ||
-	    (rc = bind_text(st, 13, m ? m->location : NULL)) != SQLITE_OK ||
-	    (rc = bind_text(st, 14, m && m->tags_json ? m->tags_json : "[]")) !=
-	    SQLITE_OK) {
+	if ((rc = bind_record(st, rec, m, at)) != SQLITE_OK) {
 		e = sql_err(w->db, rc, "insert");
 		goto done;
 	}
@@ -2108,25 +2121,7 @@ catalog_import(struct catalog *cat, struct catalog_import_row *rows, size_t n)
 				break;
 		}
 		sqlite3_reset(ins);
-		if ((rc = sqlite3_bind_int64(ins, 1, at)) != SQLITE_OK ||
-		    (rc = bind_text(ins, 2, r->image_id)) != SQLITE_OK ||
-		    (rc = bind_text(ins, 3, r->user_id)) != SQLITE_OK ||
-		    (rc = bind_text(ins, 4, r->filename)) != SQLITE_OK ||
-		    (rc = bind_text(ins, 5, r->s3_key)) != SQLITE_OK ||
-		    (rc = bind_text(ins, 6, r->content_type)) != SQLITE_OK ||
-		    (rc = sqlite3_bind_int64(ins, 7, r->file_size)) != SQLITE_OK ||
-		    (rc = bind_text(ins, 8, r->checksum_sha256)) != SQLITE_OK ||
-		    (rc = r->width > 0 ? sqlite3_bind_int64(ins, 9, r->width) :
-		    sqlite3_bind_null(ins, 9)) != SQLITE_OK ||
-		    (rc = r->height > 0 ? sqlite3_bind_int64(ins, 10, r->height) :
-		    sqlite3_bind_null(ins, 10)) != SQLITE_OK ||
-		    (rc = bind_text(ins, 11, m ? m->title : NULL)) != SQLITE_OK ||
-		    (rc = bind_text(ins, 12, m ? m->description : NULL)) !=
-		    SQLITE_OK ||
-		    (rc = bind_text(ins, 13, m ? m->location : NULL)) !=
-		    SQLITE_OK ||
-		    (rc = bind_text(ins, 14, m && m->tags_json ? m->tags_json :
-		    "[]")) != SQLITE_OK ||
+		if ((rc = bind_record(ins, r, m, at)) != SQLITE_OK ||
 		    (rc = sqlite3_bind_int64(ins, 15, r->updated_at > at ?
 		    r->updated_at : at)) != SQLITE_OK ||
 		    (rc = sqlite3_step(ins)) != SQLITE_DONE)
