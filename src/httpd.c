@@ -45,6 +45,7 @@
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -78,6 +79,13 @@
 #define DRAIN_MAX_BYTES		((uint64_t)64 << 20)
 #define DRAIN_MAX_MS		10000
 #define POOL_PER_HEADER_BYTE	2	/* see pool_size() */
+/*
+ * What libmicrohttpd 0.9 spends in the pool on each header, cookie and
+ * query parameter (a 56-byte record, aligned to 16), and the room an
+ * answer's headers need after them (see pool_room_left()).
+ */
+#define POOL_FIELD_BYTES	64
+#define POOL_ANSWER_BYTES	4096
 #define STREAM_BLOCK		(32 * 1024)	/* a stream's bytes per read */
 #define FDS_PER_CONNECTION	2	/* its socket, and a file it reads or writes */
 #define FDS_RESERVED		64	/* the database, logs, the listener... */
@@ -155,6 +163,7 @@ struct exchange {
 	void			*sink_state;
 	bool			 sink_open;
 	bool			 answered;	/* a response is queued */
+	bool			 pool_full;	/* no room to build an answer */
 	bool			 preflight;	/* OPTIONS on a known path */
 	bool			 deferred;	/* suspended for resp.defer */
 	enum img_err		 defer_failed;	/* start's refusal */
@@ -174,6 +183,7 @@ struct exchange {
 };
 
 static struct conn_clock *conn_clock_of(struct MHD_Connection *);
+static size_t pool_size(const struct config *);
 
 static const char *
 conn_header(const struct request *req, const char *name)
@@ -218,6 +228,36 @@ check_header_size(struct exchange *ex, const char *url)
 		return api_fail(&ex->resp, IMG_EHEADERS, NULL, "the request "
 		    "line and headers are longer than %" PRIu64 " bytes", max);
 	return IMG_OK;
+}
+
+/*
+ * Whether the connection's pool can still hold an answer's headers.  It
+ * holds the request's text, a record for each field and a copy of the
+ * Cookie header; a request of a thousand tiny fields can fill it with
+ * fewer bytes than max_header_bytes, and libmicrohttpd then closes the
+ * connection without a word (those that overflow it get its own 431).
+ */
+static bool
+pool_room_left(struct exchange *ex)
+{
+	const union MHD_ConnectionInfo	*ci;
+	const char			*cookie;
+	size_t				 used = 0;
+	int				 fields;
+
+	ci = MHD_get_connection_info(ex->conn,
+	    MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	if (ci != NULL)
+		used += ci->header_size;
+	fields = MHD_get_connection_values(ex->conn, MHD_HEADER_KIND |
+	    MHD_COOKIE_KIND | MHD_GET_ARGUMENT_KIND, NULL, NULL);
+	if (fields > 0)
+		used += (size_t)fields * POOL_FIELD_BYTES;
+	cookie = MHD_lookup_connection_value(ex->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_COOKIE);
+	if (cookie != NULL)
+		used += strlen(cookie) + 1;
+	return used + POOL_ANSWER_BYTES <= pool_size(ex->httpd->cfg);
 }
 
 /* Keys and values of the query that decoded a NUL: their sizes tell. */
@@ -458,6 +498,45 @@ stream_free(void *cls)
 	free(s);
 }
 
+/*
+ * A refusal written straight to the socket, for a request that left the
+ * pool no room to build one (see pool_room_left()); the connection is
+ * closed after it.  The client has sent its request and waits, so its
+ * socket takes these few hundred bytes at once.
+ */
+static enum MHD_Result
+answer_on_socket(struct exchange *ex)
+{
+	const union MHD_ConnectionInfo	*ci;
+	struct response			*resp = &ex->resp;
+	struct iovec			 iov[2];
+	struct msghdr			 msg;
+	char				 head[512];
+	int				 n;
+
+	ci = MHD_get_connection_info(ex->conn,
+	    MHD_CONNECTION_INFO_CONNECTION_FD);
+	n = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n"
+	    "Content-Type: %s\r\nContent-Length: %zu\r\n"
+	    "X-Request-Id: %s\r\nCache-Control: no-store\r\n"
+	    "Connection: close\r\n\r\n", resp->status,
+	    MHD_get_reason_phrase_for((unsigned)resp->status),
+	    resp->content_type != NULL ? resp->content_type : JSON_TYPE,
+	    resp->body.len, ex->request_id);
+	if (ci == NULL || n < 0 || (size_t)n >= sizeof(head))
+		return MHD_NO;
+	iov[0] = (struct iovec){ head, (size_t)n };
+	iov[1] = (struct iovec){ resp->body.data, resp->body.len };
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = iov;
+	msg.msg_iovlen = 2;
+	if (sendmsg(ci->connect_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) > 0) {
+		ex->answered = true;
+		ex->bytes = resp->body.len;
+	}
+	return MHD_NO;
+}
+
 /* Send ex->resp.  Ownership of its body, fd or stream passes to libmicrohttpd. */
 static enum MHD_Result
 answer(struct exchange *ex)
@@ -470,6 +549,8 @@ answer(struct exchange *ex)
 
 	if (ex->failed != IMG_OK)
 		response_error(resp, ex->failed);
+	if (ex->pool_full)
+		return answer_on_socket(ex);
 	/*
 	 * The handler is done with the body's state: release it (an upload's
 	 * temp file with it) before the client can read the answer.
@@ -670,6 +751,12 @@ begin(struct exchange *ex, const char *url, const char *method)
 		req->content_length = UINT64_MAX;
 	else if (cl != NULL)
 		req->content_length = strtoull(cl, NULL, 10);
+	if (!pool_room_left(ex)) {
+		ex->pool_full = true;
+		return refuse(ex, api_fail(&ex->resp, IMG_EHEADERS, NULL,
+		    "the request has too many header fields, cookies or "
+		    "query parameters"));
+	}
 	if ((e = check_header_size(ex, url)) != IMG_OK)
 		return refuse(ex, e);
 	/*

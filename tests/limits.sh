@@ -141,6 +141,51 @@ for n in 300 460 600 1000 3000; do
 	got=$("$PY" "$work/raw.py" "$port" "$work/req")
 	check "$n cookies: answered (got $got)" [ "$got" != none ]
 done
+# Every count of tiny fields across the band where the connection's pool
+# fills: each request is answered at once (431, or the route's own answer
+# while it fits), and those refused by imaged get the JSON error.
+cat > "$work/sweep.py" <<'EOS'
+import json, socket, sys
+port = int(sys.argv[1])
+def ask(req):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(3)
+    s.sendall(req.encode())
+    got = b""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            got += d
+    except OSError:
+        pass
+    s.close()
+    return got
+silent, bad_json, refused = [], [], 0
+for n in range(700, 1300):
+    for kind, req in (
+        ("headers", "GET /images HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" +
+         "".join("a%d:\r\n" % i for i in range(n)) + "\r\n"),
+        ("cookies", "GET /images HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" +
+         "Cookie: " + ";".join(["a=1"] * n) + "\r\n\r\n")):
+        got = ask(req)
+        if not got.startswith(b"HTTP/1.1 "):
+            silent.append("%d-%s" % (n, kind))
+            continue
+        head, _, body = got.partition(b"\r\n\r\n")
+        if b"application/json" in head and got[9:12] == b"431":
+            refused += 1
+            if json.loads(body)["error"]["code"] != "REQUEST_HEADER_FIELDS_TOO_LARGE":
+                bad_json.append("%d-%s" % (n, kind))
+print(len(silent), len(bad_json), refused, " ".join(silent[:3]))
+EOS
+set -- $("$PY" "$work/sweep.py" "$port")
+check "700-1299 tiny headers or cookies: all answered ($1 not: $4 $5 $6)" \
+    [ "$1" = 0 ]
+check "imaged's own 431s carry the JSON error ($2 not)" [ "$2" = 0 ]
+check "the requests that fill the pool are refused by imaged ($3)" \
+    [ "$3" -gt 0 ]
 "$PY" -c 'import sys; sys.stdout.write("GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "a" * 40000 + "\r\n\r\n")' > "$work/req"
 answered "a 40000-byte header value" 431 "$work/req"
 "$PY" -c 'import sys; sys.stdout.write("GET /healthz HTTP/1.1\r\nHost: localhost\r\n" + "X-Big: " + "a" * 20000 + "\r\nX-Big2: " + "a" * 14000 + "\r\n\r\n")' > "$work/req"
