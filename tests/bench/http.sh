@@ -462,6 +462,19 @@ for c in $CLIENTS; do
 	    "$(up_rate json$c)" "$ceil" /s ">=" 0.5
 done
 
+# What the catalog writes per upload: the bytes the daemon sent to storage
+# (write_bytes of /proc/PID/io: the WAL, checkpoints into the database,
+# the log) over 200 one-client raw uploads, less the images' own bytes.
+if [ -r "/proc/$MAIN/io" ]; then
+	wb0=$(awk '$1 == "write_bytes:" { print $2 }' "/proc/$MAIN/io")
+	"$HLOAD" upload "$URL" "$RAWPATH" image/jpeg "$T/b100k.jpg" 1 200 \
+	    >/dev/null
+	wb1=$(awk '$1 == "write_bytes:" { print $2 }' "/proc/$MAIN/io")
+	row "4 catalog bytes written per raw upload" \
+	    "$(calc '(b - a) / 200 - s' -v a="$wb0" -v b="$wb1" \
+	    -v s="$(wc -c <"$T/b100k.jpg")" | sed 's/\..*//') B" - - - -
+fi
+
 note "uploads of 5 MiB, 2 clients"
 r=0
 while [ $r -lt "$ROUNDS" ]; do
