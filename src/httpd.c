@@ -114,6 +114,7 @@ struct conn_clock {
 	_Atomic uint64_t	 body_bytes;	/* of it, arrived */
 	unsigned		 nuls;		/* strings of the target that decoded a NUL */
 	bool			 query_cut;	/* too many parameters: not parsed */
+	bool			 query_long;	/* too long: not parsed */
 	bool			 cut;		/* under clock_lock */
 	struct conn_clock	*prev, *next;	/* under clock_lock */
 };
@@ -718,6 +719,15 @@ query_was_cut(struct exchange *ex)
 	return c != NULL && c->query_cut;
 }
 
+/* The query was longer than max_header_bytes: cut off, unparsed. */
+static bool
+query_was_long(struct exchange *ex)
+{
+	struct conn_clock	*c = conn_clock_of(ex->conn);
+
+	return c != NULL && c->query_long;
+}
+
 /*
  * The first call: the request line and headers are in.  Route, check and
  * prepare; answer nothing yet (see on_request).
@@ -751,14 +761,18 @@ begin(struct exchange *ex, const char *url, const char *method)
 		req->content_length = UINT64_MAX;
 	else if (cl != NULL)
 		req->content_length = strtoull(cl, NULL, 10);
-	if (!pool_room_left(ex)) {
-		ex->pool_full = true;
-		return refuse(ex, api_fail(&ex->resp, IMG_EHEADERS, NULL,
-		    "the request has too many header fields, cookies or "
-		    "query parameters"));
-	}
-	if ((e = check_header_size(ex, url)) != IMG_OK)
+	if (query_was_long(ex))
+		e = api_fail(&ex->resp, IMG_EURI, NULL, "the request line is "
+		    "longer than %" PRIu64 " bytes", h->cfg->max_header_bytes);
+	else if (!pool_room_left(ex))
+		e = api_fail(&ex->resp, IMG_EHEADERS, NULL, "the request has "
+		    "too many header fields, cookies or query parameters");
+	else
+		e = check_header_size(ex, url);
+	if (e != IMG_OK) {
+		ex->pool_full = !pool_room_left(ex);
 		return refuse(ex, e);
+	}
 	/*
 	 * A body in a coding other than chunked cannot be read (its end is
 	 * unknown): refused at once, or the client would wait for an answer
@@ -982,6 +996,7 @@ conn_clock_set(struct MHD_Connection *conn, bool waiting)
 	if (waiting) {
 		c->nuls = 0;	/* the next request's target is yet to come */
 		c->query_cut = false;
+		c->query_long = false;
 	}
 }
 
@@ -990,29 +1005,34 @@ conn_clock_set(struct MHD_Connection *conn, bool waiting)
  * parameter costs an entry in the connection's memory pool, a thousand
  * empty ones ("&&&...") run it dry, and a pool run dry while parsing
  * leaves the request unanswered.  So a query of more parameters than a
- * request may have is cut off here, unparsed, and begin() refuses it:
- * the answer costs nothing the pool lacks.
+ * request may have, or longer than a request line may be (a target that
+ * nearly fills the pool leaves no room for even one parameter's entry),
+ * is cut off here, unparsed, and begin() refuses it: the answer costs
+ * nothing the pool lacks.
  */
 static void *
 on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
+	struct httpd		*h = cls;
 	struct conn_clock	*c = conn_clock_of(conn);
 	const char		*q = strchr(uri, '?'), *p;
 	size_t			 n = 1;
 
-	(void)cls;
 	if (c == NULL || q == NULL)
 		return NULL;
 	for (p = q + 1; *p != '\0' && n <= QUERY_PARAMS_MAX; p++)
 		n += *p == '&';
-	if (n > QUERY_PARAMS_MAX) {
-		/*
-		 * The target is in the connection's own, writable buffer;
-		 * the query is found before this call, so it is emptied.
-		 */
-		*(char *)(uintptr_t)(q + 1) = '\0';
+	if (n > QUERY_PARAMS_MAX)
 		c->query_cut = true;
-	}
+	else if (strlen(q) > h->cfg->max_header_bytes)
+		c->query_long = true;
+	else
+		return NULL;
+	/*
+	 * The target is in the connection's own, writable buffer; the
+	 * query is found before this call, so it is emptied.
+	 */
+	*(char *)(uintptr_t)(q + 1) = '\0';
 	return NULL;
 }
 

@@ -142,8 +142,9 @@ for n in 300 460 600 1000 3000; do
 	check "$n cookies: answered (got $got)" [ "$got" != none ]
 done
 # Every count of tiny fields across the band where the connection's pool
-# fills: each request is answered at once (431, or the route's own answer
-# while it fits), and those refused by imaged get the JSON error.
+# fills, and one long field across the size that fills it alone: each
+# request is answered at once (414 or 431, or the route's own answer while
+# it fits), and those imaged refuses get the JSON error.
 cat > "$work/sweep.py" <<'EOS'
 import json, socket, sys
 port = int(sys.argv[1])
@@ -178,10 +179,23 @@ for n in range(700, 1300):
             refused += 1
             if json.loads(body)["error"]["code"] != "REQUEST_HEADER_FIELDS_TOO_LARGE":
                 bad_json.append("%d-%s" % (n, kind))
+# One long field (a header value, the query, the path) across the size
+# where it alone fills the pool: answered too.
+for n in range(64000, 66600, 7):
+    for kind, req in (
+        ("value", "GET /healthz HTTP/1.1\r\nHost: localhost\r\n"
+         "Connection: close\r\nX-Big: " + "a" * n + "\r\n\r\n"),
+        ("query", "GET /images?user_id=" + "a" * n + " HTTP/1.1\r\n"
+         "Host: localhost\r\nConnection: close\r\n\r\n"),
+        ("path", "GET /images/" + "a" * n + " HTTP/1.1\r\n"
+         "Host: localhost\r\nConnection: close\r\n\r\n")):
+        if not ask(req).startswith(b"HTTP/1.1 "):
+            silent.append("%d-long-%s" % (n, kind))
 print(len(silent), len(bad_json), refused, " ".join(silent[:3]))
 EOS
 set -- $("$PY" "$work/sweep.py" "$port")
-check "700-1299 tiny headers or cookies: all answered ($1 not: $4 $5 $6)" \
+check "700-1299 tiny fields, or one of 64000-66600 bytes: all answered \
+($1 not: $4 $5 $6)" \
     [ "$1" = 0 ]
 check "imaged's own 431s carry the JSON error ($2 not)" [ "$2" = 0 ]
 check "the requests that fill the pool are refused by imaged ($3)" \
