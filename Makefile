@@ -4,7 +4,7 @@
 #   make run        start it on 127.0.0.1:8080 with ./imaged-data
 #   make check      build and run every test, also under ASan+UBSan
 #   make bench      benchmarks (print figures, assert nothing)
-#   make lint       banned functions, cppcheck, mandoc
+#   make lint       banned functions, the KNF check, cppcheck, mandoc
 #   make install    binary, man pages, example settings, systemd unit under
 #                   PREFIX (/usr/local), staged under DESTDIR; make uninstall
 #
@@ -214,6 +214,7 @@ BANNED	 = sprintf|strcpy|strcat|strncpy|strtok|atoi|gets|vsprintf
 lint: $(BUILD)/$(PROG)
 	@! grep -nE '\<($(BANNED))\(' src/*.c include/imaged/*.h || \
 		{ echo "banned function used"; exit 1; }
+	sh tests/style.sh
 	cppcheck --quiet --error-exitcode=1 --inline-suppr -D_GNU_SOURCE -Iinclude src
 	mandoc -Tlint -Wwarning $(MANPAGES)
 	@if [ -x tests/node/node_modules/.bin/redocly ]; then \

@@ -27,15 +27,16 @@ const struct route api_routes[] = {
 	{ .method = HTTP_POST, .pattern = "/images", .handler = api_upload,
 	  .sink = &api_upload_sink, .waits_on_disk = true },
 	{ .method = HTTP_GET, .pattern = "/images", .handler = api_list },
-	{ .method = HTTP_GET, .pattern = "/images/{image_id}", .handler = api_get },
+	{ .method = HTTP_GET, .pattern = "/images/{image_id}",
+	  .handler = api_get },
 	{ .method = HTTP_PATCH, .pattern = "/images/{image_id}",
 	  .handler = api_patch, .body_max = JSON_BODY_MAX,
 	  .waits_on_disk = true },
 	{ .method = HTTP_DELETE, .pattern = "/images/{image_id}",
 	  .handler = api_delete, .waits_on_disk = true },
 	/* A signed URL is a bearer capability of its own: no token needed. */
-	{ .method = HTTP_GET, .pattern = "/blobs/{s3_key...}", .handler = api_blob,
-	  .open = true },
+	{ .method = HTTP_GET, .pattern = "/blobs/{s3_key...}",
+	  .handler = api_blob, .open = true },
 	{ .method = HTTP_GET, .pattern = "/healthz", .handler = api_health,
 	  .open = true },
 	/* The API's description is public, as the API's routes are. */
@@ -90,7 +91,8 @@ api_json(struct response *resp, int status)
 }
 
 enum img_err
-api_image_id(const struct request *req, struct response *resp, char id[IMAGE_ID_SIZE])
+api_image_id(const struct request *req, struct response *resp,
+    char id[IMAGE_ID_SIZE])
 {
 	const char	*p = req->param != NULL ? req->param : "";
 
@@ -146,7 +148,8 @@ api_record_json_rendition(struct imaged *ctx, const struct request *req,
 	char		 created[32], updated[32], sig[SIGNER_SIG_HEX + 1];
 	char		 path[BLOB_KEY_MAX + 16], url[1024];
 	char		 canon[REND_CANON_MAX], query[REND_QUERY_MAX + 1] = "";
-	int64_t		 expires = (int64_t)clock_seconds(&ctx->clock) + lifetime;
+	int64_t		 expires =
+	    (int64_t)clock_seconds(&ctx->clock) + lifetime;
 	enum img_err	 e;
 	size_t		 n;
 
@@ -154,12 +157,16 @@ api_record_json_rendition(struct imaged *ctx, const struct request *req,
 	time_format_rfc3339(r->updated_at, updated);
 	snprintf(path, sizeof(path), "/blobs/%s", r->s3_key);
 	if (rp != NULL) {
-		/* The rendition's parameters, in the URL and under its signature. */
+		/*
+		 * The rendition's parameters, in the URL and under
+		 * its signature.
+		 */
 		rend_canonical(rp, canon);
 		n = rend_query(rp, query);
 		query[n] = '&';
 		query[n + 1] = '\0';
-		signer_sign_rendition_url(ctx->signer, path, canon, expires, sig);
+		signer_sign_rendition_url(ctx->signer, path, canon,
+		    expires, sig);
 	} else
 		signer_sign_url(ctx->signer, path, expires, sig);
 	snprintf(url, sizeof(url), "%s%s?%sexpires=%" PRId64 "&signature=%s",
@@ -211,14 +218,16 @@ api_authenticate(struct imaged *ctx, const struct request *req,
 	const char	*token = request_header(req, "x-api-key");
 	const char	*auth = request_header(req, "Authorization");
 
-	if (token == NULL && auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0)
+	if (token == NULL && auth != NULL &&
+	    strncasecmp(auth, "Bearer ", 7) == 0)
 		for (token = auth + 7; *token == ' '; token++)
 			;
 	if (token == NULL || *token == '\0')
 		return api_fail(resp, IMG_EUNAUTH, NULL, "send a token: "
 		    "Authorization: Bearer <token> or x-api-key: <token>");
 	if (!tokens_lookup(ctx->tokens, token, strlen(token), who))
-		return api_fail(resp, IMG_EUNAUTH, NULL, "unknown or revoked token");
+		return api_fail(resp, IMG_EUNAUTH, NULL,
+		    "unknown or revoked token");
 	return IMG_OK;
 }
 

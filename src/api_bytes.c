@@ -38,7 +38,8 @@ file_headers(struct response *resp, const char *etag, const char *filename,
 	if ((e = http_content_disposition(&disp, filename)) != IMG_OK ||
 	    (e = response_header(resp, "ETag", "\"%s\"", etag)) ||
 	    (e = response_header(resp, "Last-Modified", "%s", lastmod)) ||
-	    (e = response_header(resp, "Content-Disposition", "%s", disp.data)) ||
+	    (e = response_header(resp, "Content-Disposition", "%s",
+	    disp.data)) ||
 	    (e = response_header(resp, "Cache-Control", "private")) ||
 	    (e = response_header(resp, "Accept-Ranges", "bytes"))) {
 		buf_free(&disp);
@@ -98,8 +99,8 @@ apply_conditions(const struct request *req, struct response *resp,
 	    range == HTTP_RANGE_OK ? len : size)) != IMG_OK)
 		return e;
 	if (range == HTTP_RANGE_UNSATISFIABLE) {
-		if ((e = response_header(resp, "Content-Range", "bytes */%" PRIu64,
-		    size)) != IMG_OK)
+		if ((e = response_header(resp, "Content-Range",
+		    "bytes */%" PRIu64, size)) != IMG_OK)
 			return e;
 		return api_fail(resp, IMG_ERANGE, NULL, "the range is not "
 		    "within the %" PRIu64 " bytes of the image", size);
@@ -213,7 +214,8 @@ api_blob(struct imaged *ctx, const struct request *req, struct response *resp)
 	    request_query(req, "signature"),
 	    (int64_t)clock_seconds(&ctx->clock));
 	metrics_signed(ctx->metrics, e == IMG_OK ? METRICS_SIGNED_OK :
-	    e == IMG_EEXPIRED ? METRICS_SIGNED_EXPIRED : METRICS_SIGNED_FORBIDDEN);
+	    e == IMG_EEXPIRED ? METRICS_SIGNED_EXPIRED :
+	    METRICS_SIGNED_FORBIDDEN);
 	if (e == IMG_EFORBIDDEN)
 		return api_fail(resp, e, NULL, "the URL's signature is missing "
 		    "or does not match");

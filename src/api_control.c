@@ -114,9 +114,9 @@ clock_target(struct imaged *ctx, json_t *body, struct response *resp,
 
 	*field = set != NULL ? "set" : "advance";
 	if ((bad = unknown_key(body, keys)) != NULL)
-		return api_fail(resp, IMG_EINVAL, NULL, "unknown key \"%.64s\": "
-		    "send {\"set\": \"RFC 3339 time\"} or {\"advance\": "
-		    "seconds}", bad);
+		return api_fail(resp, IMG_EINVAL, NULL,
+		    "unknown key \"%.64s\": send {\"set\": \"RFC 3339 time\"} "
+		    "or {\"advance\": seconds}", bad);
 	if ((set == NULL) == (adv == NULL))
 		return api_fail(resp, IMG_EINVAL, NULL, "send one of "
 		    "{\"set\": \"RFC 3339 time\"} or {\"advance\": seconds}");
@@ -165,10 +165,10 @@ api_control_clock_set(struct imaged *ctx, const struct request *req,
 		if (usec < last) {
 			time_format_rfc3339(last, newest);
 			time_format_rfc3339(usec, want);
-			e = api_fail(resp, IMG_EINVAL, field, "the clock cannot "
-			    "go back to %s: an image was created at %s, and "
-			    "created_at never goes backwards (reset first)",
-			    want, newest);
+			e = api_fail(resp, IMG_EINVAL, field,
+			    "the clock cannot go back to %s: an image was "
+			    "created at %s, and created_at never goes "
+			    "backwards (reset first)", want, newest);
 		} else
 			clock_set(&ctx->clock, usec);
 	}
@@ -233,7 +233,7 @@ api_control_reset(struct imaged *ctx, const struct request *req,
 	return buf_adds(&resp->body, "{\"status\": \"reset\"}\n");
 }
 
-/* --- faults ---------------------------------------------------------------- */
+/* --- faults --------------------------------------------------------------- */
 
 /* Method names of one string or an array of them into a mask. */
 static bool
@@ -289,8 +289,9 @@ parse_rule(json_t *o, struct fault_rule *r, struct response *resp)
 
 	memset(r, 0, sizeof(*r));
 	if (!json_is_object(o))
-		return api_fail(resp, IMG_EINVAL, NULL, "a fault rule is a JSON "
-		    "object, such as {\"path\": \"/images\", \"status\": 503}");
+		return api_fail(resp, IMG_EINVAL, NULL,
+		    "a fault rule is a JSON object, such as {\"path\": "
+		    "\"/images\", \"status\": 503}");
 	if ((bad = unknown_key(o, keys)) != NULL)
 		return api_fail(resp, IMG_EINVAL, NULL, "unknown key \"%.64s\" "
 		    "in a fault rule", bad);
@@ -300,21 +301,23 @@ parse_rule(json_t *o, struct fault_rule *r, struct response *resp)
 	if ((v = json_object_get(o, "path")) != NULL && !json_is_null(v)) {
 		if (!json_is_string(v) || (path = json_string_value(v))[0] !=
 		    '/' || strlen(path) >= sizeof(r->path))
-			return api_fail(resp, IMG_EINVAL, "path", "path must start "
-			    "with / and be shorter than %d bytes (a final * "
-			    "matches any rest)", FAULT_PATH_MAX);
+			return api_fail(resp, IMG_EINVAL, "path",
+			    "path must start with / and be shorter than %d "
+			    "bytes (a final * matches any rest)",
+			    FAULT_PATH_MAX);
 		snprintf(r->path, sizeof(r->path), "%s", path);
 	}
 	if (!rule_uint(json_object_get(o, "status"), 400, 599, 0, &status) ||
 	    (status != 0 && img_err_of_status((int)status) == IMG_ERR_COUNT))
-		return api_fail(resp, IMG_EINVAL, "status", "status must be one "
-		    "of the API's error statuses (400 401 403 404 405 413 415 "
-		    "416 429 500 502 503 504 507)");
+		return api_fail(resp, IMG_EINVAL, "status",
+		    "status must be one of the API's error statuses (400 401 "
+		    "403 404 405 413 415 416 429 500 502 503 504 507)");
 	r->status = (int)status;
 	if (!rule_uint(json_object_get(o, "delay_ms"), 0, FAULT_DELAY_MAX, 0,
 	    &r->delay_ms))
-		return api_fail(resp, IMG_EINVAL, "delay_ms", "delay_ms must be "
-		    "an integer from 0 to %d", FAULT_DELAY_MAX);
+		return api_fail(resp, IMG_EINVAL, "delay_ms",
+		    "delay_ms must be an integer from 0 to %d",
+		    FAULT_DELAY_MAX);
 	v = json_object_get(o, "reset_connection");
 	if (v != NULL && !json_is_boolean(v))
 		return api_fail(resp, IMG_EINVAL, "reset_connection",
@@ -326,7 +329,8 @@ parse_rule(json_t *o, struct fault_rule *r, struct response *resp)
 	if (!rule_uint(json_object_get(o, "retry_after"), 0, RETRY_AFTER_MAX, 1,
 	    &r->retry_after))
 		return api_fail(resp, IMG_EINVAL, "retry_after", "retry_after "
-		    "must be a number of seconds from 0 to %d", RETRY_AFTER_MAX);
+		    "must be a number of seconds from 0 to %d",
+		    RETRY_AFTER_MAX);
 	if (r->status == 0 && r->delay_ms == 0 && !r->reset_connection)
 		return api_fail(resp, IMG_EINVAL, NULL, "a fault rule needs a "
 		    "status, a delay_ms or reset_connection");
@@ -361,7 +365,8 @@ api_control_faults_add(struct imaged *ctx, const struct request *req,
 	}
 	/* All or none: a refused rule leaves the list as it was. */
 	for (i = 0; i < n; i++)
-		if ((e = testctl_fault_add(ctx->testctl, &rules[i])) != IMG_OK) {
+		if ((e = testctl_fault_add(ctx->testctl, &rules[i])) !=
+		    IMG_OK) {
 			e = api_fail(resp, IMG_EINVAL, NULL, "at most %d rules "
 			    "at once; DELETE /_imaged/faults clears them",
 			    FAULTS_MAX);
@@ -399,7 +404,7 @@ api_control_faults_clear(struct imaged *ctx, const struct request *req,
 	return testctl_faults_json(ctx->testctl, &resp->body);
 }
 
-/* --- the request journal --------------------------------------------------- */
+/* --- the request journal -------------------------------------------------- */
 
 enum img_err
 api_control_requests_get(struct imaged *ctx, const struct request *req,

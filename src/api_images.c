@@ -45,7 +45,7 @@ parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
 	return true;
 }
 
-/* --- GET /images ------------------------------------------------------------ */
+/* --- GET /images ---------------------------------------------------------- */
 
 struct page {
 	struct imaged		*ctx;
@@ -92,10 +92,12 @@ typedef enum img_err (*list_param_fn)(struct list_args *a, const char *key,
 
 struct list_param {
 	const char	*name;
-	const char	*alias;		/* read when name is absent; NULL: none */
+	/* read when name is absent; NULL: none */
+	const char	*alias;
 	list_param_fn	 parse;
 	size_t		 slot;		/* offset in struct list_query */
-	bool		 always;	/* parse also when absent (value NULL) */
+	/* parse also when absent (value NULL) */
+	bool		 always;
 };
 
 static enum img_err
@@ -300,7 +302,8 @@ api_list(struct imaged *ctx, const struct request *req, struct response *resp)
 		e = catalog_list(ctx->catalog, &index, strict_filter_record,
 		    &strict, &last, &more);
 	} else
-		e = catalog_list(ctx->catalog, &q, page_add, &page, &last, &more);
+		e = catalog_list(ctx->catalog, &q, page_add, &page,
+		    &last, &more);
 	if (e != IMG_OK)
 		goto done;
 	if ((e = buf_printf(&resp->body, "], \"count\": %u, "
@@ -316,7 +319,7 @@ done:
 	return e;
 }
 
-/* --- GET /images/{image_id} ------------------------------------------------- */
+/* --- GET /images/{image_id} ----------------------------------------------- */
 
 struct get_one {
 	struct imaged		*ctx;
@@ -335,7 +338,8 @@ struct get_one {
  * the offset the socket has drained to.  A slow reader so costs one
  * slice, not the image three times over.
  */
-#define DL_SLICE	(48 * 1024)	/* file bytes per slice; a multiple of 3 */
+/* file bytes per slice; a multiple of 3 */
+#define DL_SLICE	(48 * 1024)
 
 struct download {
 	int		 fd;
@@ -464,12 +468,14 @@ get_found(void *arg, const struct image_record *r)
 	enum img_err	 e;
 
 	if (!request_may_act_for(g->req, r->user_id))
-		return IMG_ENOTFOUND;	/* another's image is as good as absent */
+		/* another's image is as good as absent */
+		return IMG_ENOTFOUND;
 	if (g->rendition && (e = api_rendition_finish(g->resp, r->s3_key,
 	    &g->params)) != IMG_OK)
 		return e;
 	if (g->rendition && g->download)
-		return api_serve_rendition(g->ctx, g->req, g->resp, r, &g->params);
+		return api_serve_rendition(g->ctx, g->req, g->resp, r,
+		    &g->params);
 	if (g->rendition) {
 		api_json(g->resp, 200);
 		return api_record_json_rendition(g->ctx, g->req, &g->resp->body,
@@ -499,8 +505,9 @@ api_get(struct imaged *ctx, const struct request *req, struct response *resp)
 		g.download = strcasecmp(v, "true") == 0;
 	if ((v = request_query(req, "expires_in")) != NULL &&
 	    !parse_uint(v, 1, URL_LIFETIME_MAX, &g.lifetime))
-		return api_fail(resp, IMG_EINVAL, "expires_in", "expires_in must "
-		    "be a whole number of seconds from 1 to %d", URL_LIFETIME_MAX);
+		return api_fail(resp, IMG_EINVAL, "expires_in",
+		    "expires_in must be a whole number of seconds from 1 to %d",
+		    URL_LIFETIME_MAX);
 	if ((e = api_rendition_query(ctx, req, resp, true, &g.params,
 	    &g.rendition)) != IMG_OK)
 		return e;
@@ -515,7 +522,7 @@ api_get(struct imaged *ctx, const struct request *req, struct response *resp)
 	return e;
 }
 
-/* --- ownership, for auth = token ----------------------------------------------- */
+/* --- ownership, for auth = token ------------------------------------------ */
 
 struct owner_query {
 	const struct request	*req;
@@ -544,7 +551,7 @@ check_owner(struct imaged *ctx, const struct request *req, const char *id)
 	return catalog_get(ctx->catalog, id, owned_by_caller, &q);
 }
 
-/* --- PATCH /images/{image_id} ------------------------------------------------- */
+/* --- PATCH /images/{image_id} --------------------------------------------- */
 
 struct patched {
 	struct imaged		*ctx;
@@ -604,7 +611,8 @@ api_patch(struct imaged *ctx, const struct request *req, struct response *resp)
 		goto done;
 	}
 	if ((e = check_owner(ctx, req, id)) == IMG_OK)
-		e = catalog_update(ctx->catalog, id, &view, m.set, patch_done, &p);
+		e = catalog_update(ctx->catalog, id, &view, m.set,
+		    patch_done, &p);
 	if (e == IMG_ENOTFOUND)
 		e = api_fail(resp, e, NULL, "no image %s", id);
 	else if (e == IMG_OK)
@@ -615,7 +623,7 @@ done:
 	return e;
 }
 
-/* --- DELETE /images/{image_id} ------------------------------------------------ */
+/* --- DELETE /images/{image_id} -------------------------------------------- */
 
 /* The key's removal is recorded with the row's (catalog.h). */
 static void
@@ -643,7 +651,10 @@ api_delete(struct imaged *ctx, const struct request *req, struct response *resp)
 		return api_fail(resp, e, NULL, "no image %s", id);
 	if (e != IMG_OK)
 		return e;
-	/* The image is gone once its row is; its file follows, off this path. */
+	/*
+	 * The image is gone once its row is; its file follows, off
+	 * this path.
+	 */
 	(void)blob_remove_later(ctx->blobs, key, file_removed, ctx->catalog);
 	rendcache_remove_image(ctx->renditions, id);
 	api_json(resp, 200);

@@ -56,7 +56,8 @@ api_rendition_query(struct imaged *ctx, const struct request *req,
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if ((v = request_query(req, keys[i])) == NULL)
 			continue;
-		if (rend_param_set(p, keys[i], v, strlen(v), true, &err) != IMG_OK)
+		if (rend_param_set(p, keys[i], v, strlen(v), true,
+		    &err) != IMG_OK)
 			return api_fail(resp, IMG_EINVAL, err.field, "%s",
 			    err.message);
 		if (strcmp(keys[i], "format") == 0)
@@ -64,8 +65,9 @@ api_rendition_query(struct imaged *ctx, const struct request *req,
 		*asked = true;
 	}
 	if (p->format == REND_FMT_AVIF && !rendition_avif_ok())
-		return api_fail(resp, IMG_EINVAL, format_field, "format must be "
-		    "jpeg, png or webp: this libvips cannot write avif");
+		return api_fail(resp, IMG_EINVAL, format_field,
+		    "format must be jpeg, png or webp: this libvips "
+		    "cannot write avif");
 	return IMG_OK;
 }
 
@@ -143,7 +145,8 @@ rendition_filename(const char *original, const struct rend_params *p,
 	int		 stem = dot != NULL ? (int)(dot - original) :
 	    (int)strlen(original);
 
-	snprintf(out, len, "%.*s.%s", stem, original, rend_format_ext(p->format));
+	snprintf(out, len, "%.*s.%s", stem, original,
+	    rend_format_ext(p->format));
 }
 
 static void

@@ -52,17 +52,20 @@ enum form_part {
 
 struct upload_state {
 	struct imaged		*ctx;
-	const struct request	*req;		/* the server's, alive as long as we are */
+	/* the server's, alive as long as we are */
+	const struct request	*req;
 	enum body_form		 form;
 	struct upload		*up;
 	struct jsonupload	*json;
 	uint64_t		 received;
-	uint64_t		 body_max;	/* most bytes any valid body needs */
+	/* most bytes any valid body needs */
+	uint64_t		 body_max;
 	const char		*image_field;	/* "image_data" or "file" */
 
 	/* multipart */
 	struct multipart	*form_parser;
-	struct response		*resp;		/* for errors from the callbacks */
+	/* for errors from the callbacks */
+	struct response		*resp;
 	enum form_part		 part;		/* the part being read */
 	const char		*part_name;	/* its field name, for errors */
 	const struct meta_field	*part_meta;	/* PART_META: which field */
@@ -84,7 +87,8 @@ too_big(struct upload_state *st, struct response *resp)
 		    "larger than %llu bytes, the original's payload limit "
 		    "(cloud_strict)", STRICT_PAYLOAD_MAX);
 	return api_fail(resp, IMG_ETOOBIG, st->image_field, "the image is "
-	    "larger than %llu bytes", (unsigned long long)st->ctx->cfg.max_file_size);
+	    "larger than %llu bytes",
+	    (unsigned long long)st->ctx->cfg.max_file_size);
 }
 
 /* A JSON body's fields other than image_data, past JSON_REST_MAX. */
@@ -127,8 +131,8 @@ static enum img_err	 form_feed(struct upload_state *, const char *, size_t,
 static enum img_err	 query_fields(struct upload_state *,
 			    const struct request *, struct response *,
 			    struct upload_fields *);
-static enum img_err	 check_names(struct upload_state *, struct upload_fields *,
-			    struct response *);
+static enum img_err	 check_names(struct upload_state *,
+			    struct upload_fields *, struct response *);
 
 /* The body's form, the field its image comes in, and its largest size. */
 static enum img_err
@@ -139,9 +143,9 @@ body_form_open(struct upload_state *st, const struct request *req,
 
 	st->form = http_body_form(request_header(req, "Content-Type"));
 	if (st->ctx->cfg.cloud_strict && st->form != BODY_JSON)
-		return api_fail(resp, IMG_EMEDIA, NULL, "with cloud_strict = on, "
-		    "as in the original, the only upload form is JSON with "
-		    "base64 image_data");
+		return api_fail(resp, IMG_EMEDIA, NULL,
+		    "with cloud_strict = on, as in the original, the only "
+		    "upload form is JSON with base64 image_data");
 	switch (st->form) {
 	case BODY_JSON:
 		st->image_field = "image_data";
@@ -181,7 +185,8 @@ upload_state_open(struct imaged *ctx, const struct request *req,
 		goto fail;
 	if (ctx->cfg.cloud_strict && st->body_max > STRICT_PAYLOAD_MAX)
 		st->body_max = STRICT_PAYLOAD_MAX;
-	if (req->content_length != UINT64_MAX && req->content_length > st->body_max) {
+	if (req->content_length != UINT64_MAX &&
+	    req->content_length > st->body_max) {
 		e = too_big(st, resp);
 		goto fail;
 	}
@@ -234,7 +239,8 @@ upload_state_write(void *arg, const char *data, size_t len,
 	if (e == IMG_ETOOBIG)
 		return too_big(st, resp);
 	if (e == IMG_EJSON)
-		return api_fail(resp, e, NULL, "request body is not valid JSON");
+		return api_fail(resp, e, NULL,
+		    "request body is not valid JSON");
 	return e;
 }
 
@@ -282,8 +288,8 @@ form_part_begin(void *arg, const struct multipart_part *p)
 	while (base > p->filename && base[-1] != '/' && base[-1] != '\\')
 		base--;
 	if (buf_adds(&st->filename, base) != IMG_OK)
-		return api_fail(st->resp, IMG_EINVAL, "filename", "filename must "
-		    "be 1-%d bytes", FILENAME_MAX_BYTES);
+		return api_fail(st->resp, IMG_EINVAL, "filename",
+		    "filename must be 1-%d bytes", FILENAME_MAX_BYTES);
 	return IMG_OK;
 }
 
@@ -313,7 +319,8 @@ static enum img_err
 form_part_end(void *arg)
 {
 	struct upload_state	*st = arg;
-	const char		*v = st->value.data != NULL ? st->value.data : "";
+	const char		*v = st->value.data != NULL ?
+	    st->value.data : "";
 	const char		*name = st->part_name;
 	char			 msg[256];
 	bool			 ok = true;
@@ -368,7 +375,8 @@ form_feed(struct upload_state *st, const char *data, size_t len,
 	st->resp = resp;
 	e = multipart_feed(st->form_parser, data, len);
 	if (e == IMG_EINVAL && resp->err_message[0] == '\0')
-		return api_fail(resp, e, NULL, "the multipart body is malformed");
+		return api_fail(resp, e, NULL,
+		    "the multipart body is malformed");
 	return e;
 }
 
@@ -389,7 +397,8 @@ form_fields(struct upload_state *st, struct response *resp)
 	if (st->user_id.data == NULL && st->req->principal != NULL)
 		buf_adds(&st->user_id, st->req->principal->user_id);
 	if (st->user_id.data == NULL)
-		return api_fail(resp, IMG_EINVAL, "user_id", "user_id is required");
+		return api_fail(resp, IMG_EINVAL, "user_id",
+		    "user_id is required");
 	if (st->nfiles == 0)
 		return api_fail(resp, IMG_EINVAL, "file", "a file part named "
 		    "\"file\" is required");
@@ -414,11 +423,12 @@ required_string(const json_t *obj, const char *key, struct response *resp,
 	if (v == NULL || json_is_null(v))
 		return api_fail(resp, IMG_EINVAL, key, "%s is required", key);
 	if (!json_is_string(v))
-		return api_fail(resp, IMG_EINVAL, key, "%s must be a string", key);
+		return api_fail(resp, IMG_EINVAL, key,
+		    "%s must be a string", key);
 	*out = json_string_value(v);
 	if (strlen(*out) != json_string_length(v))
-		return api_fail(resp, IMG_EINVAL, key, "%s must not contain NUL",
-		    key);
+		return api_fail(resp, IMG_EINVAL, key,
+		    "%s must not contain NUL", key);
 	return IMG_OK;
 }
 
@@ -427,17 +437,18 @@ check_names(struct upload_state *st, struct upload_fields *f,
     struct response *resp)
 {
 	const struct request	*req = st->req;
-	const char		*user_field = "user_id", *name_field = "filename";
+	const char		*user_field = "user_id",
+	    *name_field = "filename";
 	char	 msg[256];
 
 	if (!valid_user_id(f->user_id, strlen(f->user_id), msg, sizeof(msg)))
 		return api_fail(resp, IMG_EINVAL, user_field, "%s", msg);
 	if (!request_may_act_for(req, f->user_id))
-		return api_fail(resp, IMG_EFORBIDDEN, user_field, "a token of %s "
-		    "uploads only as %s", req->principal->user_id,
+		return api_fail(resp, IMG_EFORBIDDEN, user_field,
+		    "a token of %s uploads only as %s", req->principal->user_id,
 		    req->principal->user_id);
-	if (!valid_filename(&st->ctx->cfg, f->filename, strlen(f->filename), f->ext,
-	    msg, sizeof(msg)))
+	if (!valid_filename(&st->ctx->cfg, f->filename, strlen(f->filename),
+	    f->ext, msg, sizeof(msg)))
 		return api_fail(resp, IMG_EINVAL, name_field, "%s", msg);
 	return IMG_OK;
 }
@@ -455,7 +466,8 @@ json_fields(struct upload_state *st, struct response *resp,
 
 	e = jsonupload_end(st->json, restp, &had_image, &field);
 	if (e == IMG_EJSON)
-		return api_fail(resp, e, NULL, "request body is not valid JSON");
+		return api_fail(resp, e, NULL,
+		    "request body is not valid JSON");
 	if (e == IMG_ETOOBIG && field == NULL)
 		return rest_too_big(resp);
 	if (e == IMG_ETOOBIG)
@@ -467,11 +479,12 @@ json_fields(struct upload_state *st, struct response *resp,
 	if (e != IMG_OK)
 		return e;
 	if (!json_is_object(*restp))
-		return api_fail(resp, IMG_EINVAL, NULL, "the body must be a JSON "
-		    "object");
+		return api_fail(resp, IMG_EINVAL, NULL,
+		    "the body must be a JSON object");
 	if (st->req->principal != NULL &&
 	    json_object_get(*restp, "user_id") == NULL)
-		f->user_id = st->req->principal->user_id;	/* the token's */
+		/* the token's */
+		f->user_id = st->req->principal->user_id;
 	else if ((e = required_string(*restp, "user_id", resp, &f->user_id)) !=
 	    IMG_OK)
 		return e;
@@ -512,7 +525,8 @@ query_fields(struct upload_state *st, const struct request *req,
 	    req->principal != NULL)
 		f->user_id = req->principal->user_id;	/* the token's */
 	if (f->user_id == NULL)
-		return api_fail(resp, IMG_EINVAL, "user_id", "user_id is required");
+		return api_fail(resp, IMG_EINVAL, "user_id",
+		    "user_id is required");
 	if ((f->filename = request_query(req, "filename")) == NULL)
 		return api_fail(resp, IMG_EINVAL, "filename",
 		    "filename is required");
@@ -573,9 +587,11 @@ store(struct upload_state *st, const struct request *req,
 	if (info.size == 0)
 		return api_fail(resp, IMG_EINVAL, st->image_field,
 		    "the image is empty");
-	if (ctx->cfg.check_magic && (want == IMG_KIND_UNKNOWN || info.kind != want))
-		return api_fail(resp, IMG_EMEDIA, st->image_field, "the bytes are "
-		    "not a %s image (the filename's extension)", f->ext);
+	if (ctx->cfg.check_magic &&
+	    (want == IMG_KIND_UNKNOWN || info.kind != want))
+		return api_fail(resp, IMG_EMEDIA, st->image_field,
+		    "the bytes are not a %s image (the filename's extension)",
+		    f->ext);
 	if (!meta_view(&f->meta, &meta))
 		return IMG_ENOMEM;
 	idgen_uuid(&ctx->ids, id);
@@ -608,7 +624,8 @@ store(struct upload_state *st, const struct request *req,
 	    "body was in", req->request_id, id, mono_ms() - ms_start);
 	rec.updated_at = rec.created_at;
 	api_json(resp, 201);
-	if ((e = response_header(resp, "Location", "/images/%s", id)) != IMG_OK ||
+	if ((e = response_header(resp, "Location", "/images/%s", id)) !=
+	    IMG_OK ||
 	    (e = api_record_json(ctx, req, &resp->body, &rec,
 	    ctx->cfg.url_lifetime)) != IMG_OK)
 		return e;

@@ -29,7 +29,8 @@
 #define LOST_DIR	"lost+found"
 #define UP_PREFIX	"up-"	/* an upload being written: up-<32 hex>.part */
 #define UP_SUFFIX	".part"
-#define LN_PREFIX	"ln-"	/* linked under its key, row pending: ln-<escaped key> */
+/* linked under its key, row pending: ln-<escaped key> */
+#define LN_PREFIX	"ln-"
 #define TMP_NAME_MAX	255
 
 /* A file waiting to be removed by the remover thread. */
@@ -97,14 +98,16 @@ subdir(int dirfd, const char *name, mode_t mode, bool create, bool *created)
 
 	if (created != NULL)
 		*created = false;
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(dirfd, name,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd != -1 || errno != ENOENT || !create)
 		return fd;
 	if (mkdirat(dirfd, name, mode) == -1 && errno != EEXIST)
 		return -1;
 	if (created != NULL)
 		*created = true;
-	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return openat(dirfd, name,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
 enum img_err
@@ -132,7 +135,8 @@ blobstore_open(const char *data_dir, const char *bucket, mode_t file_mode,
 		log_warn("%s/%s", data_dir, bucket);
 		goto fail;
 	}
-	if ((bs->tmp_fd = subdir(dfd, TMP_DIR, bs->dir_mode, true, NULL)) == -1) {
+	if ((bs->tmp_fd = subdir(dfd, TMP_DIR, bs->dir_mode, true,
+	    NULL)) == -1) {
 		log_warn("%s/%s", data_dir, TMP_DIR);
 		goto fail;
 	}
@@ -207,7 +211,8 @@ blob_writer_new(struct blobstore *bs, struct blob_writer **wp)
 	}
 	memcpy(w->name + 35, UP_SUFFIX, sizeof(UP_SUFFIX));
 	w->fd = openat(bs->tmp_fd, w->name,
-	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, bs->file_mode);
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    bs->file_mode);
 	if (w->fd == -1) {
 		enum img_err e = errno_err();
 
@@ -443,7 +448,8 @@ unlink_if_same(struct blobstore *bs, const char *key, dev_t dev, ino_t ino)
 	if ((dfd = key_dir(bs, key, false, &base)) == -1)
 		return;
 	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    st.st_dev == dev && st.st_ino == ino && unlinkat(dfd, base, 0) == -1)
+	    st.st_dev == dev && st.st_ino == ino &&
+	    unlinkat(dfd, base, 0) == -1)
 		log_warn("remove %s", key);
 	close(dfd);
 }
@@ -553,10 +559,12 @@ blob_rendition_remove_folder(struct blobstore *bs, const char *folder)
 		return IMG_EUNAVAIL;
 	}
 	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
 			(void)unlinkat(dirfd(d), de->d_name, 0);
 	closedir(d);
-	if (unlinkat(bs->rend_fd, folder, AT_REMOVEDIR) == -1 && errno != ENOENT)
+	if (unlinkat(bs->rend_fd, folder, AT_REMOVEDIR) == -1 &&
+	    errno != ENOENT)
 		return IMG_EUNAVAIL;
 	return IMG_OK;
 }
@@ -572,7 +580,7 @@ blob_rendition_remove_empty_folder(struct blobstore *bs, const char *folder)
 	return IMG_OK;
 }
 
-/* --- maintenance -------------------------------------------------------------- */
+/* --- maintenance ---------------------------------------------------------- */
 
 #define WALK_DEPTH_MAX	8
 
@@ -593,9 +601,11 @@ walk_dir(int dfd, char *key, size_t len, int depth, blob_walk_cb cb, void *arg)
 		close(fd);
 		return IMG_EUNAVAIL;
 	}
-	rewinddir(d);	/* a dup shares its offset with the store's descriptor */
+	/* a dup shares its offset with the store's descriptor */
+	rewinddir(d);
 	while (e == IMG_OK && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		nlen = strlen(de->d_name);
 		if (len + nlen + 2 > BLOB_KEY_MAX + 1 ||
@@ -614,7 +624,8 @@ walk_dir(int dfd, char *key, size_t len, int depth, blob_walk_cb cb, void *arg)
 				continue;
 			key[len + nlen] = '/';
 			key[len + nlen + 1] = '\0';
-			e = walk_dir(sub, key, len + nlen + 1, depth + 1, cb, arg);
+			e = walk_dir(sub, key, len + nlen + 1, depth + 1,
+			    cb, arg);
 			close(sub);
 		}
 		key[len] = '\0';
@@ -675,7 +686,8 @@ blob_pending_walk(struct blobstore *bs, struct timespec before,
 		close(fd);
 		return IMG_EUNAVAIL;
 	}
-	rewinddir(d);	/* a dup shares its offset with the store's descriptor */
+	/* a dup shares its offset with the store's descriptor */
+	rewinddir(d);
 	while (e == IMG_OK && (de = readdir(d)) != NULL) {
 		memset(&p, 0, sizeof(p));
 		if (linked_key(de->d_name, p.key))
@@ -683,7 +695,8 @@ blob_pending_walk(struct blobstore *bs, struct timespec before,
 		else if (!upload_name(de->d_name))
 			continue;	/* not a name this store gives */
 		if (fstatat(bs->tmp_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
-		    -1 || !S_ISREG(st.st_mode) || !ts_before(&st.st_mtim, &before))
+		    -1 || !S_ISREG(st.st_mode) ||
+		    !ts_before(&st.st_mtim, &before))
 			continue;
 		snprintf(p.name, sizeof(p.name), "%s", de->d_name);
 		p.dev = st.st_dev;
@@ -691,7 +704,8 @@ blob_pending_walk(struct blobstore *bs, struct timespec before,
 		if (p.has_key &&
 		    (dfd = key_dir(bs, p.key, false, &base)) != -1) {
 			p.linked = fstatat(dfd, base, &kst,
-			    AT_SYMLINK_NOFOLLOW) == 0 && kst.st_dev == st.st_dev &&
+			    AT_SYMLINK_NOFOLLOW) == 0 &&
+			    kst.st_dev == st.st_dev &&
 			    kst.st_ino == st.st_ino;
 			close(dfd);
 		}
@@ -751,7 +765,7 @@ done:
 	return e;
 }
 
-/* --- removal off the request path ------------------------------------------------ */
+/* --- removal off the request path ----------------------------------------- */
 
 static void *
 remover(void *arg)
@@ -824,7 +838,7 @@ blob_remove_later(struct blobstore *bs, const char *key, blob_removed_cb done,
 	return IMG_OK;
 }
 
-/* --- emptying (test_mode's reset) ------------------------------------------ */
+/* --- emptying (test_mode's reset) ----------------------------------------- */
 
 /* Remove everything inside the folder dfd (not dfd itself). */
 static enum img_err
@@ -836,7 +850,8 @@ empty_dir(int dfd, int depth)
 	int		 fd, sub;
 
 	if (depth > 16)
-		return IMG_EUNAVAIL;	/* keys are three deep; this is foreign */
+		/* keys are three deep; this is foreign */
+		return IMG_EUNAVAIL;
 	if ((fd = dup(dfd)) == -1)
 		return IMG_EUNAVAIL;
 	if ((d = fdopendir(fd)) == NULL) {
@@ -845,7 +860,8 @@ empty_dir(int dfd, int depth)
 	}
 	rewinddir(d);
 	while (e == IMG_OK && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		if (unlinkat(dfd, de->d_name, 0) == 0 || errno == ENOENT)
 			continue;
@@ -861,7 +877,8 @@ empty_dir(int dfd, int depth)
 		}
 		e = empty_dir(sub, depth + 1);
 		close(sub);
-		if (e == IMG_OK && unlinkat(dfd, de->d_name, AT_REMOVEDIR) == -1 &&
+		if (e == IMG_OK &&
+		    unlinkat(dfd, de->d_name, AT_REMOVEDIR) == -1 &&
 		    errno != ENOENT) {
 			log_warn("reset: %s", de->d_name);
 			e = IMG_EUNAVAIL;
@@ -949,7 +966,7 @@ blob_key_image_id(const char *key, char id[IMAGE_ID_SIZE])
 	return dot != NULL && uuid_parse(base, (size_t)(dot - base), id);
 }
 
-/* --- bulk copies ------------------------------------------------------------------ */
+/* --- bulk copies ---------------------------------------------------------- */
 
 enum img_err
 blob_writer_commit_unsynced(struct blob_writer *w, const char *key)
@@ -1018,7 +1035,10 @@ blob_link_or_copy(struct blobstore *dst, struct blobstore *src,
 		e = errno_err();
 		goto done;
 	}
-	/* A link cannot replace: an old file at key (another size) goes first. */
+	/*
+	 * A link cannot replace: an old file at key (another size)
+	 * goes first.
+	 */
 	if (unlinkat(ddir, dbase, 0) == -1 && errno != ENOENT) {
 		e = errno_err();
 		goto done;
@@ -1035,7 +1055,8 @@ blob_link_or_copy(struct blobstore *dst, struct blobstore *src,
 		e = errno_err();
 		goto done;
 	}
-	if ((sfd = openat(sdir, sbase, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+	if ((sfd = openat(sdir, sbase,
+	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		e = errno == ENOENT ? IMG_ENOTFOUND : IMG_EUNAVAIL;
 		goto done;
 	}

@@ -53,8 +53,9 @@
  * - concurrent inserts and deletes are committed together: callers queue
  *   their writes, the first to find no commit running (the leader) writes
  *   the whole queue in one transaction under wlock, commits
- *   (synchronous=FULL, so the WAL is on disk), and wakes the others.  Each caller returns once
- *   its own row is durable or has failed, with its own result.
+ *   (synchronous=FULL, so the WAL is on disk), and wakes the others.
+ *   Each caller returns once its own row is durable or has failed, with
+ *   its own result.
  * - nothing is global: every piece of state hangs off struct catalog.
  */
 #include <ctype.h>
@@ -73,7 +74,8 @@
 
 #define CATALOG_APP_ID	0x696d6764	/* "imgd" */
 #define BUSY_MS		5000		/* then SQLITE_BUSY: IMG_EUNAVAIL */
-#define SLOW_SQL_MS	50		/* with -v, slower statements are logged */
+/* with -v, slower statements are logged */
+#define SLOW_SQL_MS	50
 #define FTS_QUERY_MAX	(64 * 1024)
 
 /*
@@ -279,11 +281,13 @@ struct write_req {
 struct catalog {
 	char			*path;
 
-	pthread_mutex_t		 wlock;		/* writer, last_created, unlinked */
+	/* writer, last_created, unlinked */
+	pthread_mutex_t		 wlock;
 	struct conn		*writer;
 	int64_t			 last_created;
 	struct clock		*clock;		/* NULL: the system's */
-	struct unlinked		*unlinked;	/* keys to drop from pending_unlink */
+	/* keys to drop from pending_unlink */
+	struct unlinked		*unlinked;
 
 	pthread_mutex_t		 qlock;		/* the insert queue */
 	pthread_cond_t		 qcond;
@@ -318,7 +322,8 @@ static enum img_err
 sql_err(sqlite3 *db, int rc, const char *what)
 {
 	if ((rc & 0xff) == SQLITE_INTERRUPT)
-		return IMG_ESLOW;	/* a listing's budget ran out: no fault */
+		/* a listing's budget ran out: no fault */
+		return IMG_ESLOW;
 	log_warnx("catalog: %s: %s", what,
 	    db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 	switch (rc & 0xff) {
@@ -417,7 +422,7 @@ row_record(sqlite3_stmt *st, struct image_record *r)
 	r->updated_at = sqlite3_column_int64(st, 14);
 }
 
-/* --- connections ------------------------------------------------------------ */
+/* --- connections ---------------------------------------------------------- */
 
 static void
 conn_close(struct conn *c)
@@ -458,7 +463,8 @@ trace_slow(unsigned type, void *arg, void *stmt, void *nsp)
 		else if (n > 0 && text[n - 1] != ' ')
 			text[n++] = ' ';
 	text[n] = '\0';
-	log_debug("catalog: slow statement, %.1f ms: %s", (double)ns / 1e6, text);
+	log_debug("catalog: slow statement, %.1f ms: %s",
+	    (double)ns / 1e6, text);
 	return 0;
 }
 
@@ -603,7 +609,7 @@ reader_put(struct catalog *cat, struct conn *c)
 	pthread_mutex_unlock(&cat->plock);
 }
 
-/* --- opening ---------------------------------------------------------------- */
+/* --- opening -------------------------------------------------------------- */
 
 static enum img_err
 query_int(sqlite3 *db, const char *sql, int64_t *v)
@@ -869,7 +875,7 @@ catalog_ping(struct catalog *cat)
 	return e == IMG_OK ? IMG_OK : IMG_EUNAVAIL;
 }
 
-/* --- writing ---------------------------------------------------------------- */
+/* --- writing -------------------------------------------------------------- */
 
 static enum img_err
 insert_row(struct conn *w, const struct write_req *r, int64_t at)
@@ -1296,7 +1302,7 @@ catalog_delete(struct catalog *cat, const char *image_id, char *key,
 	return write_wait(cat, &req);
 }
 
-/* --- listing ---------------------------------------------------------------- */
+/* --- listing -------------------------------------------------------------- */
 
 struct list_ctx {
 	const struct list_query	*q;
@@ -1314,7 +1320,8 @@ struct list_ctx {
 	unsigned		 nout;		/* records given to cb */
 	bool			 budgeted;	/* q->budget_us > 0 */
 	bool			 spent;		/* past the deadline */
-	unsigned		 ticks;		/* tag rows since the last look */
+	/* tag rows since the last look */
+	unsigned		 ticks;
 	struct timespec		 deadline;	/* CLOCK_THREAD_CPUTIME_ID */
 };
 
@@ -1861,7 +1868,7 @@ catalog_list(struct catalog *cat, const struct list_query *q,
 	return e;
 }
 
-/* --- maintenance -------------------------------------------------------------- */
+/* --- maintenance ---------------------------------------------------------- */
 
 /*
  * These serve `imaged check`, not requests: each prepares its statement
@@ -1875,7 +1882,10 @@ catalog_scan(struct catalog *cat, catalog_record_cb cb, void *arg)
 	    " WHERE i.state = 0 ORDER BY i.created_at", cb, arg);
 }
 
-/* Run one statement with one text parameter on the writer; *changes gets its count. */
+/*
+ * Run one statement with one text parameter on the writer; *changes gets
+ * its count.
+ */
 static enum img_err
 writer_exec1(struct catalog *cat, const char *sql, const char *param,
     int *changes)
@@ -1909,7 +1919,10 @@ catalog_quarantine(struct catalog *cat, const char *image_id)
 	return e == IMG_OK && n == 0 ? IMG_ENOTFOUND : e;
 }
 
-/* A one-row query with up to two text parameters on a reader: *found, and column 0. */
+/*
+ * A one-row query with up to two text parameters on a reader: *found, and
+ * column 0.
+ */
 static enum img_err
 reader_query1(struct catalog *cat, const char *sql, const char *p1,
     const char *p2, bool *found, int64_t *value)
@@ -1955,15 +1968,19 @@ catalog_quarantined(struct catalog *cat, int64_t *count)
 	bool	 found;
 
 	*count = 0;
-	return reader_query1(cat, "SELECT count(*) FROM images WHERE state <> 0",
+	return reader_query1(cat,
+	    "SELECT count(*) FROM images WHERE state <> 0",
 	    NULL, NULL, &found, count);
 }
 
-/* --- data in and out ------------------------------------------------------------ */
+/* --- data in and out ------------------------------------------------------ */
 
 #define LEAN_PRAGMAS	"PRAGMA cache_size = -2048; PRAGMA mmap_size = 0;"
 
-/* One statement over every row with no parameters, on a reader, in one snapshot. */
+/*
+ * One statement over every row with no parameters, on a reader, in
+ * one snapshot.
+ */
 static enum img_err
 scan_sql(struct catalog *cat, const char *sql, catalog_record_cb cb, void *arg)
 {
@@ -2007,10 +2024,12 @@ catalog_totals(struct catalog *cat, int64_t *rows, int64_t *bytes)
 	enum img_err	 e;
 
 	*rows = *bytes = 0;
-	if ((e = reader_query1(cat, "SELECT count(*) FROM images WHERE state = 0",
+	if ((e = reader_query1(cat,
+	    "SELECT count(*) FROM images WHERE state = 0",
 	    NULL, NULL, &found, rows)) != IMG_OK)
 		return e;
-	return reader_query1(cat, "SELECT coalesce(sum(file_size), 0) FROM images"
+	return reader_query1(cat,
+	    "SELECT coalesce(sum(file_size), 0) FROM images"
 	    " WHERE state = 0", NULL, NULL, &found, bytes);
 }
 

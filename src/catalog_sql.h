@@ -21,7 +21,8 @@
 #define CATALOG_P_AFTER_ID	5	/* cursor's image_id */
 #define CATALOG_P_TITLE		6	/* title substring, NULL: any */
 #define CATALOG_P_LOCATION	7	/* location substring, NULL: any */
-#define CATALOG_P_LIMIT		8	/* rows wanted (the page and one more) */
+/* rows wanted (the page and one more) */
+#define CATALOG_P_LIMIT		8
 #define CATALOG_P_MATCH		9	/* FTS5 query */
 
 /* The columns of struct image_record, in the order catalog.c reads them. */
@@ -54,7 +55,8 @@
  * image_id); INDEXED BY makes any other plan a prepare error.
  */
 #define CATALOG_SQL_LIST_USER_(dir, tie)				\
-	"SELECT " CATALOG_COLS " FROM images AS i INDEXED BY images_user"	\
+	"SELECT " CATALOG_COLS						\
+	" FROM images AS i INDEXED BY images_user"			\
 	" WHERE i.user_id = ?1 AND i.created_at BETWEEN ?2 AND ?3"	\
 	tie CATALOG_SQL_RESIDUAL					\
 	" ORDER BY i.created_at " dir " LIMIT ?8"

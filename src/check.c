@@ -36,7 +36,8 @@ struct checker {
 	bool			 repair;
 	struct timespec		 before;
 	FILE			*progress;
-	FILE			*report;	/* one line per problem, or NULL */
+	/* one line per problem, or NULL */
+	FILE			*report;
 };
 
 /* Whether a file modified at mtim may still be in flight in a daemon. */
@@ -106,7 +107,8 @@ check_row(void *arg, const struct image_record *r)
 	}
 	if (what != NULL) {
 		problem(k, what, r->s3_key);
-		if (k->repair && catalog_quarantine(k->cat, r->image_id) == IMG_OK)
+		if (k->repair &&
+		    catalog_quarantine(k->cat, r->image_id) == IMG_OK)
 			k->c->repaired++;
 	}
 	if (k->progress != NULL && k->c->rows % PROGRESS_EVERY == 0)

@@ -112,7 +112,8 @@ drop_stale(void *arg, const char *key, const struct blob_info *info)
 	char		 id[IMAGE_ID_SIZE];
 
 	(void)info;
-	if (blob_key_image_id(key, id) && catalog_key_known(b->copy, id, key) == IMG_OK)
+	if (blob_key_image_id(key, id) &&
+	    catalog_key_known(b->copy, id, key) == IMG_OK)
 		return IMG_OK;
 	if (blob_remove(b->dst, key) == IMG_OK)
 		b->removed++;
@@ -211,12 +212,14 @@ cmd_backup(const struct config *cfg, int argc, char *argv[])
 	}
 	(void)snprintf(db, sizeof(db), "%s/imaged.db", cfg->data_dir);
 	if (access(db, F_OK) == -1) {
-		fprintf(stderr, "imaged: backup: %s: %s\n", db, strerror(errno));
+		fprintf(stderr, "imaged: backup: %s: %s\n", db,
+		    strerror(errno));
 		return 1;
 	}
 	if (dataio_inside(dest, cfg->data_dir) ||
 	    dataio_inside(cfg->data_dir, dest)) {
-		fprintf(stderr, "imaged: backup: %s: inside the data dir %s (or "
+		fprintf(stderr,
+		    "imaged: backup: %s: inside the data dir %s (or "
 		    "holding it)\n", dest, cfg->data_dir);
 		return 1;
 	}
@@ -234,14 +237,16 @@ cmd_backup(const struct config *cfg, int argc, char *argv[])
 	case DATAIO_FULL:
 		if (access(path, F_OK) == 0)
 			break;	/* a backup before: only the changes */
-		fprintf(stderr, "imaged: backup: %s: not empty and not an imaged "
+		fprintf(stderr,
+		    "imaged: backup: %s: not empty and not an imaged "
 		    "backup\n", dest);
 		return 1;
 	case DATAIO_NOTDIR:
 		fprintf(stderr, "imaged: backup: %s: not a directory\n", dest);
 		return 1;
 	case DATAIO_ERROR:
-		fprintf(stderr, "imaged: backup: %s: %s\n", dest, strerror(errno));
+		fprintf(stderr, "imaged: backup: %s: %s\n", dest,
+		    strerror(errno));
 		return 1;
 	}
 	if (catalog_open(db, 1, &cat) != IMG_OK ||
@@ -268,12 +273,14 @@ cmd_backup(const struct config *cfg, int argc, char *argv[])
 	if (catalog_copy_to(cat, newdb) != IMG_OK ||
 	    catalog_open(newdb, 1, &b.copy) != IMG_OK ||
 	    catalog_lean(b.copy) != IMG_OK) {
-		(void)snprintf(b.err, sizeof(b.err), "cannot copy the database");
+		(void)snprintf(b.err, sizeof(b.err),
+		    "cannot copy the database");
 		goto done;
 	}
 	if (catalog_scan_every(b.copy, back_row, &b) != IMG_OK) {
 		if (b.err[0] == '\0')
-			(void)snprintf(b.err, sizeof(b.err), "cannot read the copy");
+			(void)snprintf(b.err, sizeof(b.err),
+			    "cannot read the copy");
 		goto done;
 	}
 	dataio_progress_end(&b.prog);
@@ -282,7 +289,8 @@ cmd_backup(const struct config *cfg, int argc, char *argv[])
 	catalog_close(b.copy);	/* the last connection folds the WAL in */
 	b.copy = NULL;
 	if (blobstore_sync(b.dst) != IMG_OK) {
-		(void)snprintf(b.err, sizeof(b.err), "sync: %s", strerror(errno));
+		(void)snprintf(b.err, sizeof(b.err), "sync: %s",
+		    strerror(errno));
 		goto done;
 	}
 	(void)snprintf(from, sizeof(from), "%s/signing.key", cfg->data_dir);
@@ -295,7 +303,8 @@ cmd_backup(const struct config *cfg, int argc, char *argv[])
 	if (!copy_small(from, path, b.err, sizeof(b.err)))
 		goto done;
 	for (k = 1; k < sizeof(sfx) / sizeof(sfx[0]); k++) {
-		(void)snprintf(path, sizeof(path), "%s/imaged.db%s", dest, sfx[k]);
+		(void)snprintf(path, sizeof(path), "%s/imaged.db%s", dest,
+		    sfx[k]);
 		(void)unlink(path);
 	}
 	(void)snprintf(path, sizeof(path), "%s/imaged.db", dest);
@@ -315,8 +324,9 @@ cmd_backup(const struct config *cfg, int argc, char *argv[])
 	clock_gettime(CLOCK_REALTIME, &now);
 	now.tv_sec++;
 	(void)blob_pending_walk(b.dst, now, drop_temp, b.dst);
-	(void)snprintf(text, sizeof(text), "backed up %" PRId64 " images to %s: %"
-	    PRIu64 " linked, %" PRIu64 " copied, %" PRIu64 " unchanged, %" PRIu64
+	(void)snprintf(text, sizeof(text),
+	    "backed up %" PRId64 " images to %s: %" PRIu64 " linked, "
+	    "%" PRIu64 " copied, %" PRIu64 " unchanged, %" PRIu64
 	    " removed", (int64_t)(b.linked + b.copied + b.unchanged), dest,
 	    b.linked, b.copied, b.unchanged, b.removed);
 	b.prog.items = b.linked + b.copied + b.unchanged;

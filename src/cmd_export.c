@@ -2,11 +2,14 @@
  * cmd_export.c: `imaged export [--json] DIR`: everything, in the formats
  * of the services imaged stands in for.
  *
- *   DIR/s3/<bucket>/<s3_key>                 each image, byte for byte
- *   DIR/dynamodb/ImageMetadata/items.json    DynamoDB JSON lines {"Item": ...}
+ *   DIR/s3/<bucket>/<s3_key>
+ *	each image, byte for byte
+ *   DIR/dynamodb/ImageMetadata/items.json
+ *	DynamoDB JSON lines {"Item": ...}
  *   DIR/dynamodb/ImageMetadata/batches/batch-NNNNNN.json
- *                                            batch-write-item requests of 25
- *   DIR/manifest.json                        counts, bytes, every file's SHA-256
+ *	batch-write-item requests of 25
+ *   DIR/manifest.json
+ *	counts, bytes, every file's SHA-256
  *
  * The rows come from one catalog scan, a read snapshot, so a daemon may go
  * on serving and taking uploads: the export is the catalog as it was when
@@ -76,7 +79,10 @@ hex_digest(crypto_hash_sha256_state *st, char hex[65])
 	sodium_bin2hex(hex, 65, d, sizeof(d));
 }
 
-/* One line of the manifest's "files": {"path": ..., "size": ..., "sha256": ...}. */
+/*
+ * One line of the manifest's "files": {"path": ..., "size": ...,
+ * "sha256": ...}.
+ */
 static bool
 add_entry(struct exporter *x, const char *rel, uint64_t size, const char *hex)
 {
@@ -190,7 +196,8 @@ copy_image(struct exporter *x, const struct image_record *r, bool *vanished,
 	bool				 ok = false;
 
 	*vanished = false;
-	if ((e = blob_open_read(x->src, r->s3_key, &fd, &info)) == IMG_ENOTFOUND) {
+	if ((e = blob_open_read(x->src, r->s3_key, &fd, &info)) ==
+	    IMG_ENOTFOUND) {
 		/*
 		 * Deleted since the snapshot (its row is gone now too): left
 		 * out.  A row still there names a lost file: the store is
@@ -200,8 +207,8 @@ copy_image(struct exporter *x, const struct image_record *r, bool *vanished,
 			*vanished = true;
 			return true;
 		}
-		(void)snprintf(x->err, sizeof(x->err), "%s: the file is missing; "
-		    "see imaged check", r->s3_key);
+		(void)snprintf(x->err, sizeof(x->err),
+		    "%s: the file is missing; see imaged check", r->s3_key);
 		return false;
 	}
 	if (e != IMG_OK || (e = blob_writer_new(x->dst, &w)) != IMG_OK) {
@@ -314,8 +321,8 @@ write_manifest(struct exporter *x, const char *entries_path)
 	while (len > 0 && text[len - 1] != '}')
 		len--;
 	(void)snprintf(path, sizeof(path), "%s/manifest.json", x->stage);
-	if ((fp = fopen(path, "wx")) == NULL || (in = fopen(entries_path, "r")) ==
-	    NULL)
+	if ((fp = fopen(path, "wx")) == NULL ||
+	    (in = fopen(entries_path, "r")) == NULL)
 		goto done;
 	if (fwrite(text, 1, len - 2, fp) != len - 2 ||
 	    fputs(",\n  \"files\": [\n", fp) == EOF)
@@ -373,7 +380,8 @@ cmd_export(const struct config *cfg, int argc, char *argv[])
 	}
 	(void)snprintf(db, sizeof(db), "%s/imaged.db", cfg->data_dir);
 	if (access(db, F_OK) == -1) {
-		fprintf(stderr, "imaged: export: %s: %s\n", db, strerror(errno));
+		fprintf(stderr, "imaged: export: %s: %s\n", db,
+		    strerror(errno));
 		return 1;
 	}
 	if (dataio_inside(dir, cfg->data_dir)) {
@@ -392,7 +400,8 @@ cmd_export(const struct config *cfg, int argc, char *argv[])
 		fprintf(stderr, "imaged: export: %s: not a directory\n", dir);
 		return 1;
 	case DATAIO_ERROR:
-		fprintf(stderr, "imaged: export: %s: %s\n", dir, strerror(errno));
+		fprintf(stderr, "imaged: export: %s: %s\n", dir,
+		    strerror(errno));
 		return 1;
 	}
 	(void)snprintf(parent, sizeof(parent), "%s", dir);
@@ -400,7 +409,8 @@ cmd_export(const struct config *cfg, int argc, char *argv[])
 	(void)snprintf(x.stage, sizeof(x.stage), "%s/.%s.partial-XXXXXX",
 	    dirname(parent), basename(base));
 	if (mkdtemp(x.stage) == NULL) {
-		fprintf(stderr, "imaged: export: %s: %s\n", dir, strerror(errno));
+		fprintf(stderr, "imaged: export: %s: %s\n", dir,
+		    strerror(errno));
 		return 1;
 	}
 	staged = true;
@@ -428,7 +438,8 @@ cmd_export(const struct config *cfg, int argc, char *argv[])
 		    strerror(errno));
 		goto done;
 	}
-	(void)snprintf(path, sizeof(path), "dynamodb/%s/items.json", DYNAMO_TABLE);
+	(void)snprintf(path, sizeof(path), "dynamodb/%s/items.json",
+	    DYNAMO_TABLE);
 	if (!hfile_open(&x, &x.items, path))
 		goto done;
 	x.cat = cat;
@@ -438,7 +449,8 @@ cmd_export(const struct config *cfg, int argc, char *argv[])
 	    isatty(STDERR_FILENO) ? stderr : NULL);
 	if (catalog_scan(cat, export_row, &x) != IMG_OK) {
 		if (x.err[0] == '\0')
-			(void)snprintf(x.err, sizeof(x.err), "cannot read the catalog");
+			(void)snprintf(x.err, sizeof(x.err),
+			    "cannot read the catalog");
 		goto done;
 	}
 	dataio_progress_end(&x.prog);
@@ -452,7 +464,8 @@ cmd_export(const struct config *cfg, int argc, char *argv[])
 	x.entries = NULL;
 	/* Every file on its disk at once, then the manifest that lists them. */
 	if (blobstore_sync(x.dst) != IMG_OK) {
-		(void)snprintf(x.err, sizeof(x.err), "sync: %s", strerror(errno));
+		(void)snprintf(x.err, sizeof(x.err), "sync: %s",
+		    strerror(errno));
 		goto done;
 	}
 	if (!write_manifest(&x, entries))
@@ -464,7 +477,8 @@ cmd_export(const struct config *cfg, int argc, char *argv[])
 	blobstore_drop_tmp(path);
 	/* rename(2) replaces an empty folder. */
 	if (rename(x.stage, dir) == -1) {
-		(void)snprintf(x.err, sizeof(x.err), "%s: %s", dir, strerror(errno));
+		(void)snprintf(x.err, sizeof(x.err), "%s: %s", dir,
+		    strerror(errno));
 		goto done;
 	}
 	staged = false;

@@ -73,7 +73,8 @@ struct pending {
 	struct image_meta	 view;
 	char			 id[IMAGE_ID_SIZE];
 	char			 key[BLOB_KEY_MAX + 1];
-	char			 old_key[BLOB_KEY_MAX + 1]; /* adopt: to remove */
+	/* adopt: to remove */
+	char			 old_key[BLOB_KEY_MAX + 1];
 	char			 user[USER_ID_MAX + 1];
 	char			 filename[FILENAME_MAX_BYTES + 1];
 	char			 sha[65];
@@ -92,7 +93,8 @@ struct importer {
 	size_t			 npend;
 	uint64_t		 added, present, skipped, recent;
 	int64_t			 now;
-	bool			 failed;	/* stop: the store could not be written */
+	/* stop: the store could not be written */
+	bool			 failed;
 	struct dataio_progress	 prog;
 };
 
@@ -146,7 +148,8 @@ flush(struct importer *x)
 				(void)blob_remove(x->blobs, p->key);
 		} else if (x->rows[i].added) {
 			x->added++;
-			dataio_progress_add(&x->prog, 0, (uint64_t)p->rec.file_size);
+			dataio_progress_add(&x->prog, 0,
+			    (uint64_t)p->rec.file_size);
 			if (p->old_key[0] != '\0')
 				(void)blob_remove(x->blobs, p->old_key);
 		} else
@@ -201,12 +204,14 @@ take_file(struct importer *x, int fd, const char *key, struct pending *p,
 				e = IMG_ETOOBIG;
 				break;
 			}
-			crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
+			crypto_hash_sha256_update(&st, buf,
+			    (unsigned long long)n);
 			img_sniff_feed(&sniff, buf, (size_t)n);
 		}
 	}
 	if (e == IMG_ETOOBIG) {
-		(void)snprintf(msg, msglen, "the file is larger than max_file_size "
+		(void)snprintf(msg, msglen,
+		    "the file is larger than max_file_size "
 		    "(%" PRIu64 " bytes)", x->cfg->max_file_size);
 		goto done;
 	}
@@ -260,12 +265,14 @@ magic_ok(const struct importer *x, enum img_kind kind, const char *ext,
 	if (!x->cfg->check_magic)
 		return true;
 	if (kind == IMG_KIND_UNKNOWN) {
-		(void)snprintf(msg, msglen, "the file's bytes are not an image");
+		(void)snprintf(msg, msglen,
+		    "the file's bytes are not an image");
 		return false;
 	}
 	if (kind != want) {
-		(void)snprintf(msg, msglen, "the file is %s, not the .%s its name "
-		    "says", img_kind_mime(kind), ext);
+		(void)snprintf(msg, msglen,
+		    "the file is %s, not the .%s its name says",
+		    img_kind_mime(kind), ext);
 		return false;
 	}
 	return true;
@@ -297,7 +304,8 @@ import_item(struct importer *x, json_t *item)
 	struct dynamo_image	 im;
 	struct pending		*p = &x->pend[x->npend];
 	enum img_kind		 kind;
-	char			 what[PATH_MAX + 96], msg[512], ext[EXT_MAX + 1];
+	char			 what[PATH_MAX + 96], msg[512],
+	    ext[EXT_MAX + 1];
 	char			 want[BLOB_KEY_MAX + 1];
 	const char		*k;
 	int64_t			 created, updated;
@@ -318,8 +326,8 @@ import_item(struct importer *x, json_t *item)
 		goto bad;
 	if (!uuid_parse(im.image_id, strlen(im.image_id), p->id) ||
 	    strcmp(p->id, im.image_id) != 0) {
-		(void)snprintf(msg, sizeof(msg), "image_id: expected a lower-case "
-		    "UUID");
+		(void)snprintf(msg, sizeof(msg),
+		    "image_id: expected a lower-case UUID");
 		goto bad;
 	}
 	if (!valid_user_id(im.user_id, strlen(im.user_id), msg, sizeof(msg)) ||
@@ -327,8 +335,8 @@ import_item(struct importer *x, json_t *item)
 	    sizeof(msg)))
 		goto bad;
 	if (!key_inside(im.s3_key)) {
-		(void)snprintf(msg, sizeof(msg), "s3_key: \"%.64s\" escapes the "
-		    "bucket", im.s3_key);
+		(void)snprintf(msg, sizeof(msg),
+		    "s3_key: \"%.64s\" escapes the bucket", im.s3_key);
 		goto bad;
 	}
 	/* The key imaged would make, but the extension in either case. */
@@ -346,11 +354,12 @@ import_item(struct importer *x, json_t *item)
 		if (*k <= ' ' || *k > '~')
 			break;
 	if (n == 0 || n > CONTENT_TYPE_MAX || *k != '\0') {
-		(void)snprintf(msg, sizeof(msg), "content_type: expected a media "
-		    "type");
+		(void)snprintf(msg, sizeof(msg),
+		    "content_type: expected a media type");
 		goto bad;
 	}
-	if (im.file_size < 1 || (uint64_t)im.file_size > x->cfg->max_file_size) {
+	if (im.file_size < 1 ||
+	    (uint64_t)im.file_size > x->cfg->max_file_size) {
 		(void)snprintf(msg, sizeof(msg), "file_size: expected 1 to "
 		    "max_file_size (%" PRIu64 ") bytes", x->cfg->max_file_size);
 		goto bad;
@@ -358,7 +367,8 @@ import_item(struct importer *x, json_t *item)
 	if (!dynamo_time_parse(im.created_at, &created) || created < 0 ||
 	    (im.updated_at != NULL && !dynamo_time_parse(im.updated_at,
 	    &updated))) {
-		(void)snprintf(msg, sizeof(msg), "%s: expected an RFC 3339 time",
+		(void)snprintf(msg, sizeof(msg),
+		    "%s: expected an RFC 3339 time",
 		    dynamo_time_parse(im.created_at, &created) ? "updated_at" :
 		    "created_at");
 		goto bad;
@@ -386,11 +396,16 @@ import_item(struct importer *x, json_t *item)
 		goto bad;
 	}
 	if (im.sha256 != NULL && strlen(im.sha256) != 64) {
-		(void)snprintf(msg, sizeof(msg), "sha256: expected 64 hex digits");
+		(void)snprintf(msg, sizeof(msg),
+		    "sha256: expected 64 hex digits");
 		goto bad;
 	}
-	/* Already here (a second run, or the same item twice): nothing to do. */
-	if (pending_has(x, p->id) || catalog_id_known(x->cat, p->id) == IMG_OK) {
+	/*
+	 * Already here (a second run, or the same item twice): nothing
+	 * to do.
+	 */
+	if (pending_has(x, p->id) ||
+	    catalog_id_known(x->cat, p->id) == IMG_OK) {
 		x->present++;
 		meta_input_free(&p->meta);
 		dataio_progress_add(&x->prog, 1, 0);
@@ -409,13 +424,14 @@ import_item(struct importer *x, json_t *item)
 	}
 	close(fd);
 	if ((uint64_t)p->rec.file_size != (uint64_t)im.file_size) {
-		(void)snprintf(msg, sizeof(msg), "file_size: the item says %" PRId64
-		    " bytes, the file has %" PRId64, im.file_size,
-		    p->rec.file_size);
+		(void)snprintf(msg, sizeof(msg),
+		    "file_size: the item says %" PRId64 " bytes, the file has "
+		    "%" PRId64, im.file_size, p->rec.file_size);
 		goto bad;
 	}
 	if (im.sha256 != NULL && strcasecmp(im.sha256, p->sha) != 0) {
-		(void)snprintf(msg, sizeof(msg), "sha256: does not match the file");
+		(void)snprintf(msg, sizeof(msg),
+		    "sha256: does not match the file");
 		goto bad;
 	}
 	if (!magic_ok(x, kind, ext, msg, sizeof(msg)))
@@ -441,9 +457,12 @@ bad:
 		skip(x, what, msg);
 }
 
-/* --- adopt ------------------------------------------------------------------------ */
+/* --- adopt ---------------------------------------------------------------- */
 
-/* An id for a file not named by one: from its key, so a rerun finds the same. */
+/*
+ * An id for a file not named by one: from its key, so a rerun finds
+ * the same.
+ */
 static void
 derived_id(const char *key, char id[IMAGE_ID_SIZE])
 {
@@ -495,7 +514,8 @@ adopt_file(void *arg, const char *key, const struct blob_info *info)
 		return IMG_OK;
 	}
 	if (!valid_user_id(user, ulen, msg, sizeof(msg)) ||
-	    !valid_filename(x->cfg, base, strlen(base), ext, msg, sizeof(msg))) {
+	    !valid_filename(x->cfg, base, strlen(base), ext, msg,
+	    sizeof(msg))) {
 		skip(x, key, msg);
 		return IMG_OK;
 	}
@@ -558,7 +578,7 @@ adopt_file(void *arg, const char *key, const struct blob_info *info)
 	return IMG_OK;
 }
 
-/* --- sources ---------------------------------------------------------------------- */
+/* --- sources -------------------------------------------------------------- */
 
 static bool
 items_name(const char *name)
@@ -580,24 +600,28 @@ add_items(char **files, size_t *nfiles, const char *path)
 	bool		 ok = true;
 
 	if (stat(path, &st) == -1) {
-		fprintf(stderr, "imaged: import: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "imaged: import: %s: %s\n", path,
+		    strerror(errno));
 		return false;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		if (*nfiles == ITEM_FILES_MAX || (files[*nfiles] = strdup(path)) ==
-		    NULL) {
-			fprintf(stderr, "imaged: import: too many item files\n");
+		if (*nfiles == ITEM_FILES_MAX ||
+		    (files[*nfiles] = strdup(path)) == NULL) {
+			fprintf(stderr,
+			    "imaged: import: too many item files\n");
 			return false;
 		}
 		(*nfiles)++;
 		return true;
 	}
 	if ((n = scandir(path, &names, NULL, alphasort)) < 0) {
-		fprintf(stderr, "imaged: import: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "imaged: import: %s: %s\n", path,
+		    strerror(errno));
 		return false;
 	}
 	for (i = 0; i < n; i++) {
-		(void)snprintf(sub, sizeof(sub), "%s/%s", path, names[i]->d_name);
+		(void)snprintf(sub, sizeof(sub), "%s/%s", path,
+		    names[i]->d_name);
 		if (ok && (items_name(names[i]->d_name) ||
 		    strcmp(names[i]->d_name, "data") == 0))
 			ok = add_items(files, nfiles, sub);
@@ -628,7 +652,8 @@ only_subdir(const char *dir, const char *want, char *out, size_t outlen)
 		if (de->d_name[0] == '.')
 			continue;
 		if (snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) <
-		    (int)sizeof(p) && stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+		    (int)sizeof(p) && stat(p, &st) == 0 &&
+		    S_ISDIR(st.st_mode)) {
 			(void)snprintf(out, outlen, "%s", p);
 			found = true;
 			break;
@@ -655,13 +680,15 @@ items_parse(char **files, size_t nfiles, uint64_t *count)
 			    strerror(errno));
 			return false;
 		}
-		while ((rc = dynamo_reader_next(r, &item, msg, sizeof(msg))) == 1) {
+		while ((rc = dynamo_reader_next(r, &item, msg,
+		    sizeof(msg))) == 1) {
 			json_decref(item);
 			(*count)++;
 		}
 		dynamo_reader_close(r);
 		if (rc < 0) {
-			fprintf(stderr, "imaged: import: %s: %s; nothing imported\n",
+			fprintf(stderr,
+			    "imaged: import: %s: %s; nothing imported\n",
 			    files[i], msg);
 			return false;
 		}
@@ -686,7 +713,8 @@ cmd_import(const struct config *cfg, int argc, char *argv[])
 	json_t			*item;
 	char			*files[ITEM_FILES_MAX];
 	char			 db[PATH_MAX + 16], path[PATH_MAX * 2];
-	char			 bucket[PATH_MAX * 2], msg[256], text[PATH_MAX + 256];
+	char			 bucket[PATH_MAX * 2], msg[256],
+	    text[PATH_MAX + 256];
 	const char		*src = NULL;
 	size_t			 nfiles = 0, i;
 	uint64_t		 total = 0;
@@ -703,7 +731,8 @@ cmd_import(const struct config *cfg, int argc, char *argv[])
 			json = true;
 		else if (strcmp(argv[i], "--adopt") == 0)
 			adopt = true;
-		else if (strcmp(argv[i], "--items") == 0 && i + 1 < (size_t)argc) {
+		else if (strcmp(argv[i], "--items") == 0 &&
+		    i + 1 < (size_t)argc) {
 			if (!add_items(files, &nfiles, argv[++i]))
 				goto done;
 		} else if (argv[i][0] != '-' && src == NULL)
@@ -721,9 +750,9 @@ cmd_import(const struct config *cfg, int argc, char *argv[])
 		if (stat(src, &st) == -1 || !S_ISDIR(st.st_mode) ||
 		    access(src, R_OK | X_OK) == -1) {
 			fprintf(stderr, "imaged: import: %s: %s\n", src,
-			    errno != 0 && stat(src, &st) == -1 ? strerror(errno) :
-			    !S_ISDIR(st.st_mode) ? "not a directory" :
-			    strerror(errno));
+			    errno != 0 && stat(src, &st) == -1 ?
+			    strerror(errno) : !S_ISDIR(st.st_mode) ?
+			    "not a directory" : strerror(errno));
 			goto done;
 		}
 		(void)snprintf(path, sizeof(path), "%s/manifest.json", src);
@@ -739,18 +768,20 @@ cmd_import(const struct config *cfg, int argc, char *argv[])
 			}
 			if (nfiles == 0) {
 				(void)snprintf(path, sizeof(path),
-				    "%s/dynamodb/%s/items.json", src, DYNAMO_TABLE);
+				    "%s/dynamodb/%s/items.json", src,
+				    DYNAMO_TABLE);
 				if (!add_items(files, &nfiles, path))
 					goto done;
 			}
 		} else if (nfiles == 0) {
-			fprintf(stderr, "imaged: import: %s: no items: give --items "
-			    "FILE (aws dynamodb scan output, DynamoDB export data)"
+			fprintf(stderr,
+			    "imaged: import: %s: no items: give --items FILE "
+			    "(aws dynamodb scan output, DynamoDB export data)"
 			    " or an imaged export\n", src);
 			goto done;
 		}
-		if ((x.srcfd = open(bucket, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-		    -1) {
+		if ((x.srcfd = open(bucket,
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 			fprintf(stderr, "imaged: import: %s: %s\n", bucket,
 			    strerror(errno));
 			goto done;
@@ -787,7 +818,8 @@ cmd_import(const struct config *cfg, int argc, char *argv[])
 	    isatty(STDERR_FILENO) ? stderr : NULL);
 	if (adopt) {
 		if (blob_walk(x.blobs, adopt_file, &x) != IMG_OK && !x.failed) {
-			fprintf(stderr, "imaged: import: cannot walk the bucket\n");
+			fprintf(stderr,
+			    "imaged: import: cannot walk the bucket\n");
 			x.failed = true;
 		}
 	}
@@ -818,10 +850,11 @@ cmd_import(const struct config *cfg, int argc, char *argv[])
 	x.prog.items = x.added;
 	if (!x.failed) {
 		/* The summary counts what went in, with its bytes. */
-		dataio_summary(stdout, json, adopt ? "adopt" : "import", &x.prog,
-		    json_pack("{s:I,s:I,s:I,s:I}", "added", (json_int_t)x.added,
-		    "present", (json_int_t)x.present, "skipped",
-		    (json_int_t)x.skipped, "recent", (json_int_t)x.recent), text);
+		dataio_summary(stdout, json, adopt ? "adopt" : "import",
+		    &x.prog, json_pack("{s:I,s:I,s:I,s:I}", "added",
+		    (json_int_t)x.added, "present", (json_int_t)x.present,
+		    "skipped", (json_int_t)x.skipped, "recent",
+		    (json_int_t)x.recent), text);
 		ret = x.skipped > 0 ? 1 : 0;
 	}
 done:

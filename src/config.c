@@ -165,8 +165,8 @@ static const struct setting settings[] = {
 	  .store = store_cors },
 	{ .key = "allowed_hosts", .type = SET_LIST, .arg = "LIST",
 	  .def = "", .shown = "none",
-	  .help = "Host names answered besides the loopback's and public_url's, "
-	  "when listening on a loopback address",
+	  .help = "Host names answered besides the loopback's and "
+	  "public_url's, when listening on a loopback address",
 	  .what = "a list of host names (at most 16, no ports)",
 	  .store = store_hosts },
 	{ .key = "workers", .type = SET_UINT, .arg = "N|auto",
@@ -252,7 +252,8 @@ static const struct setting settings[] = {
 	  FIELD(metrics) },
 	{ .key = "test_mode", .type = SET_BOOL, .arg = "on|off",
 	  .def = "off",
-	  .help = "serve the /_imaged/ control routes (loopback or token auth only)",
+	  .help = "serve the /_imaged/ control routes (loopback or token "
+	  "auth only)",
 	  FIELD(test_mode) },
 	{ .key = "clock", .type = SET_STRING, .arg = "TIME",
 	  .min = 0, .max = 39, .def = "", .shown = "none: the system's",
@@ -1265,7 +1266,10 @@ config_usage(FILE *out)
 			if (col[j] == '_')
 				col[j] = '-';
 		def = r->shown != NULL ? r->shown : r->def;
-		/* The default goes under the help where a line would pass 80. */
+		/*
+		 * The default goes under the help where a line would
+		 * pass 80.
+		 */
 		if (2 + width + 3 + strlen(r->help) + 11 + strlen(def) <= 80)
 			fprintf(out, "  %-*s   %s (default %s)\n", (int)width,
 			    col, r->help, def);

@@ -90,7 +90,8 @@ serve(struct imaged *ctx, const struct request *req, struct response *resp,
 	if (!console_enabled(&ctx->cfg) || (a = console_find(name)) == NULL)
 		return api_fail(resp, IMG_ENOTFOUND, NULL, "no such page");
 	if ((e = response_header(resp, "ETag", "%s", a->etag)) != IMG_OK ||
-	    (e = response_header(resp, "Cache-Control", "no-cache")) != IMG_OK ||
+	    (e = response_header(resp, "Cache-Control", "no-cache")) !=
+	    IMG_OK ||
 	    (e = response_header(resp, "Content-Security-Policy", "%s",
 	    CONSOLE_CSP)) != IMG_OK ||
 	    (e = response_header(resp, "X-Frame-Options", "DENY")) != IMG_OK ||

@@ -1,6 +1,7 @@
 /*
  * cursor.c: a cursor is the hex of
- *   version (1) | order (1) | created_at (8, big-endian) | image id (16) | MAC (16)
+ *   version (1) | order (1) | created_at (8, big-endian) | image id (16) |
+ *   MAC (16)
  * with the MAC over everything before it.
  */
 #include <string.h>
@@ -38,7 +39,8 @@ uuid_bytes(const char *id, unsigned char out[16])
 	for (i = 0; id[i] != '\0' && o < 16; i++) {
 		if (id[i] == '-')
 			continue;
-		out[o++] = (unsigned char)(hexval(id[i]) << 4 | hexval(id[i + 1]));
+		out[o++] =
+		    (unsigned char)(hexval(id[i]) << 4 | hexval(id[i + 1]));
 		i++;
 	}
 }

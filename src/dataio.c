@@ -58,7 +58,8 @@ dataio_progress_add(struct dataio_progress *p, uint64_t items, uint64_t bytes)
 
 	p->items += items;
 	p->bytes += bytes;
-	if (p->tty == NULL || (now = mono_ms()) - p->shown_ms < PROGRESS_EVERY_MS)
+	if (p->tty == NULL ||
+	    (now = mono_ms()) - p->shown_ms < PROGRESS_EVERY_MS)
 		return;
 	p->shown_ms = now;
 	s = dataio_elapsed(p);
@@ -67,7 +68,8 @@ dataio_progress_add(struct dataio_progress *p, uint64_t items, uint64_t bytes)
 	if (p->total > 0)
 		fprintf(p->tty, "/%" PRIu64, p->total);
 	fprintf(p->tty, " images, %.1f MB, %.0f images/s, %.1f MB/s",
-	    (double)p->bytes / 1e6, rate, s > 0 ? (double)p->bytes / 1e6 / s : 0);
+	    (double)p->bytes / 1e6, rate,
+	    s > 0 ? (double)p->bytes / 1e6 / s : 0);
 	if (p->total > p->items && rate > 0)
 		fprintf(p->tty, ", %.0f s left",
 		    (double)(p->total - p->items) / rate);
@@ -102,8 +104,10 @@ dataio_summary(FILE *out, bool json, const char *command,
 	if (fields == NULL)
 		fields = json_object();
 	json_object_set_new(fields, "command", json_string(command));
-	json_object_set_new(fields, "images", json_integer((json_int_t)p->items));
-	json_object_set_new(fields, "bytes", json_integer((json_int_t)p->bytes));
+	json_object_set_new(fields, "images",
+	    json_integer((json_int_t)p->items));
+	json_object_set_new(fields, "bytes",
+	    json_integer((json_int_t)p->bytes));
 	json_object_set_new(fields, "seconds", json_real(s));
 	json_object_set_new(fields, "images_per_second", json_real(ips));
 	json_object_set_new(fields, "mb_per_second", json_real(mbps));
@@ -128,7 +132,8 @@ dataio_dir_state(const char *path)
 	if ((d = opendir(path)) == NULL)
 		return DATAIO_ERROR;
 	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0) {
 			state = DATAIO_FULL;
 			break;
 		}

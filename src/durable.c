@@ -178,8 +178,9 @@ durable_write(const char *path, const void *data, size_t len,
 fail:
 	saved = errno;
 	if (msg != NULL)
-		snprintf(msg, msglen, "%s: %s", o->exclusive && saved == EEXIST ?
-		    path : tmp, strerror(saved));
+		snprintf(msg, msglen, "%s: %s",
+		    o->exclusive && saved == EEXIST ? path : tmp,
+		    strerror(saved));
 	if (fd != -1)
 		close(fd);
 	unlink(tmp);

@@ -19,7 +19,7 @@
 #include "imaged/dynamo.h"
 #include "imaged/text.h"
 
-/* --- records to items ----------------------------------------------------------- */
+/* --- records to items ----------------------------------------------------- */
 
 static int
 attr_s(json_t *item, const char *name, const char *value)
@@ -83,7 +83,7 @@ dynamo_item_from_record(const struct image_record *r)
 	return item;
 }
 
-/* --- items to fields ------------------------------------------------------------- */
+/* --- items to fields ------------------------------------------------------ */
 
 /* The one-key object {"T": value} of attribute name, or NULL (and *isnull). */
 static const json_t *
@@ -146,14 +146,16 @@ dynamo_image_parse(const json_t *item, struct dynamo_image *im, char *msg,
 
 	memset(im, 0, sizeof(*im));
 	if (!json_is_object(item)) {
-		(void)snprintf(msg, msglen, "an item must be an object of attributes");
+		(void)snprintf(msg, msglen,
+		    "an item must be an object of attributes");
 		return false;
 	}
 	if (!get_s(item, "image_id", true, &im->image_id, msg, msglen) ||
 	    !get_s(item, "user_id", true, &im->user_id, msg, msglen) ||
 	    !get_s(item, "s3_key", true, &im->s3_key, msg, msglen) ||
 	    !get_s(item, "filename", true, &im->filename, msg, msglen) ||
-	    !get_s(item, "content_type", true, &im->content_type, msg, msglen) ||
+	    !get_s(item, "content_type", true, &im->content_type, msg,
+	    msglen) ||
 	    !get_s(item, "created_at", true, &im->created_at, msg, msglen) ||
 	    !get_s(item, "updated_at", false, &im->updated_at, msg, msglen) ||
 	    !get_s(item, "title", false, &im->title, msg, msglen) ||
@@ -166,7 +168,8 @@ dynamo_image_parse(const json_t *item, struct dynamo_image *im, char *msg,
 	v = attr_value(item, "file_size", "N", &isnull, &bad);
 	num = json_is_string(v) ? json_string_value(v) : NULL;
 	if (num == NULL || *num == '\0') {
-		(void)snprintf(msg, msglen, isnull && !bad ? "file_size: missing" :
+		(void)snprintf(msg, msglen,
+		    isnull && !bad ? "file_size: missing" :
 		    "file_size: expected a number (N)");
 		return false;
 	}
@@ -181,11 +184,13 @@ dynamo_image_parse(const json_t *item, struct dynamo_image *im, char *msg,
 	im->file_size = n;
 
 	/* tags: a list of strings, as the original wrote; a string set too. */
-	if ((v = attr_value(item, "tags", "L", &isnull, &bad)) == NULL && !isnull) {
+	if ((v = attr_value(item, "tags", "L", &isnull, &bad)) == NULL &&
+	    !isnull) {
 		v = json_object_get(json_object_get(item, "tags"), "SS");
 		bad = v == NULL;
 	}
-	ss = v != NULL && json_object_get(json_object_get(item, "tags"), "SS") == v;
+	ss = v != NULL &&
+	    json_object_get(json_object_get(item, "tags"), "SS") == v;
 	if (!bad && v != NULL && !json_is_array(v))
 		bad = true;
 	json_array_foreach(v, i, t)
@@ -194,7 +199,8 @@ dynamo_image_parse(const json_t *item, struct dynamo_image *im, char *msg,
 		    json_is_string(json_object_get(t, "S"))))
 			bad = true;
 	if (bad) {
-		(void)snprintf(msg, msglen, "tags: expected a list of strings (L of S)");
+		(void)snprintf(msg, msglen,
+		    "tags: expected a list of strings (L of S)");
 		return false;
 	}
 	im->tags = v;
@@ -229,7 +235,7 @@ dynamo_time_parse(const char *s, int64_t *usec)
 	return time_parse_bound(z, false, usec);
 }
 
-/* --- the reader ------------------------------------------------------------------ */
+/* --- the reader ----------------------------------------------------------- */
 
 #define READ_CHUNK	(64 * 1024)
 #define KEY_MAX		64
@@ -247,7 +253,8 @@ struct dynamo_reader {
 	bool		 eof;
 	unsigned long	 line;
 	enum rstate	 state;
-	bool		 first;		/* nothing read yet in this object/array */
+	/* nothing read yet in this object/array */
+	bool		 first;
 	char		 key[KEY_MAX + 1];
 	char		*val;		/* the value being captured */
 	size_t		 vlen, vcap;
@@ -462,9 +469,9 @@ reader_step(struct dynamo_reader *r, json_t **item, char *msg, size_t msglen)
 			if (c == -1)
 				return 0;
 			if (c != '{')
-				return fail(msg, msglen, line, "not DynamoDB JSON "
-				    "(expected an object: scan output or "
-				    "{\"Item\": ...} lines)");
+				return fail(msg, msglen, line,
+				    "not DynamoDB JSON (expected an object: "
+				    "scan output or {\"Item\": ...} lines)");
 			(void)take(r);
 			r->state = R_OBJ;
 			r->first = true;

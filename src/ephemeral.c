@@ -127,7 +127,8 @@ ephemeral_make(const char *tmpdir, char *dir, size_t dirlen)
 	/* No fsync: after a crash of the machine, /tmp is a new one anyway. */
 	snprintf(path, sizeof(path), "%s/%s", dir, OWNER_FILE);
 	if ((fp = fopen(path, "wx")) == NULL ||
-	    fprintf(fp, "%ld %llu\n", (long)getpid(), start_time(getpid())) < 0 ||
+	    fprintf(fp, "%ld %llu\n", (long)getpid(),
+	    start_time(getpid())) < 0 ||
 	    fclose(fp) != 0) {
 		log_warn("%s", path);
 		ephemeral_remove(dir);

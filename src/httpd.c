@@ -87,10 +87,14 @@
 #define POOL_FIELD_BYTES	64
 #define POOL_ANSWER_BYTES	4096
 #define STREAM_BLOCK		(32 * 1024)	/* a stream's bytes per read */
-#define FDS_PER_CONNECTION	2	/* its socket, and a file it reads or writes */
-#define FDS_RESERVED		64	/* the database, logs, the listener... */
-#define CORS_ALLOW_HEADERS	"Content-Type, Authorization, X-Api-Key, X-Request-Id"
-#define CORS_EXPOSE_HEADERS	"ETag, Location, X-Request-Id, Content-Disposition"
+/* its socket, and a file it reads or writes */
+#define FDS_PER_CONNECTION	2
+/* the database, logs, the listener... */
+#define FDS_RESERVED		64
+#define CORS_ALLOW_HEADERS	\
+	"Content-Type, Authorization, X-Api-Key, X-Request-Id"
+#define CORS_EXPOSE_HEADERS	\
+	"ETag, Location, X-Request-Id, Content-Disposition"
 /*
  * A handler's budget on a connection's thread: a page of one user's
  * listing takes 50-100 us, so only work that is really long moves.
@@ -112,9 +116,11 @@ struct conn_clock {
 	_Atomic bool		 in_body;	/* a request's body is due */
 	_Atomic int64_t		 body_since;	/* monotonic seconds */
 	_Atomic uint64_t	 body_bytes;	/* of it, arrived */
-	unsigned		 nuls;		/* strings of the target that decoded a NUL */
-	bool			 query_cut;	/* too many parameters: not parsed */
-	bool			 query_long;	/* too long: not parsed */
+	/* strings of the target that decoded a NUL */
+	unsigned		 nuls;
+	/* too many parameters, or too long: not parsed */
+	bool			 query_cut;
+	bool			 query_long;
 	bool			 cut;		/* under clock_lock */
 	struct conn_clock	*prev, *next;	/* under clock_lock */
 };
@@ -129,8 +135,10 @@ struct httpd {
 	struct metrics		*metrics;	/* NULL: metrics off */
 	unsigned		 port;
 	char			 listen_url[128];
-	bool			 loopback;	/* listening on a loopback address */
-	char			 public_host[CONFIG_HOST_LEN]; /* public_url's; "": none */
+	/* listening on a loopback address */
+	bool			 loopback;
+	/* public_url's; "": none */
+	char			 public_host[CONFIG_HOST_LEN];
 	char			 id_prefix[9];
 	atomic_uint_fast64_t	 next_id;
 	atomic_int		 in_flight;
@@ -142,7 +150,8 @@ struct httpd {
 	pthread_t		 watchdog;
 	bool			 watchdog_started;
 	struct lane		*slow;		/* handlers past their budget */
-	struct lane		*commit;	/* handlers that wait on the disk */
+	/* handlers that wait on the disk */
+	struct lane		*commit;
 };
 
 /* One request's state, from its first callback to on_completed. */
@@ -157,7 +166,8 @@ struct exchange {
 	size_t			 nquery;
 	bool			 too_many_params;
 	bool			 query_collected;
-	const char		*nul_param;	/* the first parameter with a NUL */
+	/* the first parameter with a NUL */
+	const char		*nul_param;
 	unsigned		 nul_params;	/* keys and values with one */
 	char			 nul_name[64];
 	struct buf		 body;
@@ -172,10 +182,13 @@ struct exchange {
 	char			 method[12];
 	char			*path;
 	char			 request_id[REQUEST_ID_MAX + 1];
-	char			 base_url[sizeof(((struct config *)0)->public_url) + 8];
-	uint64_t		 bytes;		/* body bytes answered, for the log */
+	char			 base_url[
+	    sizeof(((struct config *)0)->public_url) + 8];
+	/* body bytes answered, for the log */
+	uint64_t		 bytes;
 	uint64_t		 received;	/* body bytes read */
-	uint64_t		 drained;	/* body bytes dropped after an error */
+	/* body bytes dropped after an error */
+	uint64_t		 drained;
 	struct timespec		 start;
 	struct timespec		 failed_at;
 	struct lane_job		 job;		/* on a lane */
@@ -338,8 +351,10 @@ set_base_url(struct exchange *ex)
 	const char		*host;
 
 	if (cfg->public_url[0] != '\0')
-		snprintf(ex->base_url, sizeof(ex->base_url), "%s", cfg->public_url);
-	else if ((host = conn_header(&ex->req, "Host")) != NULL && host_ok(host))
+		snprintf(ex->base_url, sizeof(ex->base_url), "%s",
+		    cfg->public_url);
+	else if ((host = conn_header(&ex->req, "Host")) != NULL &&
+	    host_ok(host))
 		snprintf(ex->base_url, sizeof(ex->base_url), "http://%s", host);
 	else
 		snprintf(ex->base_url, sizeof(ex->base_url), "%s",
@@ -402,7 +417,8 @@ client_address(struct MHD_Connection *conn, char *out, size_t len)
 	const struct sockaddr		*sa;
 
 	snprintf(out, len, "-");
-	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	info = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (info == NULL || (sa = info->client_addr) == NULL)
 		return;
 	if (sa->sa_family == AF_INET)
@@ -538,7 +554,10 @@ answer_on_socket(struct exchange *ex)
 	return MHD_NO;
 }
 
-/* Send ex->resp.  Ownership of its body, fd or stream passes to libmicrohttpd. */
+/*
+ * Send ex->resp.  Ownership of its body, fd or stream passes
+ * to libmicrohttpd.
+ */
 static enum MHD_Result
 answer(struct exchange *ex)
 {
@@ -595,7 +614,10 @@ answer(struct exchange *ex)
 		    resp->headers[i].value);
 	MHD_add_response_header(r, "X-Request-Id", ex->request_id);
 	if (ex->httpd->ctx->testctl != NULL) {
-		/* test_mode: the Date of the server's clock (see httpd_start). */
+		/*
+		 * test_mode: the Date of the server's clock
+		 * (see httpd_start).
+		 */
 		char	 date[32];
 
 		time_format_http(clock_seconds(&ex->httpd->ctx->clock), date);
@@ -626,7 +648,8 @@ answer_error(struct exchange *ex, enum img_err e)
 static enum MHD_Result
 answer_preflight(struct exchange *ex)
 {
-	const char	*want = conn_header(&ex->req, "Access-Control-Request-Headers");
+	const char	*want = conn_header(&ex->req,
+	    "Access-Control-Request-Headers");
 	char		 allow[128];
 
 	router_allow(ex->match.allow, allow, sizeof(allow));
@@ -635,8 +658,10 @@ answer_preflight(struct exchange *ex)
 	    response_header(&ex->resp, "Access-Control-Allow-Methods", "%s",
 	    allow) != IMG_OK ||
 	    response_header(&ex->resp, "Access-Control-Allow-Headers", "%s",
-	    want != NULL && *want != '\0' ? want : CORS_ALLOW_HEADERS) != IMG_OK ||
-	    response_header(&ex->resp, "Access-Control-Max-Age", "600") != IMG_OK)
+	    want != NULL && *want != '\0' ? want :
+	    CORS_ALLOW_HEADERS) != IMG_OK ||
+	    response_header(&ex->resp, "Access-Control-Max-Age",
+	    "600") != IMG_OK)
 		return answer_error(ex, IMG_ENOMEM);
 	return answer(ex);
 }
@@ -683,8 +708,12 @@ inject_fault(struct exchange *ex, enum http_method m, bool *hit)
 		return MHD_YES;	/* a delay alone: then as usual */
 	*hit = true;
 	e = img_err_of_status(f.status);
-	/* A client's test, or a checker of answers, tells it from a real one. */
-	if (response_header(&ex->resp, "X-Imaged-Fault", "injected") != IMG_OK ||
+	/*
+	 * A client's test, or a checker of answers, tells it from a
+	 * real one.
+	 */
+	if (response_header(&ex->resp, "X-Imaged-Fault",
+	    "injected") != IMG_OK ||
 	    ((f.status == 429 || f.status == 503) &&
 	    response_header(&ex->resp, "Retry-After", "%u", f.retry_after) !=
 	    IMG_OK))
@@ -878,7 +907,8 @@ static enum img_err
 run_handler(struct exchange *ex)
 {
 	struct testctl	*tc = ex->httpd->ctx->testctl;
-	bool		 gated = tc != NULL && !testctl_is_control(ex->req.path);
+	bool		 gated = tc != NULL &&
+	    !testctl_is_control(ex->req.path);
 	enum img_err	 e;
 
 	if (gated)
@@ -967,7 +997,8 @@ conn_clock_of(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo	*info;
 
-	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	info = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	return info != NULL ? info->socket_context : NULL;
 }
 
@@ -1139,9 +1170,10 @@ body_late(const struct config *cfg, struct conn_clock *c, int64_t now)
 }
 
 /*
- * Cut connections past the header deadline or the body's.  shutdown(2), not close: the
- * descriptor stays libmicrohttpd's, which sees the end and cleans up; the
- * lock keeps the descriptor from being closed and reused meanwhile.
+ * Cut connections past the header deadline or the body's.  shutdown(2),
+ * not close: the descriptor stays libmicrohttpd's, which sees the end and
+ * cleans up; the lock keeps the descriptor from being closed and reused
+ * meanwhile.
  */
 static void *
 watchdog(void *arg)
@@ -1162,7 +1194,8 @@ watchdog(void *arg)
 				c->cut = true;
 				log_info("connection cut: a body slower than "
 				    "%" PRIu64 " bytes/s after %us",
-				    h->cfg->body_min_rate, h->cfg->body_timeout);
+				    h->cfg->body_min_rate,
+				    h->cfg->body_timeout);
 				continue;
 			}
 			if (!atomic_load(&c->waiting) ||
@@ -1171,8 +1204,8 @@ watchdog(void *arg)
 				continue;
 			shutdown(c->fd, SHUT_RDWR);
 			c->cut = true;
-			log_info("connection cut: no request headers within %us",
-			    h->cfg->header_timeout);
+			log_info("connection cut: no request headers within "
+			    "%us", h->cfg->header_timeout);
 		}
 		clock_gettime(CLOCK_REALTIME, &wake);
 		wake.tv_sec += 1;
@@ -1272,7 +1305,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (!ex->answered)
 		ex->resp.status = 499;	/* the client went away first */
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && ex->answered)
-		log_debug("%s: response cut short (%d)", ex->request_id, (int)toe);
+		log_debug("%s: response cut short (%d)", ex->request_id,
+		    (int)toe);
 	request_done(ex);
 	if (h->ctx->testctl != NULL && !ex->answered)
 		journal(ex);	/* no answer was sent: 499 */
@@ -1369,8 +1403,8 @@ static void
 raise_open_files(const struct config *cfg)
 {
 	struct rlimit	 rl;
-	rlim_t		 need = (rlim_t)cfg->max_connections * FDS_PER_CONNECTION +
-			    FDS_RESERVED;
+	rlim_t		 need = (rlim_t)cfg->max_connections *
+	    FDS_PER_CONNECTION + FDS_RESERVED;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return;
@@ -1447,9 +1481,11 @@ httpd_start(const struct config *cfg, const struct route *routes,
 	atomic_init(&h->in_flight, 0);
 	pthread_mutex_init(&h->clock_lock, NULL);
 	pthread_cond_init(&h->clock_cond, NULL);
-	if (lane_start(HTTPD_SLOW_THREADS, SLOW_LANE_NICE, &h->slow) != IMG_OK ||
+	if (lane_start(HTTPD_SLOW_THREADS, SLOW_LANE_NICE,
+	    &h->slow) != IMG_OK ||
 	    lane_start(HTTPD_COMMIT_THREADS, 0, &h->commit) != IMG_OK) {
-		log_warnx("cannot start the threads of the slow and commit lanes");
+		log_warnx("cannot start the threads of the slow and "
+		    "commit lanes");
 		httpd_free(h);
 		return IMG_EUNAVAIL;
 	}

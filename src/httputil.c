@@ -658,7 +658,7 @@ http_request_id_ok(const char *s)
 	return n > 0 && s[n - 1] != ' ';
 }
 
-/* --- Hosts ------------------------------------------------------------------ */
+/* --- Hosts ---------------------------------------------------------------- */
 
 bool
 http_host_name(const char *host, char *name, size_t namelen)
@@ -672,7 +672,8 @@ http_host_name(const char *host, char *name, size_t namelen)
 			return false;
 		host++;
 		colon = end + 1;
-		if (strspn(host, "0123456789abcdefABCDEF:.") < (size_t)(end - host))
+		if (strspn(host, "0123456789abcdefABCDEF:.") <
+		    (size_t)(end - host))
 			return false;
 	} else {
 		end = host + strcspn(host, ":");

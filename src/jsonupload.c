@@ -84,7 +84,8 @@ struct jsonupload {
 	bool			 want_image;	/* its value is due */
 	bool			 seen_key;
 	bool			 had_image;
-	bool			 image_bad;	/* refused, reported at the end */
+	/* refused, reported at the end */
+	bool			 image_bad;
 
 	/* the image string */
 	enum ju_phase		 phase;
@@ -419,7 +420,8 @@ ju_string_end(struct jsonupload *ju, size_t i)
 		if (!ju->keyother && ju->keylen == sizeof(JU_FIELD) - 1 &&
 		    memcmp(ju->key, JU_FIELD, ju->keylen) == 0) {
 			if (ju->seen_key)
-				ju_image_bad(ju);	/* its value is dropped */
+				/* its value is dropped */
+				ju_image_bad(ju);
 			ju->seen_key = true;
 			ju->want_image = true;
 		}

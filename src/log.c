@@ -71,7 +71,8 @@ puts_(struct line *l, const char *s)
 }
 
 static void
-putf(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+putf(struct line *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 putf(struct line *l, const char *fmt, ...)
@@ -84,7 +85,8 @@ putf(struct line *l, const char *fmt, ...)
 	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		put(l, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+		put(l, tmp, (size_t)n < sizeof(tmp) ? (size_t)n :
+		    sizeof(tmp) - 1);
 }
 
 /*

@@ -116,7 +116,8 @@ api_fail(struct response *resp, enum img_err e, const char *field,
 	resp->err_message[0] = '\0';
 	if (fmt != NULL) {
 		va_start(ap, fmt);
-		vsnprintf(resp->err_message, sizeof(resp->err_message), fmt, ap);
+		vsnprintf(resp->err_message, sizeof(resp->err_message),
+		    fmt, ap);
 		va_end(ap);
 	}
 	return e;

@@ -55,7 +55,8 @@ struct shard {
 
 struct metrics {
 	const struct route	*table;
-	size_t			 nroutes;	/* of the table; nroutes is "other" */
+	/* of the table; nroutes is "other" */
+	size_t			 nroutes;
 	size_t			 nshards;
 	struct timespec		 started;	/* wall clock */
 	struct shard		*shards;
@@ -162,7 +163,7 @@ metrics_gauge_add(struct metrics *m, enum metrics_gauge g, int delta)
 	    memory_order_relaxed);
 }
 
-/* --- rendering ------------------------------------------------------------- */
+/* --- rendering ------------------------------------------------------------ */
 
 static uint64_t
 sum(const struct metrics *m, size_t offset)
@@ -171,7 +172,8 @@ sum(const struct metrics *m, size_t offset)
 	size_t		 i;
 
 	for (i = 0; i < m->nshards; i++)
-		total += atomic_load_explicit((counter *)((char *)&m->shards[i] +
+		total +=
+		    atomic_load_explicit((counter *)((char *)&m->shards[i] +
 		    offset), memory_order_relaxed);
 	return total;
 }
@@ -224,11 +226,13 @@ render_requests(const struct metrics *m, struct buf *b)
 			if (n == 0)
 				continue;
 			if (st < NSTATUS - 1)
-				e = buf_printf(b, "imaged_http_requests_total{%s,"
-				    "status=\"%d\"} %llu\n", labels, statuses[st],
-				    (unsigned long long)n);
+				e = buf_printf(b,
+				    "imaged_http_requests_total{%s,"
+				    "status=\"%d\"} %llu\n", labels,
+				    statuses[st], (unsigned long long)n);
 			else
-				e = buf_printf(b, "imaged_http_requests_total{%s,"
+				e = buf_printf(b,
+				    "imaged_http_requests_total{%s,"
 				    "status=\"other\"} %llu\n", labels,
 				    (unsigned long long)n);
 			if (e != IMG_OK)
@@ -246,19 +250,21 @@ render_requests(const struct metrics *m, struct buf *b)
 		for (k = 0; k < NBUCKETS; k++) {
 			cumulative += SUM(m, latency[r][k]);
 			if (k < NBUCKETS - 1)
-				e = buf_printf(b, "imaged_http_request_duration_"
-				    "seconds_bucket{%s,le=\"%g\"} %llu\n", labels,
-				    (double)buckets_us[k] / 1e6,
+				e = buf_printf(b,
+				    "imaged_http_request_duration_"
+				    "seconds_bucket{%s,le=\"%g\"} %llu\n",
+				    labels, (double)buckets_us[k] / 1e6,
 				    (unsigned long long)cumulative);
 			else
-				e = buf_printf(b, "imaged_http_request_duration_"
+				e = buf_printf(b,
+				    "imaged_http_request_duration_"
 				    "seconds_bucket{%s,le=\"+Inf\"} %llu\n",
 				    labels, (unsigned long long)cumulative);
 			if (e != IMG_OK)
 				return e;
 		}
-		if ((e = buf_printf(b, "imaged_http_request_duration_seconds_sum"
-		    "{%s} %.6f\n"
+		if ((e = buf_printf(b,
+		    "imaged_http_request_duration_seconds_sum{%s} %.6f\n"
 		    "imaged_http_request_duration_seconds_count{%s} %llu\n",
 		    labels, (double)SUM(m, latency_us[r]) / 1e6, labels,
 		    (unsigned long long)cumulative)) != IMG_OK)
@@ -356,9 +362,11 @@ render_process(const struct metrics *m, struct buf *b)
 	    (fds >= 0 && (e = metrics_render_gauge(b, "process_open_fds",
 	    "Open file descriptors.", (double)fds)) != IMG_OK))
 		return e;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY &&
 	    (e = metrics_render_gauge(b, "process_max_fds", "The most file "
-	    "descriptors the process may open.", (double)rl.rlim_cur)) != IMG_OK)
+	    "descriptors the process may open.",
+	    (double)rl.rlim_cur)) != IMG_OK)
 		return e;
 	return metrics_render_gauge(b, "process_start_time_seconds", "Start "
 	    "time of the process, in seconds since the Unix epoch.",

@@ -262,7 +262,10 @@ decode_ext(char *s, size_t len, size_t *outlen, int *known)
 			return IMG_EINVAL;
 		if (!*known)
 			continue;
-		/* Three bytes read for at most two written: o stays behind i. */
+		/*
+		 * Three bytes read for at most two written: o stays
+		 * behind i.
+		 */
 		if (latin1 && b >= 0x80) {
 			s[o++] = (char)(0xc0 | b >> 6);
 			s[o++] = (char)(0x80 | (b & 0x3f));

@@ -48,7 +48,8 @@ notify_send(const char *socket_name, const char *msg)
 	memcpy(sun.sun_path, socket_name, nlen);
 	if (socket_name[0] == '@') {
 		sun.sun_path[0] = '\0';
-		alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + nlen);
+		alen =
+		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + nlen);
 	} else
 		alen = (socklen_t)sizeof(sun);
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
@@ -83,7 +84,10 @@ notify_status(const char *state, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
 	va_end(ap);
-	/* A STATUS line is one line: a newline in it would start another key. */
+	/*
+	 * A STATUS line is one line: a newline in it would start
+	 * another key.
+	 */
 	for (char *p = msg + n; *p != '\0'; p++)
 		if (*p == '\n')
 			*p = ' ';

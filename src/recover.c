@@ -124,7 +124,8 @@ recover_leftovers(struct catalog *cat, struct blobstore *blobs,
 	size_t		 i;
 
 	memset(c, 0, sizeof(*c));
-	if ((e = blob_pending_walk(blobs, before, recover_upload, &r)) != IMG_OK)
+	if ((e = blob_pending_walk(blobs, before, recover_upload,
+	    &r)) != IMG_OK)
 		return e;
 	e = catalog_pending_unlinks(cat, collect_key, &l);
 	for (i = 0; i < l.n; i++) {

@@ -39,7 +39,8 @@ struct rc_flight {
 	struct rc_flight	*next;
 	struct rendcache	*cache;
 	struct rc_waiter	*waiters;
-	bool			 doomed;	/* its image was deleted meanwhile */
+	/* its image was deleted meanwhile */
+	bool			 doomed;
 	struct rend_params	 params;
 	char			 key[RENDCACHE_KEY_MAX];
 	char			 source_key[BLOB_KEY_MAX + 1];
@@ -56,7 +57,8 @@ struct rendcache {
 	size_t			 nbuckets, count;
 	struct rc_entry		*newest, *oldest;
 	uint64_t		 bytes;
-	uint64_t		 made;		/* renders finished, for tests and metrics */
+	/* renders finished, for tests and metrics */
+	uint64_t		 made;
 	struct rc_flight	*flights;
 
 	pthread_t		 walker;
@@ -195,7 +197,8 @@ evict(struct rendcache *c, const struct rc_entry *keep)
 {
 	struct rc_entry	*victims = NULL, *e;
 
-	while (c->bytes > c->max_bytes && (e = c->oldest) != NULL && e != keep) {
+	while (c->bytes > c->max_bytes && (e = c->oldest) != NULL &&
+	    e != keep) {
 		drop(c, e);
 		e->hnext = victims;
 		victims = e;
@@ -284,7 +287,8 @@ walk_index(void *arg)
 		/* Made meanwhile, the renditions already listed are newer. */
 		for (i = 0; i < w.n; i++)
 			if (find(c, w.list[i].key) == NULL)
-				(void)add(c, w.list[i].key, w.list[i].size, false);
+				(void)add(c, w.list[i].key,
+				    w.list[i].size, false);
 		victims = evict(c, NULL);
 		pthread_mutex_unlock(&c->lock);
 		remove_victims(c, victims);

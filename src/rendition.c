@@ -181,7 +181,8 @@ lib_start(void)
 	V(vips_cache_set_max_files)(0);
 	V(vips_concurrency_set)(1);
 	V(vips_operation_block_set)("VipsForeignLoad", TRUE);
-	for (i = 0; i < sizeof(allowed_loaders) / sizeof(allowed_loaders[0]); i++)
+	for (i = 0;
+	    i < sizeof(allowed_loaders) / sizeof(allowed_loaders[0]); i++)
 		V(vips_operation_block_set)(allowed_loaders[i], FALSE);
 	lib_avif = probe_avif();
 	lib_ok = true;
@@ -417,8 +418,8 @@ finish_pixels(VipsImage **img, const struct rend_params *p)
 	bands = V(vips_image_get_bands)(*img);
 	if (bands > 4)
 		bands = 4;
-	bg = V(vips_array_double_new)(p->format == REND_FMT_JPEG ? white : clear,
-	    bands);
+	bg = V(vips_array_double_new)(p->format == REND_FMT_JPEG ?
+	    white : clear, bands);
 	rc = V(vips_gravity)(*img, &out, VIPS_COMPASS_DIRECTION_CENTRE,
 	    (int)p->w, (int)p->h, "extend", VIPS_EXTEND_BACKGROUND,
 	    "background", bg, NULL);
@@ -529,7 +530,8 @@ encode(VipsImage *img, const struct rend_params *p, void **buf, size_t *len)
 	case REND_FMT_PNG:
 	case REND_FMT_AUTO:
 	default:
-		return V(vips_pngsave_buffer)(img, buf, len, "strip", TRUE, NULL);
+		return V(vips_pngsave_buffer)(img, buf, len, "strip",
+		    TRUE, NULL);
 	}
 }
 
@@ -558,7 +560,10 @@ rendition_render(int fd, const struct rend_params *p, uint64_t max_pixels,
 		fail(err, NULL, "the image cannot be decoded");
 		goto done;
 	}
-	/* Decode now, so that a corrupt source fails here and not in the encoder. */
+	/*
+	 * Decode now, so that a corrupt source fails here and not in
+	 * the encoder.
+	 */
 	if ((mem = V(vips_image_copy_memory)(img)) == NULL) {
 		lib_failed("decode");
 		fail(err, NULL, "the image cannot be decoded");

@@ -132,7 +132,8 @@ rend_param_set(struct rend_params *p, const char *key, const char *value,
 		if (!parse_count(value, n, REND_SIDE_MAX, &v)) {
 			fail(err, key[0] == 'w' ? "w" : "h", key[0] == 'w' ?
 			    "w must be a width of 1-4096 pixels (digits only)" :
-			    "h must be a height of 1-4096 pixels (digits only)");
+			    "h must be a height of 1-4096 pixels "
+			    "(digits only)");
 			return IMG_EINVAL;
 		}
 		if (key[0] == 'w')
@@ -249,7 +250,8 @@ rend_spec_parse(const char *s, size_t n, const struct rend_presets *presets,
 	const struct rend_preset	*pre;
 	char				 why[160];
 
-	if (presets != NULL && (pre = rend_preset_find(presets, s, n)) != NULL) {
+	if (presets != NULL &&
+	    (pre = rend_preset_find(presets, s, n)) != NULL) {
 		*p = pre->params;
 		return IMG_OK;
 	}

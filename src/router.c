@@ -101,9 +101,11 @@ pattern_match(const char *pattern, const char *path, struct route_match *m)
 		return false;
 	path += lit;
 	close = strchr(brace, '}');
-	rest = close != NULL && close - brace > 4 && strncmp(close - 3, "...", 3) == 0;
+	rest = close != NULL && close - brace > 4 &&
+	    strncmp(close - 3, "...", 3) == 0;
 	plen = rest ? strlen(path) : strcspn(path, "/");
-	if (plen == 0 || plen > ROUTE_PARAM_MAX || (!rest && path[plen] != '\0'))
+	if (plen == 0 || plen > ROUTE_PARAM_MAX ||
+	    (!rest && path[plen] != '\0'))
 		return false;
 	memcpy(m->param, path, plen);
 	m->param[plen] = '\0';

@@ -150,7 +150,8 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 	enum img_err	 e;
 
 	/* The control routes can wipe everything: keep them off the net. */
-	if (cfg->test_mode && !loopback(cfg->listen) && cfg->auth != AUTH_TOKEN) {
+	if (cfg->test_mode && !loopback(cfg->listen) &&
+	    cfg->auth != AUTH_TOKEN) {
 		log_warnx("test_mode = on needs a loopback listen address "
 		    "(127.0.0.1, ::1) or auth = token; listen is %s",
 		    cfg->listen);

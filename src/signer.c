@@ -183,7 +183,8 @@ url_mac(const struct keys *k, const char *path, const char *rendition,
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)exp,
 	    (unsigned long long)n);
 	if (rendition != NULL) {
-		crypto_auth_hmacsha256_update(&st, (const unsigned char *)"\n", 1);
+		crypto_auth_hmacsha256_update(&st,
+		    (const unsigned char *)"\n", 1);
 		crypto_auth_hmacsha256_update(&st,
 		    (const unsigned char *)rendition, strlen(rendition));
 	}

@@ -28,7 +28,8 @@ strict_index_query(const struct list_query *q, struct list_query *index)
 static bool
 contains(const char *hay, const char *needle)
 {
-	return needle == NULL || (hay != NULL && strcasestr(hay, needle) != NULL);
+	return needle == NULL ||
+	    (hay != NULL && strcasestr(hay, needle) != NULL);
 }
 
 static bool
@@ -50,8 +51,10 @@ strict_matches(const struct list_query *q, const struct image_record *r)
 	size_t	 i, n = 0;
 	bool	 ok;
 
-	if (r->created_at < q->created_after || r->created_at > q->created_before ||
-	    !contains(r->title, q->title) || !contains(r->location, q->location))
+	if (r->created_at < q->created_after ||
+	    r->created_at > q->created_before ||
+	    !contains(r->title, q->title) ||
+	    !contains(r->location, q->location))
 		return false;
 	if (q->ntags == 0)
 		return true;

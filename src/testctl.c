@@ -141,7 +141,8 @@ testctl_fault(struct testctl *t, enum http_method method, const char *path,
     struct fault_hit *hit)
 {
 	struct fault	*f;
-	unsigned	 m = method == HTTP_HEAD ? HTTP_GET | HTTP_HEAD : method;
+	unsigned	 m = method == HTTP_HEAD ?
+	    HTTP_GET | HTTP_HEAD : method;
 	size_t		 i;
 	bool		 found = false;
 
@@ -207,7 +208,8 @@ rule_json(struct buf *b, size_t id, const struct fault *f)
 	}
 	if (e != IMG_OK ||
 	    (e = buf_adds(b, ", \"path\": ")) != IMG_OK ||
-	    (e = json_put_str(b, r->path[0] != '\0' ? r->path : NULL)) != IMG_OK)
+	    (e = json_put_str(b,
+	    r->path[0] != '\0' ? r->path : NULL)) != IMG_OK)
 		return e;
 	if (r->status != 0)
 		e = buf_printf(b, ", \"status\": %d", r->status);
@@ -223,7 +225,8 @@ rule_json(struct buf *b, size_t id, const struct fault *f)
 	if (r->times == 0)
 		e = buf_adds(b, ", \"times\": null, \"remaining\": null}");
 	else
-		e = buf_printf(b, ", \"times\": %u, \"remaining\": %" PRIu64 "}",
+		e = buf_printf(b,
+		    ", \"times\": %u, \"remaining\": %" PRIu64 "}",
 		    r->times, f->hits >= r->times ? 0 : r->times - f->hits);
 	return e;
 }
@@ -295,7 +298,10 @@ query_json(const struct query_param *q, size_t n)
 	if (e == IMG_OK)
 		e = buf_addc(&b, '}');
 	if (e != IMG_OK) {
-		/* Past the cap: the keys that fit are not worth a half object. */
+		/*
+		 * Past the cap: the keys that fit are not worth a
+		 * half object.
+		 */
 		buf_free(&b);
 		return strdup("{\"truncated\": true}");
 	}

@@ -209,7 +209,8 @@ void
 time_format_http(time_t t, char out[32])
 {
 	static const char	 wdays[] = "SunMonTueWedThuFriSat";
-	static const char	 months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	static const char	 months[] =
+	    "JanFebMarAprMayJunJulAugSepOctNovDec";
 	int64_t			 s = (int64_t)t, days, rem, wday, y, lo, hi;
 	int			 m, d;
 	char			*o = out;

@@ -53,7 +53,8 @@ upload_end(struct upload *u, struct upload_info *info)
 	unsigned char	 digest[crypto_hash_sha256_BYTES];
 
 	crypto_hash_sha256_final(&u->hash, digest);
-	sodium_bin2hex(info->sha256, sizeof(info->sha256), digest, sizeof(digest));
+	sodium_bin2hex(info->sha256, sizeof(info->sha256), digest,
+	    sizeof(digest));
 	info->size = u->size;
 	info->kind = img_sniff_kind(&u->sniff);
 	if (!img_sniff_dims(&u->sniff, &info->width, &info->height))

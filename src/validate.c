@@ -57,7 +57,8 @@ valid_user_id(const char *s, size_t len, char *msg, size_t msglen)
 	size_t	 i;
 
 	if (len == 0 || len > USER_ID_MAX ||
-	    (len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
+	    (len == 1 && s[0] == '.') ||
+	    (len == 2 && s[0] == '.' && s[1] == '.'))
 		goto bad;
 	for (i = 0; i < len; i++) {
 		char c = s[i];
@@ -116,7 +117,8 @@ valid_filename(const struct config *cfg, const char *s, size_t len,
 		for (i = 0; i < elen; i++) {
 			char c = dot[1 + i];
 
-			ext[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+			ext[i] = c >= 'A' && c <= 'Z' ?
+			    (char)(c - 'A' + 'a') : c;
 		}
 		ext[elen] = '\0';
 		if (config_extension_allowed(cfg, ext))
@@ -208,10 +210,12 @@ meta_set_text(struct meta_input *m, unsigned field, const char *s, size_t len,
 	free(*slot);
 	*slot = NULL;
 	if (s == NULL || len == 0)
-		return true;	/* imaged-api(7), DECIDED EDGE CASES: empty is null */
+		/* imaged-api(7), DECIDED EDGE CASES: empty is null */
+		return true;
 	if (!utf8_valid(s, len, &cps) || memchr(s, '\0', len) != NULL ||
 	    cps > f->max) {
-		snprintf(msg, msglen, "%s must be at most %zu characters of UTF-8",
+		snprintf(msg, msglen,
+		    "%s must be at most %zu characters of UTF-8",
 		    f->name, f->max);
 		return false;
 	}
@@ -240,12 +244,13 @@ meta_add_tag(struct meta_input *m, const char *s, size_t len, char *msg,
 	m->set |= META_TAGS;
 	if (len == 0 || !utf8_valid(s, len, &cps) || cps > TAG_MAX ||
 	    memchr(s, '\0', len) != NULL) {
-		snprintf(msg, msglen, "each tag must be 1-%d characters of UTF-8",
-		    TAG_MAX);
+		snprintf(msg, msglen,
+		    "each tag must be 1-%d characters of UTF-8", TAG_MAX);
 		return false;
 	}
 	for (i = 0; i < m->ntags; i++)
-		if (strlen(m->tags[i]) == len && memcmp(m->tags[i], s, len) == 0)
+		if (strlen(m->tags[i]) == len &&
+		    memcmp(m->tags[i], s, len) == 0)
 			return true;	/* duplicates collapse, first kept */
 	if (m->ntags == TAGS_MAX) {
 		snprintf(msg, msglen, "at most %d distinct tags", TAGS_MAX);
@@ -273,7 +278,8 @@ meta_add_tags_csv(struct meta_input *m, const char *s, char *msg, size_t msglen)
 			s++;
 		while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
 			end--;
-		if (end > s && !meta_add_tag(m, s, (size_t)(end - s), msg, msglen))
+		if (end > s &&
+		    !meta_add_tag(m, s, (size_t)(end - s), msg, msglen))
 			return false;
 		s += strcspn(s, ",");
 		if (*s == ',')
@@ -294,7 +300,8 @@ meta_list_from_json(struct meta_input *m, const struct meta_field *f,
 	if (json_is_null(v))
 		return true;
 	if (!json_is_array(v)) {
-		snprintf(msg, msglen, "%s must be an array of strings", f->name);
+		snprintf(msg, msglen, "%s must be an array of strings",
+		    f->name);
 		return false;
 	}
 	json_array_foreach(v, idx, tag) {

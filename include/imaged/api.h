@@ -29,45 +29,74 @@ extern const size_t		 api_nroutes;
 size_t		 api_nroutes_for(const struct config *cfg);
 
 /* Handlers, by route. */
-enum img_err	 api_health(struct imaged *, const struct request *, struct response *);
-enum img_err	 api_upload(struct imaged *, const struct request *, struct response *);
-enum img_err	 api_list(struct imaged *, const struct request *, struct response *);
-enum img_err	 api_get(struct imaged *, const struct request *, struct response *);
-enum img_err	 api_patch(struct imaged *, const struct request *, struct response *);
-enum img_err	 api_delete(struct imaged *, const struct request *, struct response *);
-enum img_err	 api_blob(struct imaged *, const struct request *, struct response *);
-enum img_err	 api_openapi(struct imaged *, const struct request *, struct response *);
-enum img_err	 api_metrics(struct imaged *, const struct request *, struct response *);
+enum img_err	 api_health(struct imaged *, const struct request *,
+		    struct response *);
+enum img_err	 api_upload(struct imaged *, const struct request *,
+		    struct response *);
+enum img_err	 api_list(struct imaged *, const struct request *,
+		    struct response *);
+enum img_err	 api_get(struct imaged *, const struct request *,
+		    struct response *);
+enum img_err	 api_patch(struct imaged *, const struct request *,
+		    struct response *);
+enum img_err	 api_delete(struct imaged *, const struct request *,
+		    struct response *);
+enum img_err	 api_blob(struct imaged *, const struct request *,
+		    struct response *);
+enum img_err	 api_openapi(struct imaged *, const struct request *,
+		    struct response *);
+enum img_err	 api_metrics(struct imaged *, const struct request *,
+		    struct response *);
 extern const struct body_sink	 api_upload_sink;
 
 /* test_mode's control routes (api_control.c). */
 #define CONTROL_BODY_MAX	(64 * 1024)
-enum img_err	 api_control_clock_get(struct imaged *, const struct request *, struct response *);
-enum img_err	 api_control_clock_set(struct imaged *, const struct request *, struct response *);
-enum img_err	 api_control_reset(struct imaged *, const struct request *, struct response *);
-enum img_err	 api_control_faults_get(struct imaged *, const struct request *, struct response *);
-enum img_err	 api_control_faults_add(struct imaged *, const struct request *, struct response *);
-enum img_err	 api_control_faults_clear(struct imaged *, const struct request *, struct response *);
-enum img_err	 api_control_requests_get(struct imaged *, const struct request *, struct response *);
-enum img_err	 api_control_requests_clear(struct imaged *, const struct request *, struct response *);
-/* The route_auth of auth = token: a Bearer or x-api-key token from ctx->tokens. */
+enum img_err	 api_control_clock_get(struct imaged *, const struct request *,
+		    struct response *);
+enum img_err	 api_control_clock_set(struct imaged *, const struct request *,
+		    struct response *);
+enum img_err	 api_control_reset(struct imaged *, const struct request *,
+		    struct response *);
+enum img_err	 api_control_faults_get(struct imaged *, const struct request *,
+		    struct response *);
+enum img_err	 api_control_faults_add(struct imaged *, const struct request *,
+		    struct response *);
+enum img_err	 api_control_faults_clear(struct imaged *,
+		    const struct request *, struct response *);
+enum img_err	 api_control_requests_get(struct imaged *,
+		    const struct request *, struct response *);
+enum img_err	 api_control_requests_clear(struct imaged *,
+		    const struct request *, struct response *);
+/*
+ * The route_auth of auth = token: a Bearer or x-api-key token
+ * from ctx->tokens.
+ */
 enum img_err	 api_authenticate(struct imaged *, const struct request *,
 		    struct response *, struct principal *);
 
-/* --- shared by the handlers ------------------------------------------------ */
+/* --- shared by the handlers ----------------------------------------------- */
 
 /*
  * Append the JSON of a record, with a download_url signed for lifetime
  * seconds from now, built on the request's base URL.
  */
 enum img_err	 api_record_json(struct imaged *, const struct request *,
-		    struct buf *, const struct image_record *, unsigned lifetime);
-/* The same with a download_url for the rendition rp (finished), or the original if NULL. */
-enum img_err	 api_record_json_rendition(struct imaged *, const struct request *,
-		    struct buf *, const struct image_record *, unsigned lifetime,
+		    struct buf *, const struct image_record *,
+		    unsigned lifetime);
+/*
+ * The same with a download_url for the rendition rp (finished), or the
+ * original if NULL.
+ */
+enum img_err	 api_record_json_rendition(struct imaged *,
+		    const struct request *, struct buf *,
+		    const struct image_record *, unsigned lifetime,
 		    const struct rend_params *rp);
-/* The {image_id} path parameter in canonical form; 400 field image_id if malformed. */
-enum img_err	 api_image_id(const struct request *, struct response *, char id[IMAGE_ID_SIZE]);
+/*
+ * The {image_id} path parameter in canonical form; 400 field image_id
+ * if malformed.
+ */
+enum img_err	 api_image_id(const struct request *, struct response *,
+		    char id[IMAGE_ID_SIZE]);
 /*
  * Answer with the bytes of the blob at key, as imaged-api(7), SERVING
  * BYTES, says: ETag, Last-Modified, Content-Disposition, If-None-Match
@@ -111,9 +140,10 @@ enum img_err	 api_serve_rendition(struct imaged *, const struct request *,
  * api_serve_fd, its file named after source_name; IMG_ENOTFOUND when it
  * is not kept (nothing is answered then).
  */
-enum img_err	 api_serve_kept_rendition(struct imaged *, const struct request *,
-		    struct response *, const char *image_id,
-		    const char *source_name, const struct rend_params *p);
+enum img_err	 api_serve_kept_rendition(struct imaged *,
+		    const struct request *, struct response *,
+		    const char *image_id, const char *source_name,
+		    const struct rend_params *p);
 /* Start a JSON body in resp (status, content type). */
 void		 api_json(struct response *, int status);
 

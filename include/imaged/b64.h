@@ -29,14 +29,21 @@ void	 b64_decoder_init(struct b64_decoder *);
  */
 bool	 b64_decode(struct b64_decoder *, const char *in, size_t n,
 	    unsigned char *out, size_t *outlen);
-/* Finish: flush the last bytes (at most 2) into out.  False if the input ended badly. */
-bool	 b64_decode_end(struct b64_decoder *, unsigned char *out, size_t *outlen);
+/*
+ * Finish: flush the last bytes (at most 2) into out.  False if the input
+ * ended badly.
+ */
+bool	 b64_decode_end(struct b64_decoder *, unsigned char *out,
+	    size_t *outlen);
 /* Room b64_decode may need for n input bytes. */
 size_t	 b64_decoded_max(size_t n);
 
 /* Length of the encoding of n bytes (with padding, no NUL). */
 size_t	 b64_encoded_len(size_t n);
-/* Encode n bytes; out has room for b64_encoded_len(n) bytes.  No NUL written. */
+/*
+ * Encode n bytes; out has room for b64_encoded_len(n) bytes.  No
+ * NUL written.
+ */
 void	 b64_encode(const unsigned char *in, size_t n, char *out);
 
 #endif

@@ -66,12 +66,18 @@ enum img_err	 blobstore_open(const char *data_dir, const char *bucket,
 /* The folder mode that goes with a file mode: 0600 -> 0700, 0644 -> 0755. */
 mode_t		 blob_dir_mode(mode_t file_mode);
 void		 blobstore_close(struct blobstore *);
-/* Whether the bucket folder is usable (for /healthz): IMG_OK or IMG_EUNAVAIL. */
+/*
+ * Whether the bucket folder is usable (for /healthz): IMG_OK
+ * or IMG_EUNAVAIL.
+ */
 enum img_err	 blobstore_ping(struct blobstore *);
 
 /* Start a new blob in a temp file.  Errors: IMG_ENOSPACE, IMG_EUNAVAIL. */
 enum img_err	 blob_writer_new(struct blobstore *, struct blob_writer **);
-/* Append bytes.  Errors: IMG_ENOSPACE (disk full, file size limit), IMG_EUNAVAIL. */
+/*
+ * Append bytes.  Errors: IMG_ENOSPACE (disk full, file size
+ * limit), IMG_EUNAVAIL.
+ */
 enum img_err	 blob_writer_write(struct blob_writer *, const void *, size_t);
 /*
  * Make the blob durable under key: rename the temp file to ln-<key>,
@@ -110,7 +116,10 @@ struct blob_info {
  */
 enum img_err	 blob_open_read(struct blobstore *, const char *key, int *fd,
 		    struct blob_info *);
-/* Remove the blob at key; a missing file is success.  Errors: IMG_EINVAL, IMG_EUNAVAIL. */
+/*
+ * Remove the blob at key; a missing file is success.  Errors:
+ * IMG_EINVAL, IMG_EUNAVAIL.
+ */
 enum img_err	 blob_remove(struct blobstore *, const char *key);
 /* Called once the file of key is gone (on the remover's thread). */
 typedef void	(*blob_removed_cb)(void *arg, const char *key);
@@ -125,14 +134,15 @@ typedef void	(*blob_removed_cb)(void *arg, const char *key);
 enum img_err	 blob_remove_later(struct blobstore *, const char *key,
 		    blob_removed_cb done, void *arg);
 
-/* --- renditions, beside the bucket ------------------------------------------- */
+/* --- renditions, beside the bucket ---------------------------------------- */
 
 /*
  * As blob_writer_commit, under the renditions folder, without the folder
  * fsync: the file is whole and synced, but a crash may lose its name (a
  * rendition is made again).
  */
-enum img_err	 blob_writer_commit_rendition(struct blob_writer *, const char *key);
+enum img_err	 blob_writer_commit_rendition(struct blob_writer *,
+		    const char *key);
 /* As blob_open_read, under the renditions folder. */
 enum img_err	 blob_rendition_open_read(struct blobstore *, const char *key,
 		    int *fd, struct blob_info *);
@@ -143,7 +153,8 @@ enum img_err	 blob_rendition_remove(struct blobstore *, const char *key);
  * files in it; a missing folder is success.  Errors: IMG_EINVAL,
  * IMG_EUNAVAIL.
  */
-enum img_err	 blob_rendition_remove_folder(struct blobstore *, const char *folder);
+enum img_err	 blob_rendition_remove_folder(struct blobstore *,
+		    const char *folder);
 /*
  * Remove the renditions folder named folder (one component) if it is
  * empty; a folder still holding files, or already gone, is success.
@@ -152,9 +163,12 @@ enum img_err	 blob_rendition_remove_folder(struct blobstore *, const char *folde
 enum img_err	 blob_rendition_remove_empty_folder(struct blobstore *,
 		    const char *folder);
 
-/* --- maintenance ------------------------------------------------------------- */
+/* --- maintenance ---------------------------------------------------------- */
 
-/* Called with each file under the bucket; a non-IMG_OK return stops the walk. */
+/*
+ * Called with each file under the bucket; a non-IMG_OK return stops
+ * the walk.
+ */
 typedef enum img_err (*blob_walk_cb)(void *arg, const char *key,
     const struct blob_info *);
 /*
@@ -163,7 +177,8 @@ typedef enum img_err (*blob_walk_cb)(void *arg, const char *key,
  */
 enum img_err	 blob_walk(struct blobstore *, blob_walk_cb, void *arg);
 /* As blob_walk, over the renditions folder. */
-enum img_err	 blob_rendition_walk(struct blobstore *, blob_walk_cb, void *arg);
+enum img_err	 blob_rendition_walk(struct blobstore *, blob_walk_cb,
+		    void *arg);
 
 /* What a crash may have left in tmp/: one temp file. */
 struct blob_pending {
@@ -187,8 +202,8 @@ enum img_err	 blob_pending_walk(struct blobstore *, struct timespec before,
  * Remove a temp file that blob_pending_walk reported, and with with_key
  * its key too when that is still the same inode.  The key goes first.
  */
-enum img_err	 blob_pending_drop(struct blobstore *, const struct blob_pending *,
-		    bool with_key);
+enum img_err	 blob_pending_drop(struct blobstore *,
+		    const struct blob_pending *, bool with_key);
 /*
  * Move the file at key to <data_dir>/lost+found/<key> (never over a file
  * already there).  Errors: IMG_ENOTFOUND, IMG_EINVAL, IMG_EUNAVAIL.
@@ -207,7 +222,7 @@ void		 blob_removals_cancel(struct blobstore *);
  */
 enum img_err	 blobstore_clear(struct blobstore *);
 
-/* --- bulk copies (imaged export, import, backup) --------------------------------- */
+/* --- bulk copies (imaged export, import, backup) -------------------------- */
 
 /*
  * As blob_writer_commit, but without the fsyncs and without the temp name
@@ -217,7 +232,8 @@ enum img_err	 blobstore_clear(struct blobstore *);
  * result is only trusted after that; a crash before its rows leaves files
  * that `imaged check` reports as unknown, never removed by a start.
  */
-enum img_err	 blob_writer_commit_unsynced(struct blob_writer *, const char *key);
+enum img_err	 blob_writer_commit_unsynced(struct blob_writer *,
+		    const char *key);
 /*
  * Put the blob at key of src under the same key in dst: a hard link when
  * both are on one file system (*linked true), else a copy (unsynced, as
@@ -227,7 +243,8 @@ enum img_err	 blob_writer_commit_unsynced(struct blob_writer *, const char *key)
 enum img_err	 blob_link_or_copy(struct blobstore *dst, struct blobstore *src,
 		    const char *key, bool *linked);
 /* What is at key, without opening it: IMG_OK, IMG_ENOTFOUND, IMG_EINVAL. */
-enum img_err	 blob_stat(struct blobstore *, const char *key, struct blob_info *);
+enum img_err	 blob_stat(struct blobstore *, const char *key,
+		    struct blob_info *);
 /* Make everything written to the store's file system durable (syncfs). */
 enum img_err	 blobstore_sync(struct blobstore *);
 /*

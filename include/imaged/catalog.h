@@ -33,7 +33,8 @@ struct clock;
 #define LIST_TAGS_MAX	32	/* most tags one listing may filter on */
 
 /* Called with each record; a non-IMG_OK return stops and is returned. */
-typedef enum img_err (*catalog_record_cb)(void *arg, const struct image_record *);
+typedef enum img_err (*catalog_record_cb)(void *arg,
+    const struct image_record *);
 
 /*
  * Open (creating if need be) the database at path, upgrading an older
@@ -41,7 +42,8 @@ typedef enum img_err (*catalog_record_cb)(void *arg, const struct image_record *
  * N request threads passes N).  *catp gets the catalog.  Errors:
  * IMG_EUNAVAIL when the file cannot be opened or is not a database of ours.
  */
-enum img_err	 catalog_open(const char *path, unsigned nreaders, struct catalog **catp);
+enum img_err	 catalog_open(const char *path, unsigned nreaders,
+		    struct catalog **catp);
 /* Close every connection; NULL is a no-op.  No call may be running. */
 void		 catalog_close(struct catalog *);
 
@@ -52,8 +54,8 @@ void		 catalog_close(struct catalog *);
 void		 catalog_set_clock(struct catalog *, struct clock *);
 /*
  * Remove every row, listed or quarantined, and every pending removal, and
- * start created_at afresh, as in a new database (test_mode's reset).  No insert may be running
- * (the caller holds them off).
+ * start created_at afresh, as in a new database (test_mode's reset).  No
+ * insert may be running (the caller holds them off).
  */
 enum img_err	 catalog_clear(struct catalog *);
 /* The largest created_at handed out so far (0 in a new catalog). */
@@ -69,7 +71,8 @@ enum img_err	 catalog_ping(struct catalog *);
  * Errors: IMG_EINTERNAL (a duplicate image_id among them), IMG_EUNAVAIL
  * (database busy past its bound), IMG_ENOSPACE (disk full).
  */
-enum img_err	 catalog_insert(struct catalog *, const struct image_record *rec,
+enum img_err	 catalog_insert(struct catalog *,
+		    const struct image_record *rec,
 		    const struct image_meta *meta, int64_t *created_at);
 
 /* Call cb with the record of image_id.  IMG_ENOTFOUND if there is none. */
@@ -94,7 +97,7 @@ enum img_err	 catalog_update(struct catalog *, const char *image_id,
 enum img_err	 catalog_delete(struct catalog *, const char *image_id,
 		    char *key, size_t keylen);
 
-/* --- listing ----------------------------------------------------------------- */
+/* --- listing -------------------------------------------------------------- */
 enum list_order {
 	LIST_DESC = 0,		/* newest first */
 	LIST_ASC
@@ -108,13 +111,18 @@ struct list_pos {
 
 struct list_query {
 	const char		*user_id;	/* NULL: every user */
-	const char		*title;		/* case-insensitive substring, NULL: any */
-	const char		*location;	/* case-insensitive substring, NULL: any */
+	/* case-insensitive substring, NULL: any */
+	const char		*title;
+	/* case-insensitive substring, NULL: any */
+	const char		*location;
 	const char *const	*tags;		/* NULL/0: any */
 	size_t			 ntags;		/* <= LIST_TAGS_MAX */
-	bool			 tags_all;	/* all of the tags, else any of them */
-	int64_t			 created_after;	/* inclusive; INT64_MIN: unbounded */
-	int64_t			 created_before;/* inclusive; INT64_MAX: unbounded */
+	/* all of the tags, else any of them */
+	bool			 tags_all;
+	/* inclusive; INT64_MIN: unbounded */
+	int64_t			 created_after;
+	/* inclusive; INT64_MAX: unbounded */
+	int64_t			 created_before;
 	enum list_order		 order;
 	unsigned		 limit;		/* 1..LIST_LIMIT_MAX */
 	const struct list_pos	*after;		/* NULL: from the start */
@@ -135,7 +143,8 @@ struct list_query {
  * tags are given.  Errors: IMG_ESLOW past q->budget_us.
  */
 enum img_err	 catalog_list(struct catalog *, const struct list_query *q,
-		    catalog_record_cb, void *arg, struct list_pos *last, bool *more);
+		    catalog_record_cb, void *arg, struct list_pos *last,
+		    bool *more);
 
 /*
  * The file of a deleted row's key is gone: drop the key from the pending
@@ -149,7 +158,7 @@ typedef enum img_err (*catalog_key_cb)(void *arg, const char *s3_key);
 enum img_err	 catalog_pending_unlinks(struct catalog *, catalog_key_cb,
 		    void *arg);
 
-/* --- maintenance (imaged check) ------------------------------------------------ */
+/* --- maintenance (imaged check) ------------------------------------------- */
 
 /*
  * Call cb with every listed row, oldest first, inside one read
@@ -171,30 +180,37 @@ enum img_err	 catalog_key_known(struct catalog *, const char *image_id,
 /* The number of quarantined rows. */
 enum img_err	 catalog_quarantined(struct catalog *, int64_t *count);
 
-/* --- data in and out (imaged export, import, backup) ---------------------------- */
+/* --- data in and out (imaged export, import, backup) ---------------------- */
 
 /*
  * Call cb with every row, listed and quarantined, oldest first, inside one
  * read transaction (a snapshot: writers go on meanwhile).  For a backup,
  * which must carry the files of quarantined rows too.
  */
-enum img_err	 catalog_scan_every(struct catalog *, catalog_record_cb, void *arg);
+enum img_err	 catalog_scan_every(struct catalog *, catalog_record_cb,
+		    void *arg);
 /* The number of listed rows and the sum of their file sizes. */
-enum img_err	 catalog_totals(struct catalog *, int64_t *rows, int64_t *bytes);
+enum img_err	 catalog_totals(struct catalog *, int64_t *rows,
+		    int64_t *bytes);
 /*
  * Write a consistent copy of the whole database, as it is at one moment,
  * to a new file at path (VACUUM INTO: writers go on meanwhile).  The file
  * must not exist.  Errors: IMG_EUNAVAIL, IMG_ENOSPACE.
  */
 enum img_err	 catalog_copy_to(struct catalog *, const char *path);
-/* Whether a row of image_id exists, listed or quarantined: IMG_OK or IMG_ENOTFOUND. */
+/*
+ * Whether a row of image_id exists, listed or quarantined: IMG_OK
+ * or IMG_ENOTFOUND.
+ */
 enum img_err	 catalog_id_known(struct catalog *, const char *image_id);
 
 /* One row brought in from outside, with its own created_at and updated_at. */
 struct catalog_import_row {
-	const struct image_record	*rec;	/* created_at, updated_at used */
+	/* created_at, updated_at used */
+	const struct image_record	*rec;
 	const struct image_meta		*meta;
-	bool				 added;	/* out: false if the id was there */
+	/* out: false if the id was there */
+	bool				 added;
 };
 
 /*
@@ -206,8 +222,8 @@ struct catalog_import_row {
  * before the call (the caller's part).  Errors: IMG_EINVAL (a created_at
  * not before now), IMG_EUNAVAIL, IMG_ENOSPACE; on error no row is added.
  */
-enum img_err	 catalog_import(struct catalog *, struct catalog_import_row *rows,
-		    size_t n);
+enum img_err	 catalog_import(struct catalog *,
+		    struct catalog_import_row *rows, size_t n);
 
 /*
  * For a command that walks the whole catalog once (export, import,

@@ -10,8 +10,8 @@
  * them: imaged did not write them, or cannot prove it) are moved to
  * <data_dir>/lost+found/<key>, never deleted.  Renditions kept for an
  * image that has no row (a crash in the middle of a delete leaves them)
- * are stale: being a cache, made again on demand, they are removed.  This is the only walk of
- * the whole bucket; the daemon never makes one.
+ * are stale: being a cache, made again on demand, they are removed.  This
+ * is the only walk of the whole bucket; the daemon never makes one.
  *
  * Files modified at or after `before` (to the nanosecond) are never
  * touched: they may belong to an upload or delete still in flight in a
@@ -34,11 +34,13 @@ struct check_counts {
 	uint64_t	 rows;		/* listed rows looked at */
 	uint64_t	 missing;	/* rows whose file is gone */
 	uint64_t	 size;		/* rows whose file has another size */
-	uint64_t	 checksum;	/* rows whose file has another SHA-256 */
+	/* rows whose file has another SHA-256 */
+	uint64_t	 checksum;
 	uint64_t	 files;		/* files looked at */
 	uint64_t	 unknown;	/* files no row points at */
 	uint64_t	 stale;		/* renditions of images with no row */
-	uint64_t	 pending;	/* uploads and deletes a crash left half done */
+	/* uploads and deletes a crash left half done */
+	uint64_t	 pending;
 	int64_t		 quarantined;	/* rows kept out of the listing */
 	uint64_t	 repaired;	/* problems mended */
 };
@@ -49,7 +51,7 @@ struct check_counts {
  * place as rows go by (a terminal).
  */
 enum img_err	 check_store(struct catalog *, struct blobstore *, bool repair,
-		    struct timespec before, struct check_counts *c, FILE *report,
-		    FILE *progress);
+		    struct timespec before, struct check_counts *c,
+		    FILE *report, FILE *progress);
 
 #endif

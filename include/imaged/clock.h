@@ -47,9 +47,11 @@ bool		 clock_is_fixed(struct clock *);
 void		 clock_set(struct clock *, int64_t usec);
 
 struct idgen {
-	bool			 seeded;	/* set at start, never changes */
+	/* set at start, never changes */
+	bool			 seeded;
 	uint64_t		 seed;
-	_Atomic uint64_t	 next;		/* seeded: index of the next id */
+	/* seeded: index of the next id */
+	_Atomic uint64_t	 next;
 };
 
 /* Random ids, or with seeded a sequence that depends on seed alone. */

@@ -23,7 +23,10 @@ cmd_fn		 cmd_check;
 cmd_fn		 cmd_token;
 /* `imaged export [--json] DIR`: everything, in S3's and DynamoDB's formats. */
 cmd_fn		 cmd_export;
-/* `imaged import [--json] [--items FILE] SRC | --adopt`: 1 if items were skipped. */
+/*
+ * `imaged import [--json] [--items FILE] SRC | --adopt`: 1 if items
+ * were skipped.
+ */
 cmd_fn		 cmd_import;
 /* `imaged backup [--json] DEST`: an online, consistent, incremental copy. */
 cmd_fn		 cmd_backup;

@@ -25,7 +25,8 @@
 #define CONFIG_ORIGIN_LEN	256
 #define CONFIG_MAX_HOSTS	16
 #define CONFIG_HOST_LEN		256
-#define URL_LIFETIME_MAX	604800	/* the cloud's 7-day cap on presigned URLs */
+/* the cloud's 7-day cap on presigned URLs */
+#define URL_LIFETIME_MAX	604800
 
 enum auth_mode {
 	AUTH_NONE = 0,
@@ -47,56 +48,74 @@ struct config {
 	char		 bucket[64];
 	char		 stage[64];
 	uint64_t	 max_file_size;			/* bytes */
-	char		 extensions[CONFIG_MAX_EXTENSIONS][CONFIG_EXT_LEN]; /* lower case, no dot */
+	/* lower case, no dot */
+	char		 extensions[CONFIG_MAX_EXTENSIONS][CONFIG_EXT_LEN];
 	size_t		 nextensions;
 	bool		 check_magic;
-	unsigned	 url_lifetime;			/* seconds, 1..URL_LIFETIME_MAX */
-	char		 public_url[512];		/* "" : none; never ends in '/' */
+	/* seconds, 1..URL_LIFETIME_MAX */
+	unsigned	 url_lifetime;
+	/* "" : none; never ends in '/' */
+	char		 public_url[512];
 	bool		 cors_any;			/* cors_origins = * */
 	char		 cors_origins[CONFIG_MAX_ORIGINS][CONFIG_ORIGIN_LEN];
 	size_t		 ncors_origins;
-	char		 allowed_hosts[CONFIG_MAX_HOSTS][CONFIG_HOST_LEN]; /* lower case, no port */
+	/* lower case, no port */
+	char		 allowed_hosts[CONFIG_MAX_HOSTS][CONFIG_HOST_LEN];
 	size_t		 nallowed_hosts;
 	unsigned	 workers;			/* >= 1 */
 	enum auth_mode	 auth;
 	enum console_mode console;
 	unsigned	 max_connections;
 	unsigned	 max_connections_per_client;
-	char		 signing_key_file[PATH_MAX];	/* "": <data_dir>/signing.key */
+	/* "": <data_dir>/signing.key */
+	char		 signing_key_file[PATH_MAX];
 	char		 previous_signing_key_file[PATH_MAX]; /* "": none */
 	unsigned	 header_timeout;		/* seconds */
 	unsigned	 idle_timeout;			/* seconds */
-	unsigned	 body_timeout;			/* seconds, plus bytes / body_min_rate */
-	uint64_t	 body_min_rate;			/* bytes per second; 0: none */
+	/* seconds, plus bytes / body_min_rate */
+	unsigned	 body_timeout;
+	/* bytes per second; 0: none */
+	uint64_t	 body_min_rate;
 	uint64_t	 max_header_bytes;
-	struct rend_presets renditions;			/* named rendition presets */
-	unsigned	 rendition_max_pixels;		/* a source's width x height */
-	uint64_t	 rendition_cache_size;		/* bytes of kept renditions */
-	unsigned	 render_workers;		/* render threads, >= 1 */
+	/* named rendition presets */
+	struct rend_presets renditions;
+	/* a source's width x height */
+	unsigned	 rendition_max_pixels;
+	/* bytes of kept renditions */
+	uint64_t	 rendition_cache_size;
+	/* render threads, >= 1 */
+	unsigned	 render_workers;
 	/* For test suites (imaged(8), TEST MODE). */
-	bool		 test_mode;			/* the /_imaged/ routes */
+	/* the /_imaged/ routes */
+	bool		 test_mode;
 	char		 clock[40];			/* "": the system's */
 	bool		 clock_fixed;
-	int64_t		 clock_usec;			/* clock_fixed: start time */
+	/* clock_fixed: start time */
+	int64_t		 clock_usec;
 	char		 id_seed[24];			/* "": random ids */
 	bool		 id_seed_set;
 	uint64_t	 id_seed_value;
-	bool		 cloud_strict;			/* behave as the cloud does */
+	/* behave as the cloud does */
+	bool		 cloud_strict;
 	bool		 log_json;			/* log_format = json */
-	bool		 metrics;			/* count, serve /metrics */
+	/* count, serve /metrics */
+	bool		 metrics;
 
 	/* flags only */
 	char		 config_file[PATH_MAX];		/* -c */
-	char		 url_file[PATH_MAX];		/* --url-file, "": none */
+	/* --url-file, "": none */
+	char		 url_file[PATH_MAX];
 	bool		 ephemeral;			/* --ephemeral */
 	bool		 verbose;			/* -v */
 };
 
 enum config_status {
 	CONFIG_OK,		/* run */
-	CONFIG_HELP,		/* --help: print the usage, then config_usage() */
+	/* --help: print the usage, then config_usage() */
+	CONFIG_HELP,
 	CONFIG_EXIT,		/* --version was printed: exit 0 */
-	CONFIG_ERROR		/* msg says what is wrong (one line, no newline) */
+	/* msg says what is wrong (one line, no newline) */
+	CONFIG_ERROR
 };
 
 /* Fill every setting with its default. */

@@ -20,7 +20,10 @@
 /* Write the cursor of pos in order into out (NUL-terminated). */
 void		 cursor_seal(const struct signer *, enum list_order,
 		    const struct list_pos *, char out[CURSOR_TEXT_LEN + 1]);
-/* Open a cursor for order.  IMG_EINVAL when it is malformed, forged or for the other order. */
+/*
+ * Open a cursor for order.  IMG_EINVAL when it is malformed, forged or for
+ * the other order.
+ */
 enum img_err	 cursor_open(const struct signer *, enum list_order,
 		    const char *text, struct list_pos *);
 

@@ -19,8 +19,10 @@
 #include "imaged/err.h"
 
 struct durable_opts {
-	mode_t			 mode;		/* of the new file, umask aside */
-	bool			 exclusive;	/* fail (EEXIST) if path exists */
+	/* of the new file, umask aside */
+	mode_t			 mode;
+	/* fail (EEXIST) if path exists */
+	bool			 exclusive;
 	/*
 	 * The file being replaced, as stat(2) saw it, or NULL.  When run as
 	 * root the new file keeps its owner; its mtime is made strictly

@@ -76,7 +76,10 @@ bool		 dynamo_time_parse(const char *, int64_t *usec);
 
 struct dynamo_reader;
 
-/* Open a file of items.  Errors: IMG_ENOTFOUND, IMG_EUNAVAIL (errno says why). */
+/*
+ * Open a file of items.  Errors: IMG_ENOTFOUND, IMG_EUNAVAIL (errno
+ * says why).
+ */
 enum img_err	 dynamo_reader_open(const char *path, struct dynamo_reader **);
 /*
  * The next item, a new reference in *item.  Returns 1 with an item, 0 at

@@ -47,18 +47,24 @@ struct query_param {
 
 struct request {
 	enum http_method	 method;
-	const char		*path;		/* decoded, stage prefix removed */
-	char			*param;		/* the path parameter, or NULL */
+	/* decoded, stage prefix removed */
+	const char		*path;
+	/* the path parameter, or NULL */
+	char			*param;
 	const struct query_param *query;	/* in the order sent */
 	size_t			 nquery;
 	const char		*request_id;
-	const char		*base_url;	/* "http://host:port" for download_url */
+	/* "http://host:port" for download_url */
+	const char		*base_url;
 	/* Header lookup (case-insensitive name); NULL when absent. */
-	const char		*(*header)(const struct request *, const char *name);
+	const char		*(*header)(const struct request *,
+	    const char *name);
 	void			*conn;		/* the server's, for header() */
 	const struct buf	*body;		/* a buffered body, or NULL */
-	void			*sink;		/* a streaming route's body state */
-	uint64_t		 content_length;/* UINT64_MAX: unknown (chunked) */
+	/* a streaming route's body state */
+	void			*sink;
+	/* UINT64_MAX: unknown (chunked) */
+	uint64_t		 content_length;
 	/* With auth = token, who is asking; NULL when auth is off. */
 	const struct principal	*principal;
 	/*
@@ -75,7 +81,8 @@ struct request {
  * Whether the request may act for user_id: always with auth off or for an
  * admin, else only for the token's own user.
  */
-bool		 request_may_act_for(const struct request *, const char *user_id);
+bool		 request_may_act_for(const struct request *,
+		    const char *user_id);
 
 /* The last value of a query parameter; an empty value counts as absent. */
 const char	*request_query(const struct request *, const char *key);
@@ -126,7 +133,8 @@ struct response_header {
  * Content-Length (a HEAD gets it with no body).  free() releases state.
  */
 struct response_stream {
-	long long	(*read)(void *state, uint64_t pos, char *out, size_t max);
+	long long	(*read)(void *state, uint64_t pos, char *out,
+	    size_t max);
 	void		(*free)(void *state);
 	void		*state;
 	uint64_t	 length;
@@ -134,17 +142,21 @@ struct response_stream {
 
 struct response {
 	int			 status;
-	const char		*content_type;	/* static or content_type_buf; NULL: none */
+	/* static or content_type_buf; NULL: none */
+	const char		*content_type;
 	char			 content_type_buf[128];
 	struct buf		 body;
-	int			 fd;		/* >= 0: send length bytes of it from offset */
-	struct response_stream	 stream;	/* read not NULL: the body, made as sent */
+	/* >= 0: send length bytes of it from offset */
+	int			 fd;
+	/* read not NULL: the body, made as sent */
+	struct response_stream	 stream;
 	uint64_t		 offset;
 	uint64_t		 length;
 	struct response_header	 headers[RESPONSE_HEADERS_MAX];
 	size_t			 nheaders;
 	/* error details, set by api_fail() */
-	const char		*err_field;	/* static or borrowed from the route */
+	/* static or borrowed from the route */
+	const char		*err_field;
 	char			 err_message[256];
 	bool			 close;		/* close the connection after */
 	struct response_defer	 defer;		/* start == NULL: answer now */
@@ -156,7 +168,10 @@ void		 response_init(struct response *);
 void		 response_free(struct response *);
 /* Release the response's stream, if any, unsent. */
 void		 response_stream_free(struct response *);
-/* Add a header (name static, value copied).  IMG_ENOMEM; past the cap, IMG_EINTERNAL. */
+/*
+ * Add a header (name static, value copied).  IMG_ENOMEM; past the
+ * cap, IMG_EINTERNAL.
+ */
 enum img_err	 response_header(struct response *, const char *name,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The value of a header already added, or NULL. */

@@ -47,12 +47,16 @@ struct metrics;
  * and must outlive the server.  Errors: IMG_EUNAVAIL (bad address, port in use:
  * logged).
  */
-enum img_err	 httpd_start(const struct config *cfg, const struct route *routes,
-		    size_t nroutes, route_auth auth, struct imaged *ctx,
-		    struct metrics *metrics, struct httpd **);
+enum img_err	 httpd_start(const struct config *cfg,
+		    const struct route *routes, size_t nroutes, route_auth auth,
+		    struct imaged *ctx, struct metrics *metrics,
+		    struct httpd **);
 /* The port it listens on (useful with port 0). */
 unsigned	 httpd_port(const struct httpd *);
-/* Wait up to grace_ms for requests in flight to finish, then stop.  NULL: no-op. */
+/*
+ * Wait up to grace_ms for requests in flight to finish, then stop.
+ * NULL: no-op.
+ */
 void		 httpd_stop(struct httpd *, unsigned grace_ms);
 
 #endif

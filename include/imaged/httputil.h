@@ -20,7 +20,8 @@
 
 /* --- Range (RFC 9110 section 14) ------------------------------------------ */
 enum http_range {
-	HTTP_RANGE_NONE,	/* no header, several ranges, or unparsable: send all */
+	/* no header, several ranges, or unparsable: send all */
+	HTTP_RANGE_NONE,
 	HTTP_RANGE_OK,		/* one satisfiable range: *start, *len */
 	HTTP_RANGE_UNSATISFIABLE /* 416 */
 };
@@ -53,12 +54,19 @@ enum img_err	 http_content_disposition(struct buf *, const char *filename);
 
 /* --- Media types ---------------------------------------------------------- */
 enum body_form {
-	BODY_JSON,		/* absent, application/json, application/ *+json, text/plain, x-www-form-urlencoded */
+	/*
+	 * absent, application/json, application/ *+json, text/plain,
+	 * x-www-form-urlencoded
+	 */
+	BODY_JSON,
 	BODY_MULTIPART,		/* multipart/form-data */
 	BODY_RAW,		/* image/ *, application/octet-stream */
 	BODY_UNSUPPORTED	/* anything else: 415 */
 };
-/* Classify a Content-Type header (may be NULL), case-insensitively, parameters ignored. */
+/*
+ * Classify a Content-Type header (may be NULL), case-insensitively,
+ * parameters ignored.
+ */
 enum body_form	 http_body_form(const char *content_type);
 /*
  * Copy the value of parameter name (case-insensitive; quoted or token) of
@@ -67,7 +75,7 @@ enum body_form	 http_body_form(const char *content_type);
 bool		 http_media_param(const char *content_type, const char *name,
 		    char *out, size_t outlen);
 
-/* --- Hosts ------------------------------------------------------------------ */
+/* --- Hosts ---------------------------------------------------------------- */
 /*
  * The host of a Host header or URL authority ("Example.COM:8080",
  * "[::1]:80", "127.0.0.1") into name, lower case, without the port or an
@@ -81,7 +89,10 @@ bool		 http_host_name(const char *host, char *name, size_t namelen);
 bool		 http_host_loopback(const char *name);
 
 /* --- Identifiers ---------------------------------------------------------- */
-/* Whether a client's X-Request-Id is usable: 1-200 printable ASCII (0x21-0x7e, and space inside). */
+/*
+ * Whether a client's X-Request-Id is usable: 1-200 printable ASCII
+ * (0x21-0x7e, and space inside).
+ */
 bool		 http_request_id_ok(const char *);
 
 #endif

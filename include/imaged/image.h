@@ -36,8 +36,10 @@ struct image_record {
 	const char	*title;			/* NULL: null */
 	const char	*description;		/* NULL: null */
 	const char	*location;		/* NULL: null */
-	const char	*tags_json;		/* JSON array of strings, "[]" if none */
-	int64_t		 created_at;		/* microseconds since the epoch, UTC */
+	/* JSON array of strings, "[]" if none */
+	const char	*tags_json;
+	/* microseconds since the epoch, UTC */
+	int64_t		 created_at;
 	int64_t		 updated_at;
 };
 
@@ -48,7 +50,8 @@ struct image_meta {
 	const char		*location;
 	const char *const	*tags;		/* distinct, validated */
 	size_t			 ntags;
-	const char		*tags_json;	/* the same tags as a JSON array */
+	/* the same tags as a JSON array */
+	const char		*tags_json;
 };
 
 /* Which fields of struct image_meta an update sets. */

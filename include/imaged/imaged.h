@@ -39,10 +39,12 @@ struct imaged {
 	struct signer		*signer;
 	struct tokens		*tokens;	/* auth = token only */
 	struct httpd		*httpd;
-	struct renderpool	*render_pool;	/* renders, off the request threads */
+	/* renders, off the request threads */
+	struct renderpool	*render_pool;
 	struct rendcache	*renditions;	/* renditions kept on disk */
 	struct metrics		*metrics;	/* NULL: metrics = off */
-	char			 url[128];	/* http://host:port it listens on */
+	/* http://host:port it listens on */
+	char			 url[128];
 	bool			 remove_data_dir;	/* --ephemeral */
 	/* Every time imaged hands out or checks, and the image ids. */
 	struct clock		 clock;

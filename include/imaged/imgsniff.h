@@ -50,11 +50,15 @@ enum img_kind	 img_sniff_kind(const struct img_sniff *);
  * not be read (unknown kind, header cut short or corrupt, or a dimension
  * of 0): the API then reports null.
  */
-bool		 img_sniff_dims(const struct img_sniff *, uint32_t *w, uint32_t *h);
+bool		 img_sniff_dims(const struct img_sniff *, uint32_t *w,
+		    uint32_t *h);
 
 /* The kind a lower-case extension names ("jpg", "jpeg", ...), or UNKNOWN. */
 enum img_kind	 img_kind_from_ext(const char *ext);
-/* The MIME type of a kind ("image/jpeg"); "application/octet-stream" for UNKNOWN. */
+/*
+ * The MIME type of a kind ("image/jpeg"); "application/octet-stream"
+ * for UNKNOWN.
+ */
 const char	*img_kind_mime(enum img_kind);
 
 #endif

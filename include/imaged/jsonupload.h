@@ -25,14 +25,19 @@
 
 struct jsonupload;
 
-/* Receives decoded image bytes; an error stops the scan and is returned by feed. */
-typedef enum img_err (*jsonupload_sink)(void *arg, const unsigned char *, size_t);
+/*
+ * Receives decoded image bytes; an error stops the scan and is returned
+ * by feed.
+ */
+typedef enum img_err (*jsonupload_sink)(void *arg, const unsigned char *,
+    size_t);
 
 /*
  * A new scanner.  rest_cap bounds the bytes kept outside image_data
  * (past it: IMG_ETOOBIG).  The sink and arg are borrowed.  NULL on ENOMEM.
  */
-struct jsonupload	*jsonupload_new(size_t rest_cap, jsonupload_sink, void *arg);
+struct jsonupload	*jsonupload_new(size_t rest_cap, jsonupload_sink,
+			    void *arg);
 void			 jsonupload_free(struct jsonupload *);
 
 /*

@@ -52,8 +52,8 @@ void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_access(const struct access_entry *);
 /*
  * Format an access line, newline included, into out (len bytes, at least
- * LOG_LINE_MIN), NUL-terminated; its length.  Long fields are cut, marked "...".
- * For tests and the fuzzer.
+ * LOG_LINE_MIN), NUL-terminated; its length.  Long fields are cut, marked
+ * "...".  For tests and the fuzzer.
  */
 size_t	log_access_format(enum log_format, const struct access_entry *,
 	    char *out, size_t len);

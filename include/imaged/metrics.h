@@ -56,7 +56,8 @@ void		 metrics_free(struct metrics *);
 void		 metrics_request(struct metrics *, size_t route, int status,
 		    uint64_t bytes_in, uint64_t bytes_out, uint64_t usec);
 void		 metrics_signed(struct metrics *, enum metrics_signed);
-void		 metrics_gauge_add(struct metrics *, enum metrics_gauge, int delta);
+void		 metrics_gauge_add(struct metrics *, enum metrics_gauge,
+		    int delta);
 
 /*
  * Append the counters in the Prometheus text exposition format (0.0.4):
@@ -66,7 +67,10 @@ void		 metrics_gauge_add(struct metrics *, enum metrics_gauge, int delta);
  */
 enum img_err	 metrics_render(const struct metrics *, struct buf *);
 
-/* A gauge line "# HELP/# TYPE/name value" of the caller's, for totals it keeps. */
+/*
+ * A gauge line "# HELP/# TYPE/name value" of the caller's, for totals
+ * it keeps.
+ */
 enum img_err	 metrics_render_gauge(struct buf *, const char *name,
 		    const char *help, double value);
 

@@ -49,13 +49,17 @@ struct multipart_cb {
 struct multipart	*multipart_new(const char *boundary,
 			    const struct multipart_cb *cb, void *arg);
 void			 multipart_free(struct multipart *);
-/* Whether a boundary is acceptable (RFC 2046 bchars, 1-70, not ending in space). */
+/*
+ * Whether a boundary is acceptable (RFC 2046 bchars, 1-70, not ending
+ * in space).
+ */
 int			 multipart_boundary_ok(const char *boundary);
 /*
  * Feed the next piece of the body.  IMG_EINVAL for a malformed body
  * (the parser is then spent), or a callback's error.
  */
-enum img_err		 multipart_feed(struct multipart *, const char *, size_t);
+enum img_err		 multipart_feed(struct multipart *, const char *,
+			    size_t);
 /* The body ended: IMG_EINVAL unless the closing delimiter was seen. */
 enum img_err		 multipart_end(struct multipart *);
 

@@ -28,9 +28,11 @@ struct blobstore;
 
 struct recover_counts {
 	uint64_t	 uploads_undone;	/* file and temp name removed */
-	uint64_t	 uploads_kept;		/* row found: temp name removed */
+	/* row found: temp name removed */
+	uint64_t	 uploads_kept;
 	uint64_t	 unfinished;		/* up-*.part removed */
-	uint64_t	 deletes;		/* pending removals whose file was there */
+	/* pending removals whose file was there */
+	uint64_t	 deletes;
 };
 
 /*

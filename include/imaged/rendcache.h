@@ -36,13 +36,17 @@ struct renderpool;
  * must outlive the cache.  Errors: IMG_ENOMEM.
  */
 enum img_err	 rendcache_open(struct blobstore *, struct renderpool *,
-		    uint64_t max_bytes, uint64_t max_pixels, struct rendcache **);
-/* Stop the index walk and free.  The pool must be drained first.  NULL is a no-op. */
+		    uint64_t max_bytes, uint64_t max_pixels,
+		    struct rendcache **);
+/*
+ * Stop the index walk and free.  The pool must be drained first.  NULL is
+ * a no-op.
+ */
 void		 rendcache_close(struct rendcache *);
 
 /* The key of image_id's rendition with finished params p. */
-void		 rendcache_key(const char *image_id, const struct rend_params *p,
-		    char key[RENDCACHE_KEY_MAX]);
+void		 rendcache_key(const char *image_id,
+		    const struct rend_params *p, char key[RENDCACHE_KEY_MAX]);
 
 /*
  * Open a kept rendition for reading, marking it recently used.  *fd is the
@@ -73,7 +77,8 @@ enum img_err	 rendcache_make(struct rendcache *, const char *key,
  * Forget and remove every rendition of image_id (when it is deleted); one
  * being made is not kept, and its waiters get IMG_ENOTFOUND.
  */
-void		 rendcache_remove_image(struct rendcache *, const char *image_id);
+void		 rendcache_remove_image(struct rendcache *,
+		    const char *image_id);
 
 /* What the cache holds now (renditions, bytes) and how many renders ended. */
 void		 rendcache_usage(struct rendcache *, uint64_t *count,

@@ -43,7 +43,8 @@ bool		 rendition_avif_ok(void);
 /* What a source's header says. */
 struct rend_source {
 	enum img_kind	 kind;
-	uint32_t	 width, height;	/* upright: after the EXIF orientation */
+	/* upright: after the EXIF orientation */
+	uint32_t	 width, height;
 	bool		 alpha;
 };
 

@@ -28,9 +28,12 @@
 #define REND_SIDE_MAX		4096	/* an output side, in pixels */
 #define REND_PRESETS_MAX	16
 #define REND_PRESET_NAME_MAX	32
-#define REND_SPEC_MAX		64	/* a rendition= value, a preset's spec */
-#define REND_CANON_MAX		48	/* "4096x4096-contain-q100.avif" and a NUL */
-#define REND_QUERY_MAX		80	/* "w=4096&h=4096&fit=contain&format=avif&q=100" */
+/* a rendition= value, a preset's spec */
+#define REND_SPEC_MAX		64
+/* "4096x4096-contain-q100.avif" and a NUL */
+#define REND_CANON_MAX		48
+/* "w=4096&h=4096&fit=contain&format=avif&q=100" */
+#define REND_QUERY_MAX		80
 
 /* How the picture fits the box w x h (see man/imaged.8). */
 enum rend_fit {
@@ -52,7 +55,8 @@ struct rend_params {
 	uint32_t		 w, h;		/* 0: not given */
 	enum rend_fit		 fit;
 	enum rend_format	 format;
-	unsigned		 q;		/* 1-100; 0: the format's default */
+	/* 1-100; 0: the format's default */
+	unsigned		 q;
 	bool			 fit_given;
 };
 
@@ -68,7 +72,8 @@ struct rend_presets {
 
 /* Why a value was refused: the parameter at fault and a sentence. */
 struct rend_error {
-	const char		*field;		/* static: "w", "fit", "rendition", ... */
+	/* static: "w", "fit", "rendition", ... */
+	const char		*field;
 	char			 message[256];
 };
 
@@ -99,7 +104,8 @@ enum img_err	 rend_spec_parse(const char *s, size_t n,
  * a letter, each once.  False with a one-line reason in msg.
  */
 bool		 rend_presets_parse(const char *s, size_t n,
-		    struct rend_presets *, bool avif_ok, char *msg, size_t msglen);
+		    struct rend_presets *, bool avif_ok, char *msg,
+		    size_t msglen);
 /* The preset called name (n bytes), or NULL. */
 const struct rend_preset *rend_preset_find(const struct rend_presets *,
 		    const char *name, size_t n);
@@ -118,9 +124,14 @@ enum img_err	 rend_params_finish(struct rend_params *, enum img_kind src,
  * w or h 0 when not given ("256x0-inside-q82.jpg").  Safe as a file name.
  * Returns its length; out holds REND_CANON_MAX bytes.
  */
-size_t		 rend_canonical(const struct rend_params *, char out[REND_CANON_MAX]);
-/* The query string of finished params, for URLs ("w=256&fit=inside&format=jpeg&q=82"). */
-size_t		 rend_query(const struct rend_params *, char out[REND_QUERY_MAX]);
+size_t		 rend_canonical(const struct rend_params *,
+		    char out[REND_CANON_MAX]);
+/*
+ * The query string of finished params, for
+ * URLs ("w=256&fit=inside&format=jpeg&q=82").
+ */
+size_t		 rend_query(const struct rend_params *,
+		    char out[REND_QUERY_MAX]);
 
 /* The output's MIME type and file extension. */
 const char	*rend_format_mime(enum rend_format);

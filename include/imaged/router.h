@@ -44,7 +44,8 @@ struct route {
 	route_handler		 handler;
 	const struct body_sink	*sink;		/* NULL: the body is buffered */
 	size_t			 body_max;	/* cap of a buffered body */
-	bool			 open;		/* needs no token, even with auth = token */
+	/* needs no token, even with auth = token */
+	bool			 open;
 	/*
 	 * The handler waits for the disk (an fsync, a commit): the server
 	 * runs it on a thread of its own, off the thread that serves other
@@ -66,8 +67,10 @@ typedef enum img_err (*route_auth)(struct imaged *, const struct request *,
 struct route_match {
 	const struct route	*route;		/* NULL: see status */
 	int			 status;	/* 200 found, 404, 405 */
-	unsigned		 allow;		/* methods of the path, for Allow */
-	const char		*path;		/* the path without any stage prefix */
+	/* methods of the path, for Allow */
+	unsigned		 allow;
+	/* the path without any stage prefix */
+	const char		*path;
 	char			 param[ROUTE_PARAM_MAX + 1];
 	bool			 has_param;
 };

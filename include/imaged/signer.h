@@ -35,7 +35,8 @@ struct signer;
 enum img_err	 signer_open(const char *path, const char *previous,
 		    struct signer **);
 /* A signer with the given key (tests, ephemeral use). */
-enum img_err	 signer_new(const unsigned char key[SIGNER_KEY_LEN], struct signer **);
+enum img_err	 signer_new(const unsigned char key[SIGNER_KEY_LEN],
+		    struct signer **);
 /* Wipe the key and free; NULL is a no-op. */
 void		 signer_free(struct signer *);
 
@@ -64,8 +65,8 @@ void		 signer_sign_rendition_url(const struct signer *,
 		    const char *path, const char *rendition, int64_t expires,
 		    char sig[SIGNER_SIG_HEX + 1]);
 enum img_err	 signer_verify_rendition_url(const struct signer *,
-		    const char *path, const char *rendition, const char *expires,
-		    const char *sig, int64_t now);
+		    const char *path, const char *rendition,
+		    const char *expires, const char *sig, int64_t now);
 
 /* MAC data for a cursor. */
 void		 signer_mac(const struct signer *, const void *data, size_t len,

@@ -78,7 +78,8 @@ void		 testctl_record(struct testctl *, const char *method,
 		    const struct query_param *query, size_t nquery, int status,
 		    int64_t duration_us, const char *request_id);
 /* Append {"requests": [...]}: the last limit requests, oldest first. */
-enum img_err	 testctl_journal_json(struct testctl *, struct buf *, size_t limit);
+enum img_err	 testctl_journal_json(struct testctl *, struct buf *,
+		    size_t limit);
 void		 testctl_journal_clear(struct testctl *);
 
 /* Around a handler: shared with other handlers, never with a reset. */

@@ -31,7 +31,10 @@ bool		 uuid_parse(const char *, size_t len, char out[UUID_LEN + 1]);
 void		 uuid_format_v4(unsigned char b[16], char out[UUID_LEN + 1]);
 
 /* --- Times ---------------------------------------------------------------- */
-/* RFC 3339 UTC with microseconds: "2026-11-24T21:40:25.123456Z" (27 bytes and NUL). */
+/*
+ * RFC 3339 UTC with microseconds: "2026-11-24T21:40:25.123456Z" (27 bytes
+ * and NUL).
+ */
 void		 time_format_rfc3339(int64_t usec, char out[32]);
 /* IMF-fixdate for Last-Modified: "Tue, 24 Nov 2026 21:40:25 GMT". */
 void		 time_format_http(time_t, char out[32]);
@@ -43,11 +46,11 @@ void		 time_format_http(time_t, char out[32]);
  */
 bool		 time_parse_bound(const char *, bool upper, int64_t *usec);
 
-/* --- Small pieces ---------------------------------------------------------- */
+/* --- Small pieces --------------------------------------------------------- */
 /* The value of a hex digit of either case, or -1. */
 int		 hex_value(int c);
 
-/* --- JSON output ------------------------------------------------------------ */
+/* --- JSON output ---------------------------------------------------------- */
 /*
  * Append s as a quoted JSON string, escaping '"', '\\' and control
  * characters; the bytes are UTF-8 already validated by the caller.  With

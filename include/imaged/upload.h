@@ -30,8 +30,12 @@ struct upload_info {
 	uint32_t	 width, height;	/* 0 when unreadable */
 };
 
-/* Start an upload of at most max_size bytes.  Errors: those of blob_writer_new. */
-enum img_err	 upload_new(struct blobstore *, uint64_t max_size, struct upload **);
+/*
+ * Start an upload of at most max_size bytes.  Errors: those
+ * of blob_writer_new.
+ */
+enum img_err	 upload_new(struct blobstore *, uint64_t max_size,
+		    struct upload **);
 /*
  * Take the next bytes.  IMG_ETOOBIG as soon as the total passes max_size;
  * IMG_ENOSPACE, IMG_EUNAVAIL from the disk.  After an error the upload is

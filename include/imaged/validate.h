@@ -52,12 +52,16 @@ void	 meta_input_free(struct meta_input *);
  * catalog; the forms pick it up from the table.
  */
 struct meta_field {
-	const char	*name;		/* form field, query parameter, JSON key */
+	/* form field, query parameter, JSON key */
+	const char	*name;
 	const char	*json_field;	/* "metadata.<name>", for JSON errors */
 	unsigned	 flag;		/* META_* */
-	size_t		 max;		/* code points (of each item, for a list) */
-	size_t		 slot;		/* text: offset of its char * in meta_input */
-	bool		 list;		/* comma-separated in forms, an array in JSON */
+	/* code points (of each item, for a list) */
+	size_t		 max;
+	/* text: offset of its char * in meta_input */
+	size_t		 slot;
+	/* comma-separated in forms, an array in JSON */
+	bool		 list;
 };
 extern const struct meta_field	 meta_fields[];
 extern const size_t		 meta_nfields;

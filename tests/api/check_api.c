@@ -84,7 +84,7 @@ listed(const char *query)
 	return n;
 }
 
-/* --- upload and read back -------------------------------------------------- */
+/* --- upload and read back ------------------------------------------------- */
 
 START_TEST(test_upload_each_format)
 {
@@ -96,15 +96,17 @@ START_TEST(test_upload_each_format)
 	char			*bytes, *disk;
 
 	upload_json(&r, s->path, "user123", s->name,
-	    "{\"title\": \"Sunset\", \"tags\": [\"beach\", \"sunset\", \"beach\"], "
-	    "\"location\": \"Goa\", \"unknown\": 1}");
+	    "{\"title\": \"Sunset\", \"tags\": [\"beach\", \"sunset\", "
+	    "\"beach\"], \"location\": \"Goa\", \"unknown\": 1}");
 	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
 	rec = r.json;
 	ck_assert_str_eq(str(rec, "user_id"), "user123");
 	ck_assert_str_eq(str(rec, "filename"), s->name);
 	ck_assert_str_eq(str(rec, "content_type"), s->type);
-	ck_assert_int_eq(json_integer_value(json_object_get(rec, "width")), s->width);
-	ck_assert_int_eq(json_integer_value(json_object_get(rec, "height")), s->height);
+	ck_assert_int_eq(json_integer_value(json_object_get(rec, "width")),
+	    s->width);
+	ck_assert_int_eq(json_integer_value(json_object_get(rec, "height")),
+	    s->height);
 	ck_assert_str_eq(str(rec, "title"), "Sunset");
 	ck_assert(json_is_null(json_object_get(rec, "description")));
 	ck_assert_int_eq(json_array_size(json_object_get(rec, "tags")), 2);
@@ -115,7 +117,8 @@ START_TEST(test_upload_each_format)
 	ck_assert_int_eq(strlen(str(rec, "checksum_sha256")), 64);
 	ck_assert_str_eq(str(rec, "created_at"), str(rec, "updated_at"));
 	ck_assert_int_eq(strlen(str(rec, "created_at")), 27);
-	ck_assert_int_eq(json_integer_value(json_object_get(rec, "url_expires_in")), 3600);
+	ck_assert_int_eq(json_integer_value(json_object_get(rec,
+	    "url_expires_in")), 3600);
 	snprintf(loc, sizeof(loc), "/images/%s", str(rec, "image_id"));
 	ck_assert_str_eq(reply_header(&r, "Location"), loc);
 
@@ -160,9 +163,11 @@ START_TEST(test_get_and_signed_download)
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(reply_header(&r, "Content-Type"),
 	    "application/json; charset=utf-8");
-	ck_assert_str_eq(str(r.json, "checksum_sha256"), str(rec, "checksum_sha256"));
+	ck_assert_str_eq(str(r.json, "checksum_sha256"),
+	    str(rec, "checksum_sha256"));
 	ck_assert_str_eq(str(r.json, "created_at"), str(rec, "created_at"));
-	ck_assert_ptr_nonnull(strstr(str(r.json, "download_url"), imaged_url(test_daemon)));
+	ck_assert_ptr_nonnull(strstr(str(r.json, "download_url"),
+	    imaged_url(test_daemon)));
 
 	http_get(&d, url_path(str(r.json, "download_url")));
 	bytes = read_file(samples[0].path, &len);
@@ -217,17 +222,21 @@ START_TEST(test_expires_in)
 	const char	*url;
 	long long	 exp;
 
-	snprintf(path, sizeof(path), "/images/%s?expires_in=60", str(rec, "image_id"));
+	snprintf(path, sizeof(path), "/images/%s?expires_in=60",
+	    str(rec, "image_id"));
 	http_get(&r, path);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "url_expires_in")), 60);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json,
+	    "url_expires_in")), 60);
 	url = strstr(str(r.json, "download_url"), "expires=");
 	ck_assert_ptr_nonnull(url);
 	exp = strtoll(url + 8, NULL, 10);
-	ck_assert(exp >= (long long)time(NULL) + 55 && exp <= (long long)time(NULL) + 61);
+	ck_assert(exp >= (long long)time(NULL) + 55 &&
+	    exp <= (long long)time(NULL) + 61);
 	reply_free(&r);
 
-	snprintf(path, sizeof(path), "/images/%s?expires_in=604801", str(rec, "image_id"));
+	snprintf(path, sizeof(path), "/images/%s?expires_in=604801",
+	    str(rec, "image_id"));
 	http_get(&r, path);
 	ck_assert_int_eq(r.status, 400);
 	ck_assert_str_eq(reply_field(&r), "expires_in");
@@ -247,14 +256,15 @@ START_TEST(test_download_true_json_and_bytes)
 
 	bytes = read_file(samples[1].path, &len);
 	b64 = base64_of(bytes, len);
-	snprintf(path, sizeof(path), "/images/%s?download=TRUE", str(rec, "image_id"));
+	snprintf(path, sizeof(path), "/images/%s?download=TRUE",
+	    str(rec, "image_id"));
 	http_do(&r, "GET", path, accept_any, NULL, 0);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(str(r.json, "image_data"), b64);
 	ck_assert_str_eq(str(r.json, "filename"), "cat.PNG");
 	ck_assert_str_eq(str(r.json, "content_type"), "image/png");
-	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "file_size")),
-	    (json_int_t)len);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json,
+	    "file_size")), (json_int_t)len);
 	reply_free(&r);
 
 	http_do(&r, "GET", path, accept_png, NULL, 0);
@@ -265,7 +275,8 @@ START_TEST(test_download_true_json_and_bytes)
 	reply_free(&r);
 
 	/* Any other value of download is the plain record. */
-	snprintf(path, sizeof(path), "/images/%s?download=yes", str(rec, "image_id"));
+	snprintf(path, sizeof(path), "/images/%s?download=yes",
+	    str(rec, "image_id"));
 	http_do(&r, "GET", path, accept_png, NULL, 0);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(str(r.json, "image_id"), str(rec, "image_id"));
@@ -310,8 +321,8 @@ START_TEST(test_download_json_streamed)
 	    "application/json; charset=utf-8");
 	ck_assert_ptr_nonnull(r.json);
 	ck_assert_str_eq(str(r.json, "image_data"), b64);
-	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "file_size")),
-	    (json_int_t)len);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json,
+	    "file_size")), (json_int_t)len);
 	snprintf(want, sizeof(want), "%zu", r.body.len);
 	ck_assert_str_eq(reply_header(&r, "Content-Length"), want);
 	ck_assert_int_eq(r.body.data[r.body.len - 1], '\n');
@@ -339,7 +350,8 @@ START_TEST(test_conditional_and_range)
 	bytes = read_file(samples[0].path, &len);
 	snprintf(path, sizeof(path), "/images/%s", str(rec, "image_id"));
 	http_get(&r, path);
-	snprintf(path, sizeof(path), "%s", url_path(str(r.json, "download_url")));
+	snprintf(path, sizeof(path), "%s",
+	    url_path(str(r.json, "download_url")));
 
 	snprintf(inm, sizeof(inm), "If-None-Match: W/\"x\", \"%s\"",
 	    str(rec, "checksum_sha256"));
@@ -399,7 +411,8 @@ START_TEST(test_signed_url_checks)
 
 	snprintf(path, sizeof(path), "/images/%s", str(rec, "image_id"));
 	http_get(&r, path);
-	snprintf(path, sizeof(path), "%s", url_path(str(r.json, "download_url")));
+	snprintf(path, sizeof(path), "%s",
+	    url_path(str(r.json, "download_url")));
 
 	/* Altered signature. */
 	snprintf(other, sizeof(other), "%s", path);
@@ -485,12 +498,14 @@ START_TEST(test_raw_upload)
 	size_t		 len;
 
 	bytes = read_file("data/sample.png", &len);
-	http_do(&r, "POST", "/images?user_id=u9&filename=cat.png&title=Cat&tags=a,b",
+	http_do(&r, "POST",
+	    "/images?user_id=u9&filename=cat.png&title=Cat&tags=a,b",
 	    hdrs, bytes, len);
 	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
 	ck_assert_str_eq(str(r.json, "title"), "Cat");
 	ck_assert_int_eq(json_array_size(json_object_get(r.json, "tags")), 2);
-	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "width")), 8);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json,
+	    "width")), 8);
 	reply_free(&r);
 	free(bytes);
 }
@@ -518,7 +533,8 @@ START_TEST(test_list_pages)
 		size_t	 k;
 		char	 last[40] = "";
 
-		snprintf(path, sizeof(path), "/images?user_id=pager&limit=10%s%s",
+		snprintf(path, sizeof(path),
+		    "/images?user_id=pager&limit=10%s%s",
 		    cursor[0] ? "&last_evaluated_key=" : "", cursor);
 		http_get(&r, path);
 		ck_assert_int_eq(r.status, 200);
@@ -527,23 +543,27 @@ START_TEST(test_list_pages)
 			const char *at = str(img, "created_at");
 
 			ck_assert_str_eq(str(img, "user_id"), "pager");
-			ck_assert_ptr_null(json_object_get(seen, str(img, "image_id")));
-			json_object_set_new(seen, str(img, "image_id"), json_true());
+			ck_assert_ptr_null(json_object_get(seen,
+			    str(img, "image_id")));
+			json_object_set_new(seen, str(img, "image_id"),
+			    json_true());
 			/* newest first */
 			if (last[0] != '\0')
 				ck_assert(strcmp(at, last) < 0);
 			snprintf(last, sizeof(last), "%s", at);
 			total++;
 		}
-		ck_assert_int_eq(json_integer_value(json_object_get(r.json, "count")),
-		    pages < 3 ? 10 : 3);
-		prev = json_string_value(json_object_get(r.json, "last_evaluated_key"));
+		ck_assert_int_eq(json_integer_value(json_object_get(r.json,
+		    "count")), pages < 3 ? 10 : 3);
+		prev = json_string_value(json_object_get(r.json,
+		    "last_evaluated_key"));
 		if (pages < 3)
 			ck_assert_ptr_nonnull(prev);
 		else
 			ck_assert(json_is_null(json_object_get(r.json,
 			    "last_evaluated_key")));
-		snprintf(cursor, sizeof(cursor), "%s", prev != NULL ? prev : "");
+		snprintf(cursor, sizeof(cursor), "%s",
+		    prev != NULL ? prev : "");
 		reply_free(&r);
 	} while (cursor[0] != '\0');
 	ck_assert_int_eq(total, 23);
@@ -576,11 +596,13 @@ START_TEST(test_list_order_and_cursor_binding)
 	reply_free(&r2);
 
 	/* ...and continues the ascending one, aliases included. */
-	snprintf(path, sizeof(path), "/images?order=asc&page_size=10&last_key=%s",
+	snprintf(path, sizeof(path),
+	    "/images?order=asc&page_size=10&last_key=%s",
 	    str(r.json, "last_evaluated_key"));
 	http_get(&r2, path);
 	ck_assert_int_eq(r2.status, 200);
-	ck_assert_int_eq(json_integer_value(json_object_get(r2.json, "count")), 3);
+	ck_assert_int_eq(json_integer_value(json_object_get(r2.json,
+	    "count")), 3);
 	reply_free(&r2);
 	reply_free(&r);
 }
@@ -682,14 +704,15 @@ START_TEST(test_request_id_cors_health)
 }
 END_TEST
 
-/* --- bad input: status, JSON error, nothing stored ------------------------------ */
+/* --- bad input: status, JSON error, nothing stored ------------------------ */
 
 struct bad_case {
 	const char	*name;
 	const char	*method;
 	const char	*path;
 	const char	*content_type;
-	const char	*body;		/* "@PNG" puts a real PNG's base64 where %s is */
+	/* "@PNG" puts a real PNG's base64 where %s is */
+	const char	*body;
 	long		 status;
 	const char	*code;
 	const char	*field;
@@ -710,7 +733,8 @@ static const struct bad_case bad_cases[] = {
 	  415, "UNSUPPORTED_MEDIA_TYPE", NULL },
 	{ "id malformed patch", "PATCH", "/images/xyz", "application/json",
 	  "{\"metadata\": {}}", 400, "VALIDATION_ERROR", "image_id" },
-	{ "delete unknown", "DELETE", "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479",
+	{ "delete unknown", "DELETE",
+	  "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479",
 	  NULL, NULL, 404, "NOT_FOUND", NULL },
 	{ "limit 101", "GET", "/images?limit=101", NULL, NULL,
 	  400, "VALIDATION_ERROR", "limit" },
@@ -799,7 +823,8 @@ START_TEST(test_too_large)
 		bytes[i] = (char)(i * 7);
 	memcpy(bytes, "\x89PNG\r\n\x1a\n", 8);
 	/* Raw: refused on its Content-Length. */
-	http_do(&r, "POST", "/images?user_id=u&filename=a.png", raw, bytes, big);
+	http_do(&r, "POST", "/images?user_id=u&filename=a.png", raw,
+	    bytes, big);
 	ck_assert_int_eq(r.status, 413);
 	ck_assert_str_eq(reply_code(&r), "PAYLOAD_TOO_LARGE");
 	reply_free(&r);
@@ -821,7 +846,7 @@ START_TEST(test_too_large)
 }
 END_TEST
 
-/* --- Host on a loopback address (DNS rebinding) ------------------------------ */
+/* --- Host on a loopback address (DNS rebinding) --------------------------- */
 
 static void
 hosts_setup(void)
@@ -869,8 +894,8 @@ START_TEST(test_host_rebinding)
 		reply_free(&r);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ck_assert_msg(status_for_host("DELETE", path, bad[i], &r) == 421,
-		    "%s: %ld %s", bad[i], r.status, r.body.data);
+		ck_assert_msg(status_for_host("DELETE", path, bad[i], &r) ==
+		    421, "%s: %ld %s", bad[i], r.status, r.body.data);
 		ck_assert_str_eq(reply_code(&r), "MISDIRECTED_REQUEST");
 		ck_assert_str_eq(reply_header(&r, "Content-Type"),
 		    "application/json; charset=utf-8");

@@ -29,10 +29,12 @@ token_add(const char *user, bool is_admin, char *out, size_t outlen)
 	FILE	*fp, *err;
 
 	snprintf(who, sizeof(who), "%s", user);
-	snprintf(path, sizeof(path), "%s/%s", test_daemon->data_dir, TOKENS_FILE);
+	snprintf(path, sizeof(path), "%s/%s", test_daemon->data_dir,
+	    TOKENS_FILE);
 	fp = open_memstream(&text, &len);
 	err = fopen("/dev/null", "w");
-	ck_assert_int_eq(cmd_token_file(path, is_admin ? 4 : 3, argv, fp, err), 0);
+	ck_assert_int_eq(cmd_token_file(path, is_admin ? 4 : 3, argv, fp,
+	    err), 0);
 	fclose(fp);
 	fclose(err);
 	text[strcspn(text, "\n")] = '\0';
@@ -45,7 +47,8 @@ as(struct reply *r, const char *token, const char *method, const char *path,
     const char *body)
 {
 	char		 auth[256];
-	const char	*hdrs[3] = { auth, "Content-Type: application/json", NULL };
+	const char	*hdrs[3] = { auth,
+	    "Content-Type: application/json", NULL };
 
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
 	    token != NULL ? token : "");
@@ -63,13 +66,14 @@ upload_as(const char *token, const char *user_field, char *id, size_t idlen,
 
 	png = read_file("data/sample.png", &len);
 	b64 = base64_of(png, len);
-	ck_assert_int_gt(asprintf(&body, "{\"image_data\": \"%s\", \"filename\": "
+	ck_assert_int_gt(asprintf(&body,
+	    "{\"image_data\": \"%s\", \"filename\": "
 	    "\"a.png\"%s}", b64, user_field), 0);
 	as(&r, token, "POST", "/images", body);
 	ck_assert_msg(r.status == want, "%ld %s", r.status, r.body.data);
 	if (id != NULL)
-		snprintf(id, idlen, "%s", json_string_value(json_object_get(r.json,
-		    "image_id")));
+		snprintf(id, idlen, "%s",
+		    json_string_value(json_object_get(r.json, "image_id")));
 	reply_free(&r);
 	free(body);
 	free(b64);
@@ -125,7 +129,8 @@ START_TEST(test_x_api_key)
 	snprintf(key, sizeof(key), "x-api-key: %s", bob);
 	http_do(&r, "GET", "/images", hdrs, NULL, 0);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "count")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json,
+	    "count")), 1);
 	reply_free(&r);
 }
 END_TEST
@@ -152,7 +157,8 @@ START_TEST(test_listing_is_ones_own)
 
 	as(&r, alice, "GET", "/images", NULL);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "count")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json,
+	    "count")), 1);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(
 	    json_object_get(r.json, "images"), 0), "user_id")), "alice");
 	reply_free(&r);
@@ -161,7 +167,8 @@ START_TEST(test_listing_is_ones_own)
 	ck_assert_str_eq(reply_code(&r), "FORBIDDEN");
 	reply_free(&r);
 	as(&r, admin, "GET", "/images", NULL);
-	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "count")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json,
+	    "count")), 2);
 	reply_free(&r);
 }
 END_TEST
@@ -216,7 +223,8 @@ START_TEST(test_revoked_token)
 	size_t		 len = 0;
 	FILE		*fp;
 
-	snprintf(path, sizeof(path), "%s/%s", test_daemon->data_dir, TOKENS_FILE);
+	snprintf(path, sizeof(path), "%s/%s", test_daemon->data_dir,
+	    TOKENS_FILE);
 	fp = open_memstream(&list, &len);
 	ck_assert_int_eq(cmd_token_file(path, 2, listv, fp, stderr), 0);
 	fclose(fp);

@@ -57,7 +57,8 @@ run_job(void *arg)
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &j->reply);
 	if (j->rate > 0) {
-		curl_easy_setopt(c, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)j->rate);
+		curl_easy_setopt(c, CURLOPT_MAX_RECV_SPEED_LARGE,
+		    (curl_off_t)j->rate);
 		curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 16384L);
 	}
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
@@ -76,7 +77,8 @@ run_all(struct job *jobs, size_t n)
 
 	ck_assert_ptr_nonnull(t);
 	for (i = 0; i < n; i++)
-		ck_assert_int_eq(pthread_create(&t[i], NULL, run_job, &jobs[i]), 0);
+		ck_assert_int_eq(pthread_create(&t[i], NULL, run_job,
+		    &jobs[i]), 0);
 	for (i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
 	free(t);
@@ -106,7 +108,8 @@ START_TEST(test_two_deletes)
 		snprintf(jobs[1].path, sizeof(jobs[1].path), "/images/%s", id);
 		reply_free(&r);
 		run_all(jobs, 2);
-		ck_assert_msg((jobs[0].status == 200 && jobs[1].status == 404) ||
+		ck_assert_msg((jobs[0].status == 200 &&
+		    jobs[1].status == 404) ||
 		    (jobs[0].status == 404 && jobs[1].status == 200),
 		    "%ld %ld", jobs[0].status, jobs[1].status);
 		buf_free(&jobs[0].reply);
@@ -131,7 +134,8 @@ START_TEST(test_delete_during_download)
 	memcpy(bytes, png, png_len);
 	for (i = png_len; i < big; i++)
 		bytes[i] = (char)(i * 131);
-	http_do(&r, "POST", "/images?user_id=u&filename=big.png", raw, bytes, big);
+	http_do(&r, "POST", "/images?user_id=u&filename=big.png", raw,
+	    bytes, big);
 	ck_assert_int_eq(r.status, 201);
 	url = strstr(json_string_value(json_object_get(r.json, "download_url")),
 	    "/blobs/");
@@ -189,7 +193,8 @@ START_TEST(test_hundred_uploads_one_user)
 
 		ck_assert_msg(jobs[i].status == 201, "upload %zu: %ld", i,
 		    jobs[i].status);
-		rec = json_loadb(jobs[i].reply.data, jobs[i].reply.len, 0, NULL);
+		rec = json_loadb(jobs[i].reply.data, jobs[i].reply.len,
+		    0, NULL);
 		ck_assert_ptr_nonnull(rec);
 		json_object_set_new(seen, json_string_value(json_object_get(rec,
 		    "image_id")), json_false());
@@ -201,8 +206,10 @@ START_TEST(test_hundred_uploads_one_user)
 	http_get(&r, "/images?user_id=crowd&limit=100&order=asc");
 	ck_assert_int_eq(r.status, 200);
 	json_array_foreach(json_object_get(r.json, "images"), k, img) {
-		const char *id = json_string_value(json_object_get(img, "image_id"));
-		const char *at = json_string_value(json_object_get(img, "created_at"));
+		const char *id =
+		    json_string_value(json_object_get(img, "image_id"));
+		const char *at =
+		    json_string_value(json_object_get(img, "created_at"));
 
 		ck_assert_ptr_nonnull(json_object_get(seen, id));
 		ck_assert(json_is_false(json_object_get(seen, id)));
@@ -243,7 +250,8 @@ START_TEST(test_database_busy)
 	ck_assert_int_eq(r.status, 200);
 	reply_free(&r);
 	ck_assert_int_eq(bucket_files(), 0);
-	ck_assert_int_eq(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(db);
 	upload_json(&r, "data/sample.png", "busy", "a.png", NULL);
 	ck_assert_int_eq(r.status, 201);

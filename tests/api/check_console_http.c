@@ -32,7 +32,8 @@ START_TEST(test_page)
 
 	http_get(&r, "/");
 	assert_is(&r, console_find("index.html"), "text/html; charset=utf-8");
-	ck_assert_ptr_nonnull(csp = reply_header(&r, "Content-Security-Policy"));
+	ck_assert_ptr_nonnull(csp = reply_header(&r,
+	    "Content-Security-Policy"));
 	ck_assert_ptr_nonnull(strstr(csp, "default-src 'self'"));
 	ck_assert_ptr_nonnull(strstr(csp, "script-src 'self';"));
 	ck_assert_ptr_nonnull(strstr(csp, "style-src 'self';"));

@@ -43,7 +43,8 @@ multipart_body(struct buf *b, const char *boundary, const struct part *parts,
 			    "Content-Type: application/octet-stream",
 			    parts[i].filename), IMG_OK);
 		ck_assert_int_eq(buf_adds(b, "\r\n\r\n"), IMG_OK);
-		ck_assert_int_eq(buf_add(b, parts[i].data, parts[i].len), IMG_OK);
+		ck_assert_int_eq(buf_add(b, parts[i].data, parts[i].len),
+		    IMG_OK);
 		ck_assert_int_eq(buf_adds(b, "\r\n"), IMG_OK);
 	}
 	if (close)
@@ -80,7 +81,8 @@ teardown(void)
 
 START_TEST(test_same_record_every_form)
 {
-	static const char *const raw_hdr[] = { "Content-Type: image/png", NULL };
+	static const char *const raw_hdr[] =
+	    { "Content-Type: image/png", NULL };
 	struct part	 parts[] = {
 		{ "user_id", NULL, "u1", 2 },
 		{ "tags", NULL, "a,b", 3 },
@@ -110,16 +112,20 @@ START_TEST(test_same_record_every_form)
 	ck_assert_msg(m.status == 201, "%s", m.body.data);
 	ck_assert_int_eq(r.status, 201);
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const char *v = json_string_value(json_object_get(j.json, keys[i]));
+		const char *v =
+		    json_string_value(json_object_get(j.json, keys[i]));
 
-		ck_assert_str_eq(json_string_value(json_object_get(m.json, keys[i])), v);
-		ck_assert_str_eq(json_string_value(json_object_get(r.json, keys[i])), v);
+		ck_assert_str_eq(json_string_value(json_object_get(m.json,
+		    keys[i])), v);
+		ck_assert_str_eq(json_string_value(json_object_get(r.json,
+		    keys[i])), v);
 	}
 	ck_assert(json_equal(json_object_get(j.json, "tags"),
 	    json_object_get(m.json, "tags")));
 	ck_assert(json_equal(json_object_get(j.json, "tags"),
 	    json_object_get(r.json, "tags")));
-	ck_assert_int_eq(json_integer_value(json_object_get(m.json, "width")), 8);
+	ck_assert_int_eq(json_integer_value(json_object_get(m.json,
+	    "width")), 8);
 	reply_free(&j);
 	reply_free(&m);
 	reply_free(&r);
@@ -147,10 +153,10 @@ START_TEST(test_bad_multipart)
 	} cases[] = {
 		{ "two files", two, 3, true, "multipart/form-data; boundary=b1",
 		  400, "file" },
-		{ "no file", nofile, 1, true, "multipart/form-data; boundary=b1",
-		  400, "file" },
-		{ "no user", nouser, 1, true, "multipart/form-data; boundary=b1",
-		  400, "user_id" },
+		{ "no file", nofile, 1, true,
+		  "multipart/form-data; boundary=b1", 400, "file" },
+		{ "no user", nouser, 1, true,
+		  "multipart/form-data; boundary=b1", 400, "user_id" },
 		{ "truncated", ok, 2, false, "multipart/form-data; boundary=b1",
 		  400, "" },
 		{ "no boundary", ok, 2, true, "multipart/form-data", 400, "" },
@@ -209,7 +215,8 @@ START_TEST(test_unreadable_headers_stored_without_dims)
 	reply_free(&r);
 	upload_json(&r, "data/sample-exif.jpg", "u1", "d.jpg", NULL);
 	ck_assert_int_eq(r.status, 201);
-	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "width")), 24);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json,
+	    "width")), 24);
 	reply_free(&r);
 }
 END_TEST
@@ -228,7 +235,8 @@ START_TEST(test_body_longer_than_content_length)
 	int			 fd, len;
 
 	fd = connect_daemon();
-	len = snprintf(head, sizeof(head), "POST /images?user_id=u1&filename=a.png "
+	len = snprintf(head, sizeof(head),
+	    "POST /images?user_id=u1&filename=a.png "
 	    "HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\n"
 	    "Content-Length: %zu\r\n\r\n", png_len);
 	ck_assert_int_eq(write(fd, head, (size_t)len), len);
@@ -244,9 +252,11 @@ START_TEST(test_body_longer_than_content_length)
 	ck_assert_int_eq(r.status, 200);
 	reply_free(&r);
 	http_get(&r, "/images?user_id=u1");
-	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "count")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json,
+	    "count")), 1);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(
-	    json_object_get(r.json, "images"), 0), "file_size")), (json_int_t)png_len);
+	    json_object_get(r.json, "images"), 0), "file_size")),
+	    (json_int_t)png_len);
 	reply_free(&r);
 }
 END_TEST
@@ -259,7 +269,8 @@ START_TEST(test_disconnect_mid_upload)
 	int			 fd, len, i;
 
 	fd = connect_daemon();
-	len = snprintf(head, sizeof(head), "POST /images?user_id=u1&filename=a.png "
+	len = snprintf(head, sizeof(head),
+	    "POST /images?user_id=u1&filename=a.png "
 	    "HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\n"
 	    "Content-Length: 1000000\r\n\r\n");
 	ck_assert_int_eq(write(fd, head, (size_t)len), len);
@@ -278,7 +289,8 @@ START_TEST(test_disconnect_mid_upload)
 	ck_assert_int_eq(temp_files(), 0);
 	ck_assert_int_eq(bucket_files(), 0);
 	http_get(&r, "/images");
-	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "count")), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json,
+	    "count")), 0);
 	reply_free(&r);
 }
 END_TEST
@@ -290,10 +302,11 @@ START_TEST(test_chunked)
 	    "Transfer-Encoding: chunked", NULL };
 	struct reply	 r;
 
-	http_do(&r, "POST", "/images?user_id=u1&filename=c.png", raw, png, png_len);
+	http_do(&r, "POST", "/images?user_id=u1&filename=c.png", raw, png,
+	    png_len);
 	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
-	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "file_size")),
-	    (json_int_t)png_len);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json,
+	    "file_size")), (json_int_t)png_len);
 	reply_free(&r);
 }
 END_TEST
@@ -305,7 +318,8 @@ START_TEST(test_delete_with_file_gone)
 	struct reply	 r;
 	char		 path[PATH_MAX + 160];
 
-	http_do(&r, "POST", "/images?user_id=u1&filename=g.png", raw, png, png_len);
+	http_do(&r, "POST", "/images?user_id=u1&filename=g.png", raw, png,
+	    png_len);
 	ck_assert_int_eq(r.status, 201);
 	snprintf(path, sizeof(path), "%s/%s/%s", test_daemon->data_dir,
 	    test_daemon->cfg.bucket, json_string_value(json_object_get(r.json,
@@ -334,7 +348,8 @@ START_TEST(test_chunked_too_large)
 
 	ck_assert_ptr_nonnull(data);
 	memcpy(data, "\x89PNG\r\n\x1a\n", 8);
-	http_do(&r, "POST", "/images?user_id=u1&filename=big.png", raw, data, big);
+	http_do(&r, "POST", "/images?user_id=u1&filename=big.png", raw,
+	    data, big);
 	ck_assert_int_eq(r.status, 413);
 	ck_assert_str_eq(reply_code(&r), "PAYLOAD_TOO_LARGE");
 	reply_free(&r);

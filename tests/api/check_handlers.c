@@ -26,7 +26,8 @@ struct bad_case {
 	const char	*method;
 	const char	*path;
 	const char	*content_type;
-	const char	*body;		/* "@PNG" puts a real PNG's base64 where %s is */
+	/* "@PNG" puts a real PNG's base64 where %s is */
+	const char	*body;
 	long		 status;
 	const char	*code;
 	const char	*field;
@@ -39,7 +40,8 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
 	{ "not json", "POST", "/images", "application/json", "{\"user_id\":",
 	  400, "INVALID_JSON", NULL },
-	{ "garbage", "POST", "/images", NULL, "hello", 400, "INVALID_JSON", NULL },
+	{ "garbage", "POST", "/images", NULL, "hello", 400,
+	  "INVALID_JSON", NULL },
 	{ "array", "POST", "/images", "application/json", "[1, 2]",
 	  400, "VALIDATION_ERROR", NULL },
 	{ "no user", "POST", "/images", "application/json",
@@ -58,12 +60,14 @@ static const struct bad_case bad_cases[] = {
 	{ "no filename", "POST", "/images", NULL,
 	  "{\"image_data\": \"%s\", \"user_id\": \"u\"}",
 	  400, "VALIDATION_ERROR", "filename" },
-	{ "filename slash", "POST", "/images", NULL, PNG_BODY("u", "a/b.png", ""),
-	  400, "VALIDATION_ERROR", "filename" },
+	{ "filename slash", "POST", "/images", NULL,
+	  PNG_BODY("u", "a/b.png", ""), 400, "VALIDATION_ERROR", "filename" },
 	{ "filename backslash", "POST", "/images", NULL,
-	  PNG_BODY("u", "a\\\\b.png", ""), 400, "VALIDATION_ERROR", "filename" },
+	  PNG_BODY("u", "a\\\\b.png", ""), 400, "VALIDATION_ERROR",
+	  "filename" },
 	{ "filename control", "POST", "/images", NULL,
-	  PNG_BODY("u", "a\\u0001.png", ""), 400, "VALIDATION_ERROR", "filename" },
+	  PNG_BODY("u", "a\\u0001.png", ""), 400, "VALIDATION_ERROR",
+	  "filename" },
 	{ "extension", "POST", "/images", NULL, PNG_BODY("u", "a.txt", ""),
 	  400, "VALIDATION_ERROR", "filename" },
 	{ "no extension", "POST", "/images", NULL, PNG_BODY("u", "png", ""),
@@ -75,17 +79,18 @@ static const struct bad_case bad_cases[] = {
 	  "{\"image_data\": 5, \"user_id\": \"u\", \"filename\": \"a.png\"}",
 	  400, "VALIDATION_ERROR", "image_data" },
 	{ "bad base64", "POST", "/images", NULL,
-	  "{\"image_data\": \"!!!!\", \"user_id\": \"u\", \"filename\": \"a.png\"}",
-	  400, "VALIDATION_ERROR", "image_data" },
+	  "{\"image_data\": \"!!!!\", \"user_id\": \"u\", \"filename\": "
+	  "\"a.png\"}", 400, "VALIDATION_ERROR", "image_data" },
 	{ "url-safe base64", "POST", "/images", NULL,
-	  "{\"image_data\": \"iVBO-_w\", \"user_id\": \"u\", \"filename\": \"a.png\"}",
-	  400, "VALIDATION_ERROR", "image_data" },
+	  "{\"image_data\": \"iVBO-_w\", \"user_id\": \"u\", \"filename\": "
+	  "\"a.png\"}", 400, "VALIDATION_ERROR", "image_data" },
 	{ "empty image", "POST", "/images", NULL,
 	  "{\"image_data\": \"\", \"user_id\": \"u\", \"filename\": \"a.png\"}",
 	  400, "VALIDATION_ERROR", "image_data" },
 	{ "not a png", "POST", "/images", NULL,
 	  "{\"image_data\": \"aGVsbG8gd29ybGQ=\", \"user_id\": \"u\", "
-	  "\"filename\": \"a.png\"}", 415, "UNSUPPORTED_MEDIA_TYPE", "image_data" },
+	  "\"filename\": \"a.png\"}", 415, "UNSUPPORTED_MEDIA_TYPE",
+	  "image_data" },
 	{ "png named jpg", "POST", "/images", NULL, PNG_BODY("u", "a.jpg", ""),
 	  415, "UNSUPPORTED_MEDIA_TYPE", "image_data" },
 	{ "title number", "POST", "/images", NULL,
@@ -114,7 +119,8 @@ static const struct bad_case bad_cases[] = {
 	  "{\"metadata\": {}}", 400, "VALIDATION_ERROR", "image_id" },
 	{ "id unknown", "GET", "/images/F47AC10B-58CC-4372-A567-0E02B2C3D479",
 	  NULL, NULL, 404, "NOT_FOUND", NULL },
-	{ "delete unknown", "DELETE", "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479",
+	{ "delete unknown", "DELETE",
+	  "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479",
 	  NULL, NULL, 404, "NOT_FOUND", NULL },
 	{ "limit 0", "GET", "/images?limit=0", NULL, NULL,
 	  400, "VALIDATION_ERROR", "limit" },
@@ -126,8 +132,8 @@ static const struct bad_case bad_cases[] = {
 	  400, "VALIDATION_ERROR", "limit" },
 	{ "page_size", "GET", "/images?page_size=500", NULL, NULL,
 	  400, "VALIDATION_ERROR", "page_size" },
-	{ "forged cursor", "GET", "/images?last_evaluated_key=abcdef", NULL, NULL,
-	  400, "VALIDATION_ERROR", "last_evaluated_key" },
+	{ "forged cursor", "GET", "/images?last_evaluated_key=abcdef", NULL,
+	  NULL, 400, "VALIDATION_ERROR", "last_evaluated_key" },
 	{ "order", "GET", "/images?order=sideways", NULL, NULL,
 	  400, "VALIDATION_ERROR", "order" },
 	{ "list user", "GET", "/images?user_id=..", NULL, NULL,
@@ -140,17 +146,21 @@ static const struct bad_case bad_cases[] = {
 	{ "title filter NUL", "GET", "/images?title=a%00b", NULL, NULL,
 	  400, "VALIDATION_ERROR", "title" },
 	{ "download NUL", "GET", "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479"
-	  "?download=true%00", NULL, NULL, 400, "VALIDATION_ERROR", "download" },
+	  "?download=true%00", NULL, NULL, 400, "VALIDATION_ERROR",
+	  "download" },
 	{ "id NUL", "GET", "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479%00",
 	  NULL, NULL, 400, "VALIDATION_ERROR", "image_id" },
 	{ "raw user NUL", "POST", "/images?user_id=u%00x&filename=a.png",
 	  "image/png", "x", 400, "VALIDATION_ERROR", "user_id" },
-	{ "raw title NUL", "POST", "/images?user_id=u&filename=a.png&title=a%00",
+	{ "raw title NUL", "POST",
+	  "/images?user_id=u&filename=a.png&title=a%00",
 	  "image/png", "x", 400, "VALIDATION_ERROR", "title" },
 	/* Valid JSON that is not an object is a validation error. */
-	{ "patch string", "PATCH", "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479",
+	{ "patch string", "PATCH",
+	  "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479",
 	  "application/json", "\"x\"", 400, "VALIDATION_ERROR", "metadata" },
-	{ "patch number", "PATCH", "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479",
+	{ "patch number", "PATCH",
+	  "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479",
 	  "application/json", "7", 400, "VALIDATION_ERROR", "metadata" },
 	{ "patch truncated", "PATCH",
 	  "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479", "application/json",
@@ -268,10 +278,11 @@ START_TEST(test_bad_input)
 	    at != NULL ? png_b64 : "", at != NULL ? at + 2 : "");
 	ck_assert_int_ge(n, 0);
 	ck_assert_int_ne(inproc_do(&r, ctx, text), IMG_OK);
-	ck_assert_msg(r.resp.status == c->status, "%s: status %d, want %ld: %.*s",
-	    c->name, r.resp.status, c->status, (int)r.resp.body.len,
-	    r.resp.body.data);
-	ck_assert_str_eq(r.resp.content_type, "application/json; charset=utf-8");
+	ck_assert_msg(r.resp.status == c->status,
+	    "%s: status %d, want %ld: %.*s", c->name, r.resp.status, c->status,
+	    (int)r.resp.body.len, r.resp.body.data);
+	ck_assert_str_eq(r.resp.content_type,
+	    "application/json; charset=utf-8");
 	j = body_json(&r);
 	err = json_object_get(j, "error");
 	code = json_string_value(json_object_get(err, "code"));

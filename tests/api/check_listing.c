@@ -62,7 +62,8 @@ titles(const char *query, long *status, char *out, size_t outlen)
 	out[0] = '\0';
 	json_array_foreach(json_object_get(r.json, "images"), i, img) {
 		len += (size_t)snprintf(out + len, outlen - len, "%s%s",
-		    i ? "|" : "", json_string_value(json_object_get(img, "title")));
+		    i ? "|" : "",
+		    json_string_value(json_object_get(img, "title")));
 		if (len >= outlen)
 			break;
 	}
@@ -76,7 +77,8 @@ static const struct {
 	long		 status;
 	const char	*want;
 } filters[] = {
-	{ "?user_id=ann&order=asc", 200, "Sunset at Goa|Mountain dawn|SUNSET again" },
+	{ "?user_id=ann&order=asc", 200,
+	  "Sunset at Goa|Mountain dawn|SUNSET again" },
 	{ "?title=sunset", 200, "SUNSET again|Sunset at Goa" },
 	{ "?title=SUN&user_id=ann", 200, "SUNSET again|Sunset at Goa" },
 	{ "?title=su", 200, "SUNSET again|Sunset at Goa" },
@@ -119,8 +121,8 @@ START_TEST(test_filters)
 	long	 status;
 
 	titles(filters[_i].query, &status, got, sizeof(got));
-	ck_assert_msg(status == filters[_i].status, "%s: %ld", filters[_i].query,
-	    status);
+	ck_assert_msg(status == filters[_i].status, "%s: %ld",
+	    filters[_i].query, status);
 	ck_assert_msg(strcmp(got, filters[_i].want) == 0, "%s: got \"%s\"",
 	    filters[_i].query, got);
 }
@@ -166,12 +168,13 @@ START_TEST(test_filtered_pages_are_full)
 		http_get(&r, path);
 		ck_assert_int_eq(r.status, 200);
 		pages++;
-		total += (int)json_integer_value(json_object_get(r.json, "count"));
+		total +=
+		    (int)json_integer_value(json_object_get(r.json, "count"));
 		cursor = json_string_value(json_object_get(r.json,
 		    "last_evaluated_key"));
 		if (cursor != NULL)
-			ck_assert_int_eq(json_integer_value(json_object_get(r.json,
-			    "count")), 3);
+			ck_assert_int_eq(json_integer_value(
+			    json_object_get(r.json, "count")), 3);
 		snprintf(cur, sizeof(cur), "%s", cursor != NULL ? cursor : "");
 		reply_free(&r);
 	} while (cur[0] != '\0');
@@ -183,7 +186,8 @@ END_TEST
 static void
 patch(struct reply *r, const char *title, const char *body)
 {
-	static const char *const hdrs[] = { "Content-Type: application/json", NULL };
+	static const char *const hdrs[] =
+	    { "Content-Type: application/json", NULL };
 	char	 path[128];
 
 	snprintf(path, sizeof(path), "/images/%s",
@@ -205,19 +209,23 @@ START_TEST(test_patch)
 	    "\"description\": \"high\", \"tags\": [\"alps\", \"alps\"], "
 	    "\"filename\": \"ignored.png\"}}");
 	ck_assert_msg(r.status == 200, "%s", r.body.data);
-	ck_assert_str_eq(json_string_value(json_object_get(r.json, "title")), "Peak");
-	ck_assert_str_eq(json_string_value(json_object_get(r.json, "description")),
-	    "high");
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "title")),
+	    "Peak");
+	ck_assert_str_eq(json_string_value(json_object_get(r.json,
+	    "description")), "high");
 	ck_assert_str_eq(json_string_value(json_object_get(r.json, "location")),
 	    "Manali");
 	ck_assert_int_eq(json_array_size(json_object_get(r.json, "tags")), 1);
 	ck_assert_str_eq(json_string_value(json_object_get(r.json, "filename")),
 	    "x.gif");
-	ck_assert_str_eq(json_string_value(json_object_get(r.json, "created_at")),
+	ck_assert_str_eq(json_string_value(json_object_get(r.json,
+	    "created_at")),
 	    json_string_value(json_object_get(before.json, "created_at")));
-	ck_assert(strcmp(json_string_value(json_object_get(r.json, "updated_at")),
+	ck_assert(strcmp(json_string_value(json_object_get(r.json,
+	    "updated_at")),
 	    json_string_value(json_object_get(before.json, "updated_at"))) > 0);
-	ck_assert_str_eq(json_string_value(json_object_get(r.json, "checksum_sha256")),
+	ck_assert_str_eq(json_string_value(json_object_get(r.json,
+	    "checksum_sha256")),
 	    json_string_value(json_object_get(before.json, "checksum_sha256")));
 	reply_free(&r);
 	reply_free(&before);
@@ -236,7 +244,8 @@ START_TEST(test_patch)
 	ck_assert_int_eq(r.status, 200);
 	ck_assert(json_is_null(json_object_get(r.json, "description")));
 	ck_assert_int_eq(json_array_size(json_object_get(r.json, "tags")), 0);
-	ck_assert_str_eq(json_string_value(json_object_get(r.json, "title")), "Peak");
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "title")),
+	    "Peak");
 	reply_free(&r);
 	patch(&r, "Mountain dawn", "{\"metadata\": {}}");
 	ck_assert_int_eq(r.status, 200);
@@ -259,7 +268,8 @@ START_TEST(test_patch_errors)
 		{ "{", 400, "" },
 		{ "", 400, "" },
 	};
-	static const char *const hdrs[] = { "Content-Type: application/json", NULL };
+	static const char *const hdrs[] =
+	    { "Content-Type: application/json", NULL };
 	struct reply	 r;
 	size_t		 i;
 
@@ -269,13 +279,16 @@ START_TEST(test_patch_errors)
 		ck_assert_str_eq(reply_field(&r), cases[i].field);
 		reply_free(&r);
 	}
-	/* Invalid metadata for an unknown id is 400: the body is judged first. */
-	http_do(&r, "PATCH", "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479", hdrs,
-	    "{\"metadata\": {\"title\": 5}}", 26);
+	/*
+	 * Invalid metadata for an unknown id is 400: the body is
+	 * judged first.
+	 */
+	http_do(&r, "PATCH", "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479",
+	    hdrs, "{\"metadata\": {\"title\": 5}}", 26);
 	ck_assert_int_eq(r.status, 400);
 	reply_free(&r);
-	http_do(&r, "PATCH", "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479", hdrs,
-	    "{\"metadata\": {}}", 16);
+	http_do(&r, "PATCH", "/images/f47ac10b-58cc-4372-a567-0e02b2c3d479",
+	    hdrs, "{\"metadata\": {}}", 16);
 	ck_assert_int_eq(r.status, 404);
 	reply_free(&r);
 }

@@ -47,9 +47,13 @@ url_path(const char *url)
 	return p;
 }
 
-/* Upload bytes raw as user u with filename name; the image id is copied to id. */
+/*
+ * Upload bytes raw as user u with filename name; the image id is copied
+ * to id.
+ */
 static void
-upload_bytes(const void *bytes, size_t len, const char *name, char id[IMAGE_ID_SIZE])
+upload_bytes(const void *bytes, size_t len, const char *name,
+    char id[IMAGE_ID_SIZE])
 {
 	static const char *const hdrs[] = { "Content-Type: image/*", NULL };
 	struct reply	 r;
@@ -146,7 +150,8 @@ START_TEST(test_sizes_and_formats)
 	expect_image(GET("w=8&h=100&fit=inside"), "image/jpeg",
 	    IMG_KIND_JPEG, 8, 6);
 	/* rendition= works for download too; given parameters override it. */
-	expect_image(GET("rendition=w12:png"), "image/png", IMG_KIND_PNG, 12, 9);
+	expect_image(GET("rendition=w12:png"), "image/png",
+	    IMG_KIND_PNG, 12, 9);
 	expect_image(GET("rendition=w12:png&format=webp"), "image/webp",
 	    IMG_KIND_WEBP, 12, 9);
 	/* Without Accept: image/..., still the rendition's bytes. */
@@ -195,7 +200,8 @@ START_TEST(test_cache_conditional_range)
 	ck_assert_str_eq(reply_header(&a, "ETag"), reply_header(&b, "ETag"));
 	ck_assert_ptr_nonnull(strstr(reply_header(&a, "Content-Disposition"),
 	    "filename=\"p.png\""));
-	snprintf(inm, sizeof(inm), "If-None-Match: %s", reply_header(&a, "ETag"));
+	snprintf(inm, sizeof(inm), "If-None-Match: %s",
+	    reply_header(&a, "ETag"));
 	reply_free(&b);
 	http_do(&b, "GET", path, hdrs, NULL, 0);
 	ck_assert_int_eq(b.status, 304);
@@ -281,7 +287,8 @@ START_TEST(test_signed_rendition_urls)
 	reply_free(&d);
 	reply_free(&r);
 	/* The same rendition asked two ways is one rendition. */
-	snprintf(path, sizeof(path), "/images/%s?download=true&w=8&format=jpeg", id);
+	snprintf(path, sizeof(path),
+	    "/images/%s?download=true&w=8&format=jpeg", id);
 	http_get(&d, path);
 	ck_assert_int_eq(d.status, 200);
 	ck_assert_uint_eq(renders_made(), 1);
@@ -311,7 +318,8 @@ START_TEST(test_presets)
 	expect_image(url_path(str(r.json, "download_url")), "image/webp",
 	    IMG_KIND_WEBP, 8, 8);
 	reply_free(&r);
-	snprintf(path, sizeof(path), "/images/%s?download=true&rendition=wide", id);
+	snprintf(path, sizeof(path),
+	    "/images/%s?download=true&rendition=wide", id);
 	expect_image(path, "image/png", IMG_KIND_PNG, 20, 15);
 	snprintf(path, sizeof(path), "/images/%s?rendition=nope", id);
 	http_get(&r, path);
@@ -321,7 +329,7 @@ START_TEST(test_presets)
 }
 END_TEST
 
-/* --- removal and eviction --------------------------------------------------- */
+/* --- removal and eviction ------------------------------------------------- */
 
 START_TEST(test_removed_with_image)
 {
@@ -411,7 +419,7 @@ START_TEST(test_lru_eviction)
 }
 END_TEST
 
-/* --- concurrency -------------------------------------------------------------- */
+/* --- concurrency ---------------------------------------------------------- */
 
 struct fetch {
 	char		 url[512];
@@ -464,7 +472,8 @@ fetch_all(struct fetch *f, size_t n)
 
 	ck_assert_ptr_nonnull(t);
 	for (i = 0; i < n; i++)
-		ck_assert_int_eq(pthread_create(&t[i], NULL, fetch_one, &f[i]), 0);
+		ck_assert_int_eq(pthread_create(&t[i], NULL, fetch_one,
+		    &f[i]), 0);
 	for (i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
 	free(t);
@@ -506,7 +515,8 @@ big_png(uint32_t w, uint32_t h, size_t *lenp)
 {
 	size_t		 row = 1 + (size_t)w * 3, raw = row * h;
 	size_t		 nblocks = (raw + 65534) / 65535;
-	size_t		 zlen = 2 + raw + nblocks * 5 + 4, cap = 8 + 25 + 12 + zlen + 12;
+	size_t		 zlen = 2 + raw + nblocks * 5 + 4,
+	    cap = 8 + 25 + 12 + zlen + 12;
 	unsigned char	*p = malloc(cap), *z;
 	uint32_t	 a = 1, b = 0, crc;
 	size_t		 i, off, n, k;
@@ -519,8 +529,10 @@ big_png(uint32_t w, uint32_t h, size_t *lenp)
 	p[22] = (unsigned char)(h >> 8); p[23] = (unsigned char)h;
 	memcpy(p + 24, "\x08\x02\0\0\0", 5);
 	off = 33;
-	p[off] = (unsigned char)(zlen >> 24); p[off + 1] = (unsigned char)(zlen >> 16);
-	p[off + 2] = (unsigned char)(zlen >> 8); p[off + 3] = (unsigned char)zlen;
+	p[off] = (unsigned char)(zlen >> 24);
+	p[off + 1] = (unsigned char)(zlen >> 16);
+	p[off + 2] = (unsigned char)(zlen >> 8);
+	p[off + 3] = (unsigned char)zlen;
 	memcpy(p + off + 4, "IDAT", 4);
 	z = p + off + 8;
 	z[0] = 0x78;
@@ -557,10 +569,12 @@ big_png(uint32_t w, uint32_t h, size_t *lenp)
 		for (i = 0; i < len; i++) {
 			crc ^= s[i];
 			for (int bit = 0; bit < 8; bit++)
-				crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1)));
+				crc = (crc >> 1) ^
+				    (0xedb88320u & (0u - (crc & 1)));
 		}
 		crc ^= 0xffffffffu;
-		at[0] = (unsigned char)(crc >> 24); at[1] = (unsigned char)(crc >> 16);
+		at[0] = (unsigned char)(crc >> 24);
+		at[1] = (unsigned char)(crc >> 16);
 		at[2] = (unsigned char)(crc >> 8); at[3] = (unsigned char)crc;
 	}
 	off = off + 8 + zlen + 4;
@@ -650,7 +664,7 @@ START_TEST(test_delete_while_rendering)
 }
 END_TEST
 
-/* --- bad input ------------------------------------------------------------------ */
+/* --- bad input ------------------------------------------------------------ */
 
 static const struct {
 	const char	*query;
@@ -700,16 +714,19 @@ START_TEST(test_bad_params)
 
 	/* As a download, as a record's URL, and on a signed URL. */
 	for (k = 0; k < 3; k++) {
-		if (k == 2 && strncmp(bad_params[_i].query, "rendition=", 10) == 0)
+		if (k == 2 &&
+		    strncmp(bad_params[_i].query, "rendition=", 10) == 0)
 			continue;	/* a signed URL takes no rendition= */
 		if (k == 0)
-			snprintf(path, sizeof(path), "/images/%s?download=true&%s",
-			    bad_id, bad_params[_i].query);
+			snprintf(path, sizeof(path),
+			    "/images/%s?download=true&%s", bad_id,
+			    bad_params[_i].query);
 		else if (k == 1)
 			snprintf(path, sizeof(path), "/images/%s?%s", bad_id,
 			    bad_params[_i].query);
 		else
-			snprintf(path, sizeof(path), "/blobs/images/u/%s.jpg?%s&"
+			snprintf(path, sizeof(path),
+			    "/blobs/images/u/%s.jpg?%s&"
 			    "expires=9999999999&signature=%064d", bad_id,
 			    bad_params[_i].query, 0);
 		http_get(&r, path);
@@ -725,8 +742,8 @@ START_TEST(test_bad_params)
 		ck_assert_msg(r.status == 400, "%s: %ld %s", path, r.status,
 		    r.body.data);
 		ck_assert_str_eq(reply_code(&r), "VALIDATION_ERROR");
-		ck_assert_msg(strcmp(reply_field(&r), bad_params[_i].field) == 0,
-		    "%s: field %s", path, reply_field(&r));
+		ck_assert_msg(strcmp(reply_field(&r), bad_params[_i].field) ==
+		    0, "%s: field %s", path, reply_field(&r));
 		ck_assert_str_eq(reply_header(&r, "Content-Type"),
 		    "application/json; charset=utf-8");
 		reply_free(&r);
@@ -744,9 +761,10 @@ START_TEST(test_unreadable_headers)
 	size_t		 i;
 
 	for (i = 0; i < NITEMS(files); i++) {
-		upload_file(files[i], strstr(files[i], "sof") ? "c.jpg" : "c.png",
-		    id);
-		snprintf(path, sizeof(path), "/images/%s?download=true&w=8", id);
+		upload_file(files[i], strstr(files[i], "sof") ? "c.jpg" :
+		    "c.png", id);
+		snprintf(path, sizeof(path),
+		    "/images/%s?download=true&w=8", id);
 		http_get(&r, path);
 		ck_assert_int_eq(r.status, 400);
 		ck_assert_str_eq(reply_code(&r), "VALIDATION_ERROR");
@@ -754,7 +772,8 @@ START_TEST(test_unreadable_headers)
 		reply_free(&r);
 		snprintf(path, sizeof(path), "/images/%s?rendition=w8", id);
 		http_get(&u, path);
-		ck_assert_int_eq(u.status, 200);	/* a URL is only a URL */
+		/* a URL is only a URL */
+		ck_assert_int_eq(u.status, 200);
 		http_get(&r, url_path(str(u.json, "download_url")));
 		ck_assert_int_eq(r.status, 400);
 		ck_assert_str_eq(reply_field(&r), "image");

@@ -30,7 +30,8 @@ static const char *const json_hdrs[] = { JSON_HDR, NULL };
 static void
 post(struct reply *r, const char *path, const char *body)
 {
-	http_do(r, "POST", path, json_hdrs, body, body != NULL ? strlen(body) : 0);
+	http_do(r, "POST", path, json_hdrs, body,
+	    body != NULL ? strlen(body) : 0);
 }
 
 /* A request whose answer is status, with code and field ("" when none). */
@@ -40,7 +41,8 @@ expect(const char *method, const char *path, const char *body, long status,
 {
 	struct reply	 r;
 
-	http_do(&r, method, path, json_hdrs, body, body != NULL ? strlen(body) : 0);
+	http_do(&r, method, path, json_hdrs, body,
+	    body != NULL ? strlen(body) : 0);
 	ck_assert_msg(r.status == status, "%s %s %s: %ld %s", method, path,
 	    body != NULL ? body : "", r.status, r.body.data);
 	if (code != NULL)
@@ -68,7 +70,8 @@ upload(const char *user, const char *title, const char *field, char *out,
 	char		 meta[128];
 
 	snprintf(meta, sizeof(meta), "{\"title\": \"%s\"}", title);
-	upload_json(&r, "data/sample.png", user, "a.png", title != NULL ? meta : NULL);
+	upload_json(&r, "data/sample.png", user, "a.png",
+	    title != NULL ? meta : NULL);
 	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
 	if (out != NULL)
 		snprintf(out, outlen, "%s", str_of(r.json, field));
@@ -111,7 +114,8 @@ ms_since(const struct timespec *t0)
 	struct timespec	 t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000LL + (t.tv_nsec - t0->tv_nsec) / 1000000;
+	return (t.tv_sec - t0->tv_sec) * 1000LL +
+	    (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
 /* --- off by default ------------------------------------------------------ */
@@ -125,7 +129,8 @@ START_TEST(test_off_is_404)
 	harness_start();
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		expect("GET", paths[i], NULL, 404, "NOT_FOUND", NULL);
-		expect("POST", paths[i], "{\"advance\": 1}", 404, "NOT_FOUND", NULL);
+		expect("POST", paths[i], "{\"advance\": 1}", 404,
+		    "NOT_FOUND", NULL);
 		expect("DELETE", paths[i], NULL, 404, "NOT_FOUND", NULL);
 	}
 	harness_stop();
@@ -142,15 +147,19 @@ START_TEST(test_refused_off_loopback)
 	config_defaults(&cfg);
 	cfg.port = 0;
 	cfg.ephemeral = true;
-	ck_assert(config_set(&cfg, "test_mode", "on", "test", msg, sizeof(msg)));
-	ck_assert(config_set(&cfg, "listen", "0.0.0.0", "test", msg, sizeof(msg)));
+	ck_assert(config_set(&cfg, "test_mode", "on", "test", msg,
+	    sizeof(msg)));
+	ck_assert(config_set(&cfg, "listen", "0.0.0.0", "test", msg,
+	    sizeof(msg)));
 	ck_assert_int_eq(imaged_start(&cfg, &d), IMG_EINVAL);
 	ck_assert_ptr_null(d);
 	/* Bad values of the new settings stop start-up with a message. */
-	ck_assert(!config_set(&cfg, "clock", "yesterday", "test", msg, sizeof(msg)));
+	ck_assert(!config_set(&cfg, "clock", "yesterday", "test", msg,
+	    sizeof(msg)));
 	ck_assert_ptr_nonnull(strstr(msg, "RFC 3339"));
 	ck_assert(!config_set(&cfg, "id_seed", "-1", "test", msg, sizeof(msg)));
-	ck_assert(!config_set(&cfg, "cloud_strict", "maybe", "test", msg, sizeof(msg)));
+	ck_assert(!config_set(&cfg, "cloud_strict", "maybe", "test", msg,
+	    sizeof(msg)));
 }
 END_TEST
 
@@ -160,7 +169,8 @@ START_TEST(test_token_admin_only)
 	static const char *const on[] = { "test_mode=on", "listen=0.0.0.0",
 	    "auth=token", NULL };
 	char		 path[PATH_MAX + 16], *text = NULL, hdr[256];
-	char		 w0[] = "token", w1[] = "add", w2[] = "root", w3[] = "--admin";
+	char		 w0[] = "token", w1[] = "add", w2[] = "root",
+	    w3[] = "--admin";
 	char		 w4[] = "alice";
 	char		*admin_argv[] = { w0, w1, w2, w3, NULL };
 	char		*user_argv[] = { w0, w1, w4, NULL };
@@ -171,7 +181,8 @@ START_TEST(test_token_admin_only)
 	FILE		*fp, *err;
 
 	harness_start_with(on);
-	snprintf(path, sizeof(path), "%s/%s", test_daemon->data_dir, TOKENS_FILE);
+	snprintf(path, sizeof(path), "%s/%s", test_daemon->data_dir,
+	    TOKENS_FILE);
 	err = fopen("/dev/null", "w");
 	fp = open_memstream(&text, &len);
 	ck_assert_int_eq(cmd_token_file(path, 4, admin_argv, fp, err), 0);
@@ -247,8 +258,8 @@ START_TEST(test_clock_routes)
 	    "VALIDATION_ERROR", "set");
 	expect("POST", "/_imaged/clock", "{\"set\": \"2026-01-01T00:00:00\"}",
 	    400, "VALIDATION_ERROR", "set");
-	expect("POST", "/_imaged/clock", "{\"set\": 5}", 400, "VALIDATION_ERROR",
-	    "set");
+	expect("POST", "/_imaged/clock", "{\"set\": 5}", 400,
+	    "VALIDATION_ERROR", "set");
 	expect("POST", "/_imaged/clock", "{\"advance\": \"5\"}", 400,
 	    "VALIDATION_ERROR", "advance");
 	expect("POST", "/_imaged/clock", "{\"advance\": 1e300}", 400,
@@ -274,11 +285,14 @@ START_TEST(test_clock_stamps)
 	upload("u", "t", "image_id", id, sizeof(id));
 	snprintf(path, sizeof(path), "/images/%s", id);
 	http_get(&r, path);
-	ck_assert_str_eq(str_of(r.json, "created_at"), "2026-01-01T00:00:00.000000Z");
-	ck_assert_str_eq(str_of(r.json, "updated_at"), "2026-01-01T00:00:00.000000Z");
+	ck_assert_str_eq(str_of(r.json, "created_at"),
+	    "2026-01-01T00:00:00.000000Z");
+	ck_assert_str_eq(str_of(r.json, "updated_at"),
+	    "2026-01-01T00:00:00.000000Z");
 	snprintf(want, sizeof(want), "expires=%lld&", FIXED_UNIX + 3600);
 	ck_assert_ptr_nonnull(strstr(str_of(r.json, "download_url"), want));
-	ck_assert_str_eq(reply_header(&r, "Date"), "Thu, 01 Jan 2026 00:00:00 GMT");
+	ck_assert_str_eq(reply_header(&r, "Date"),
+	    "Thu, 01 Jan 2026 00:00:00 GMT");
 	snprintf(url, sizeof(url), "%s", strstr(str_of(r.json, "download_url"),
 	    "/blobs/"));
 	reply_free(&r);
@@ -297,8 +311,10 @@ START_TEST(test_clock_stamps)
 	reply_free(&r);
 	http_do(&r, "PATCH", path, json_hdrs, "{\"metadata\": {}}", 16);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(str_of(r.json, "updated_at"), "2026-01-01T00:00:10.000000Z");
-	ck_assert_str_eq(str_of(r.json, "created_at"), "2026-01-01T00:00:00.000000Z");
+	ck_assert_str_eq(str_of(r.json, "updated_at"),
+	    "2026-01-01T00:00:10.000000Z");
+	ck_assert_str_eq(str_of(r.json, "created_at"),
+	    "2026-01-01T00:00:00.000000Z");
 	reply_free(&r);
 	harness_stop();
 }
@@ -324,7 +340,8 @@ START_TEST(test_url_expiry_without_sleep)
 	http_get(&r, url);
 	ck_assert_int_eq(r.status, 200);
 	reply_free(&r);
-	post(&r, "/_imaged/clock", "{\"advance\": 60}");	/* its last second */
+	/* its last second */
+	post(&r, "/_imaged/clock", "{\"advance\": 60}");
 	reply_free(&r);
 	http_get(&r, url);
 	ck_assert_int_eq(r.status, 200);
@@ -356,7 +373,8 @@ START_TEST(test_clock_never_before_newest)
 	ck_assert_str_eq(reply_code(&r), "VALIDATION_ERROR");
 	ck_assert_str_eq(reply_field(&r), "set");
 	ck_assert_ptr_nonnull(strstr(r.body.data, "cannot go back"));
-	ck_assert_ptr_nonnull(strstr(r.body.data, "2026-03-01T00:00:00.000000Z"));
+	ck_assert_ptr_nonnull(strstr(r.body.data,
+	    "2026-03-01T00:00:00.000000Z"));
 	reply_free(&r);
 	expect("POST", "/_imaged/clock", "{\"advance\": -1}", 400,
 	    "VALIDATION_ERROR", "advance");
@@ -435,7 +453,10 @@ START_TEST(test_reset)
 	ck_assert_int_eq(listed(), 0);
 	ck_assert_int_eq(bucket_files(), 0);
 	expect("GET", path, NULL, 404, "NOT_FOUND", NULL);
-	/* The key stayed: the old URL's signature still verifies (404, not 403). */
+	/*
+	 * The key stayed: the old URL's signature still verifies (404,
+	 * not 403).
+	 */
 	expect("GET", url, NULL, 404, "NOT_FOUND", NULL);
 	/* As at first start: the id sequence starts again. */
 	upload("u", NULL, "image_id", again, sizeof(again));
@@ -462,7 +483,8 @@ START_TEST(test_reset_forgets_renditions)
 	ck_assert_int_eq(r.status, 201);
 	snprintf(a, sizeof(a), "%s", str_of(r.json, "image_id"));
 	reply_free(&r);
-	snprintf(path, sizeof(path), "/images/%s?download=true&w=4&format=png", a);
+	snprintf(path, sizeof(path),
+	    "/images/%s?download=true&w=4&format=png", a);
 	http_get(&before, path);
 	ck_assert_int_eq(before.status, 200);
 	post(&r, "/_imaged/reset", NULL);
@@ -507,7 +529,8 @@ START_TEST(test_reset_under_load)
 
 	harness_start_with(on);
 	for (i = 0; i < 2; i++)
-		ck_assert_int_eq(pthread_create(&t[i], NULL, uploader, &ok[i]), 0);
+		ck_assert_int_eq(pthread_create(&t[i], NULL, uploader,
+		    &ok[i]), 0);
 	for (i = 0; i < 4; i++) {
 		post(&r, "/_imaged/reset", NULL);
 		ck_assert_int_eq(r.status, 200);
@@ -526,7 +549,7 @@ START_TEST(test_reset_under_load)
 }
 END_TEST
 
-/* --- faults ---------------------------------------------------------------- */
+/* --- faults --------------------------------------------------------------- */
 
 /* A client that retries a 503 or 429 up to tries times, as SDKs do. */
 static long
@@ -556,7 +579,8 @@ START_TEST(test_faults_and_retries)
 	int		 attempts;
 
 	harness_start_with(on);
-	post(&r, "/_imaged/faults", "{\"method\": \"POST\", \"path\": \"/images\", "
+	post(&r, "/_imaged/faults",
+	    "{\"method\": \"POST\", \"path\": \"/images\", "
 	    "\"status\": 503, \"times\": 2, \"retry_after\": 0}");
 	ck_assert_int_eq(r.status, 201);
 	reply_free(&r);
@@ -568,7 +592,10 @@ START_TEST(test_faults_and_retries)
 	reply_free(&r);
 	ck_assert_int_eq(listed(), 0);
 	ck_assert_int_eq(bucket_files(), 0);
-	/* One failure left: a client with three tries gets through on its second. */
+	/*
+	 * One failure left: a client with three tries gets through on
+	 * its second.
+	 */
 	ck_assert_int_eq(upload_with_retries(3, &attempts), 201);
 	ck_assert_int_eq(attempts, 2);
 	ck_assert_int_eq(listed(), 1);
@@ -576,11 +603,16 @@ START_TEST(test_faults_and_retries)
 	http_get(&r, "/_imaged/faults");
 	rule = json_array_get(json_object_get(r.json, "faults"), 0);
 	ck_assert_int_eq(json_integer_value(json_object_get(rule, "hits")), 2);
-	ck_assert_int_eq(json_integer_value(json_object_get(rule, "remaining")), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(rule,
+	    "remaining")), 0);
 	reply_free(&r);
 
-	/* Other statuses carry their own code; GET does not match a POST rule. */
-	post(&r, "/_imaged/faults", "[{\"path\": \"/images/*\", \"status\": 429, "
+	/*
+	 * Other statuses carry their own code; GET does not match a
+	 * POST rule.
+	 */
+	post(&r, "/_imaged/faults",
+	    "[{\"path\": \"/images/*\", \"status\": 429, "
 	    "\"times\": 1}, {\"path\": \"/healthz\", \"method\": [\"GET\"], "
 	    "\"status\": 500, \"times\": 1}]");
 	ck_assert_int_eq(r.status, 201);
@@ -616,8 +648,8 @@ START_TEST(test_fault_delay_and_reset)
 	struct reply	 r;
 
 	harness_start_with(on);
-	post(&r, "/_imaged/faults", "{\"path\": \"/healthz\", \"delay_ms\": 300, "
-	    "\"times\": 1}");
+	post(&r, "/_imaged/faults",
+	    "{\"path\": \"/healthz\", \"delay_ms\": 300, \"times\": 1}");
 	reply_free(&r);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	expect("GET", "/healthz", NULL, 200, NULL, NULL);
@@ -663,13 +695,14 @@ START_TEST(test_fault_bad_rules)
 		{ "{\"status\": \"503\"}", "VALIDATION_ERROR", "status" },
 		{ "{\"delay_ms\": -1}", "VALIDATION_ERROR", "delay_ms" },
 		{ "{\"delay_ms\": 600000}", "VALIDATION_ERROR", "delay_ms" },
-		{ "{\"status\": 503, \"times\": 0}", "VALIDATION_ERROR", "times" },
-		{ "{\"status\": 503, \"method\": \"FETCH\"}", "VALIDATION_ERROR",
-		  "method" },
+		{ "{\"status\": 503, \"times\": 0}", "VALIDATION_ERROR",
+		  "times" },
+		{ "{\"status\": 503, \"method\": \"FETCH\"}",
+		  "VALIDATION_ERROR", "method" },
 		{ "{\"status\": 503, \"path\": \"images\"}", "VALIDATION_ERROR",
 		  "path" },
-		{ "{\"status\": 503, \"reset_connection\": 1}", "VALIDATION_ERROR",
-		  "reset_connection" },
+		{ "{\"status\": 503, \"reset_connection\": 1}",
+		  "VALIDATION_ERROR", "reset_connection" },
 		{ "{\"status\": 503, \"retry_after\": -5}", "VALIDATION_ERROR",
 		  "retry_after" },
 		{ "{\"status\": 503, \"sttaus\": 1}", "VALIDATION_ERROR", "" },
@@ -687,12 +720,13 @@ START_TEST(test_fault_bad_rules)
 	http_get(&r, "/_imaged/faults");
 	ck_assert_int_eq(json_array_size(json_object_get(r.json, "faults")), 0);
 	reply_free(&r);
-	expect("PATCH", "/_imaged/faults", "{}", 405, "METHOD_NOT_ALLOWED", NULL);
+	expect("PATCH", "/_imaged/faults", "{}", 405,
+	    "METHOD_NOT_ALLOWED", NULL);
 	harness_stop();
 }
 END_TEST
 
-/* --- the journal ------------------------------------------------------------ */
+/* --- the journal ---------------------------------------------------------- */
 
 START_TEST(test_journal)
 {
@@ -702,7 +736,8 @@ START_TEST(test_journal)
 	json_t		*reqs, *last, *q;
 
 	harness_start_with(on);
-	http_do(&r, "GET", "/dev/images?user_id=alice&tags=a&tags=b", hdrs, NULL, 0);
+	http_do(&r, "GET", "/dev/images?user_id=alice&tags=a&tags=b", hdrs,
+	    NULL, 0);
 	ck_assert_int_eq(r.status, 200);
 	reply_free(&r);
 	expect("GET", "/nowhere", NULL, 404, NULL, NULL);
@@ -717,25 +752,28 @@ START_TEST(test_journal)
 	ck_assert_str_eq(str_of(last, "method"), "GET");
 	ck_assert_str_eq(str_of(last, "path"), "/dev/images");
 	ck_assert_str_eq(str_of(last, "request_id"), "probe-1");
-	ck_assert_int_eq(json_integer_value(json_object_get(last, "status")), 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(last,
+	    "status")), 200);
 	ck_assert(json_is_number(json_object_get(last, "duration_ms")));
 	q = json_object_get(last, "query");
 	ck_assert_str_eq(str_of(q, "user_id"), "alice");
 	ck_assert_int_eq(json_array_size(json_object_get(q, "tags")), 2);
 	last = json_array_get(reqs, 1);
 	ck_assert_str_eq(str_of(last, "path"), "/nowhere");
-	ck_assert_int_eq(json_integer_value(json_object_get(last, "status")), 404);
+	ck_assert_int_eq(json_integer_value(json_object_get(last,
+	    "status")), 404);
 	reply_free(&r);
 
 	http_get(&r, "/_imaged/requests?limit=1");
-	ck_assert_int_eq(json_array_size(json_object_get(r.json, "requests")), 1);
+	ck_assert_int_eq(json_array_size(json_object_get(r.json,
+	    "requests")), 1);
 	ck_assert_str_eq(str_of(json_array_get(json_object_get(r.json,
 	    "requests"), 0), "path"), "/nowhere");
 	reply_free(&r);
-	expect("GET", "/_imaged/requests?limit=0", NULL, 400, "VALIDATION_ERROR",
-	    "limit");
-	expect("GET", "/_imaged/requests?limit=x", NULL, 400, "VALIDATION_ERROR",
-	    "limit");
+	expect("GET", "/_imaged/requests?limit=0", NULL, 400,
+	    "VALIDATION_ERROR", "limit");
+	expect("GET", "/_imaged/requests?limit=x", NULL, 400,
+	    "VALIDATION_ERROR", "limit");
 	expect("GET", "/_imaged/requests?limit=1001", NULL, 400,
 	    "VALIDATION_ERROR", "limit");
 
@@ -743,13 +781,14 @@ START_TEST(test_journal)
 	ck_assert_int_eq(r.status, 200);
 	reply_free(&r);
 	http_get(&r, "/_imaged/requests");
-	ck_assert_int_eq(json_array_size(json_object_get(r.json, "requests")), 0);
+	ck_assert_int_eq(json_array_size(json_object_get(r.json,
+	    "requests")), 0);
 	reply_free(&r);
 	harness_stop();
 }
 END_TEST
 
-/* --- cloud_strict ------------------------------------------------------------ */
+/* --- cloud_strict --------------------------------------------------------- */
 
 START_TEST(test_strict_listing)
 {
@@ -764,18 +803,20 @@ START_TEST(test_strict_listing)
 		upload("u", i % 3 == 0 ? "cat" : "dog", NULL, NULL, 0);
 	/* Each page reads 2 index entries, then keeps the cats among them. */
 	do {
-		snprintf(path, sizeof(path), "/images?user_id=u&title=cat&limit=2"
-		    "&order=asc%s%s", cursor[0] ? "&last_evaluated_key=" : "",
-		    cursor);
+		snprintf(path, sizeof(path),
+		    "/images?user_id=u&title=cat&limit=2&order=asc%s%s",
+		    cursor[0] ? "&last_evaluated_key=" : "", cursor);
 		http_get(&r, path);
 		ck_assert_int_eq(r.status, 200);
 		pages++;
-		cats += (int)json_integer_value(json_object_get(r.json, "count"));
+		cats +=
+		    (int)json_integer_value(json_object_get(r.json, "count"));
 		lek = json_object_get(r.json, "last_evaluated_key");
 		if (json_is_string(lek)) {
 			shortpage += json_integer_value(json_object_get(r.json,
 			    "count")) < 2;
-			snprintf(cursor, sizeof(cursor), "%s", json_string_value(lek));
+			snprintf(cursor, sizeof(cursor), "%s",
+			    json_string_value(lek));
 		} else
 			cursor[0] = '\0';
 		reply_free(&r);
@@ -790,7 +831,8 @@ START_TEST(test_strict_listing)
 	for (i = 0; i < 6; i++)
 		upload("u", i % 3 == 0 ? "cat" : "dog", NULL, NULL, 0);
 	http_get(&r, "/images?user_id=u&title=cat&limit=2");
-	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "count")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json,
+	    "count")), 2);
 	ck_assert(json_is_null(json_object_get(r.json, "last_evaluated_key")));
 	reply_free(&r);
 	harness_stop();
@@ -803,7 +845,8 @@ START_TEST(test_strict_uploads)
 	static const char *const raw[] = { "Content-Type: image/png", NULL };
 	static const char *const form[] = {
 	    "Content-Type: multipart/form-data; boundary=b", NULL };
-	static const char form_body[] = "--b\r\nContent-Disposition: form-data; "
+	static const char form_body[] =
+	    "--b\r\nContent-Disposition: form-data; "
 	    "name=\"user_id\"\r\n\r\nu\r\n--b--\r\n";
 	struct reply	 r;
 	size_t		 big = (6u << 20) + 1;

@@ -79,7 +79,8 @@ log_exchange(const struct reply *r, const char *method, const char *url)
 	const char	*path = url, *p;
 
 	/* The path and query of an absolute URL (a download_url). */
-	if ((p = strstr(url, "://")) != NULL && (p = strchr(p + 3, '/')) != NULL)
+	if ((p = strstr(url, "://")) != NULL &&
+	    (p = strchr(p + 3, '/')) != NULL)
 		path = p;
 	exchlog_append(method, path, (int)r->status,
 	    reply_header(r, "Content-Type"), r->body.data, r->body.len,
@@ -109,7 +110,8 @@ http_do(struct reply *r, const char *method, const char *path,
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	if (body != NULL) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)len);
 	}
 	hl = curl_slist_append(hl, "Expect:");
 	for (i = 0; headers != NULL && headers[i] != NULL; i++)
@@ -141,7 +143,8 @@ void
 upload_json(struct reply *r, const char *data_path, const char *user_id,
     const char *filename, const char *metadata)
 {
-	static const char *const hdrs[] = { "Content-Type: application/json", NULL };
+	static const char *const hdrs[] =
+	    { "Content-Type: application/json", NULL };
 	struct buf	 body;
 	size_t		 len;
 	char		*bytes, *b64;
@@ -301,7 +304,8 @@ connect_daemon(void)
 	int			 fd;
 
 	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)strtoul(strrchr(url, ':') + 1, NULL, 10));
+	sin.sin_port =
+	    htons((uint16_t)strtoul(strrchr(url, ':') + 1, NULL, 10));
 	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	ck_assert_int_ge(fd, 0);

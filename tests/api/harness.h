@@ -37,9 +37,13 @@ void		 http_do(struct reply *, const char *method, const char *path,
 void		 http_get(struct reply *, const char *path);
 /* POST a JSON upload of the file at data_path with user_id and filename. */
 void		 upload_json(struct reply *, const char *data_path,
-		    const char *user_id, const char *filename, const char *metadata);
+		    const char *user_id, const char *filename,
+		    const char *metadata);
 void		 reply_free(struct reply *);
-/* A header's value from the reply (static storage, valid until the next call), or NULL. */
+/*
+ * A header's value from the reply (static storage, valid until the next
+ * call), or NULL.
+ */
 const char	*reply_header(const struct reply *, const char *name);
 /* Error code and field of an error reply ("" when absent). */
 const char	*reply_code(const struct reply *);

@@ -218,8 +218,8 @@ inproc_parse(struct inproc *r, const struct imaged *ctx, const char *text,
 		r->blen = len - (size_t)(body - r->text);
 	}
 
-	router_match(api_routes, api_nroutes_for(&ctx->cfg), ctx->cfg.stage, method, path,
-	    &r->match);
+	router_match(api_routes, api_nroutes_for(&ctx->cfg), ctx->cfg.stage,
+	    method, path, &r->match);
 	r->status = r->match.status;
 	if (path_nul) {
 		r->nul_field = router_param_name(r->match.route, r->nul_name,

@@ -37,8 +37,10 @@
 
 struct inproc {
 	struct request		 req;
-	struct route_match	 match;		/* match.route NULL: see status */
-	int			 status;	/* 200 routed, else 400, 404, 405, 414 */
+	/* match.route NULL: see status */
+	struct route_match	 match;
+	/* 200 routed, else 400, 404, 405, 414 */
+	int			 status;
 	struct response		 resp;
 	struct query_param	 query[QUERY_PARAMS_MAX];
 	const char		*hname[INPROC_HEADERS_MAX];

@@ -188,7 +188,8 @@ sha256_hex(struct sha256 *s, char hex[65])
 	sha256_feed(s, pad, npad + 8);
 	for (i = 0; i < 32; i++) {
 		hex[2 * i] = digits[s->h[i / 4] >> (28 - 8 * (i % 4)) & 0xf];
-		hex[2 * i + 1] = digits[s->h[i / 4] >> (24 - 8 * (i % 4)) & 0xf];
+		hex[2 * i + 1] =
+		    digits[s->h[i / 4] >> (24 - 8 * (i % 4)) & 0xf];
 	}
 	hex[64] = '\0';
 }
@@ -1216,7 +1217,10 @@ plant_files(struct run *r)
 	char		 path[PATH_MAX + 300];
 	size_t		 i;
 	FILE		*fp;
-	/* Old, as a bucket copied in is: `imaged check` skips the last minute. */
+	/*
+	 * Old, as a bucket copied in is: `imaged check` skips the
+	 * last minute.
+	 */
 	struct timespec	 old[2] = { { time(NULL) - 7200, 0 },
 			    { time(NULL) - 7200, 0 } };
 

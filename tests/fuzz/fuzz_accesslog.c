@@ -37,7 +37,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.time = { 1796581146, 999999999 },
 		.client = "::ffff:127.0.0.1",
 		.status = 200,
-		.bytes = (uint64_t)1 << 50,	/* within what JSON readers take */
+		/* within what JSON readers take */
+		.bytes = (uint64_t)1 << 50,
 		.usec = (uint64_t)1 << 50,
 	};
 	char			*in = fuzz_cstr(data, size), *p;

@@ -116,7 +116,8 @@ round_trip(const uint8_t *data, size_t size)
 	text[at] = c;
 	if (c >= 'a' && c <= 'f') {
 		text[at] = (char)(c - 'a' + 'A');
-		FUZZ_CHECK(cursor_open(signer, order, text, &got) == IMG_EINVAL);
+		FUZZ_CHECK(cursor_open(signer, order, text, &got) ==
+		    IMG_EINVAL);
 	}
 }
 

@@ -23,8 +23,10 @@
 #include "fuzz.h"
 
 #define USEC_PER_DAY	(INT64_C(86400) * 1000000)
-#define TIME_MIN	INT64_C(-62167219200000000)	/* 0000-01-01T00:00:00Z */
-#define TIME_MAX	INT64_C(253402300799999999)	/* 9999-12-31T23:59:59.999999Z */
+/* 0000-01-01T00:00:00Z */
+#define TIME_MIN	INT64_C(-62167219200000000)
+/* 9999-12-31T23:59:59.999999Z */
+#define TIME_MAX	INT64_C(253402300799999999)
 
 static void
 fuzz_range(const char *hdr, uint64_t h)
@@ -238,7 +240,10 @@ fuzz_writers(const char *s)
 		FUZZ_CHECK(strcmp(b.data, "inline") == 0);
 		goto done;
 	}
-	/* The fallback is quoted and holds no quote: its end is the next one. */
+	/*
+	 * The fallback is quoted and holds no quote: its end is the
+	 * next one.
+	 */
 	FUZZ_CHECK(strncmp(b.data, "inline; filename=\"", 18) == 0);
 	ext = strchr(b.data + 18, '"');
 	FUZZ_CHECK(ext != NULL);
@@ -250,7 +255,8 @@ fuzz_writers(const char *s)
 			abort();
 		for (i = 0, n = 0; ext[i] != '\0'; n++) {
 			if (ext[i] == '%') {
-				FUZZ_CHECK(ext[i + 1] != '\0' && ext[i + 2] != '\0');
+				FUZZ_CHECK(ext[i + 1] != '\0' &&
+				    ext[i + 2] != '\0');
 				dec[n] = (char)(hexval(ext[i + 1]) << 4 |
 				    hexval(ext[i + 2]));
 				i += 3;

@@ -205,7 +205,10 @@ oracle(const struct scan *s, const uint8_t *data, size_t size)
 	strict = json_loadb((const char *)data, size,
 	    JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
 	if (s->e == IMG_OK) {
-		/* Accepted: jansson agrees, and the rest is the body emptied. */
+		/*
+		 * Accepted: jansson agrees, and the rest is the
+		 * body emptied.
+		 */
 		FUZZ_CHECK(all != NULL);
 		img = json_is_object(all) ? json_object_get(all, "image_data") :
 		    NULL;

@@ -111,7 +111,8 @@ fuzz_json(const uint8_t *data, size_t size)
 		FUZZ_CHECK(field == NULL);
 		check_meta(&m);
 	} else {
-		FUZZ_CHECK(field != NULL && strncmp(field, "metadata.", 9) == 0);
+		FUZZ_CHECK(field != NULL &&
+		    strncmp(field, "metadata.", 9) == 0);
 		FUZZ_CHECK(msg[0] != '\0');
 	}
 	meta_input_free(&m);
@@ -151,7 +152,8 @@ fuzz_raw(const uint8_t *data, size_t size)
 		FUZZ_CHECK(size >= 1 && size <= FILENAME_MAX_BYTES);
 		FUZZ_CHECK(utf8_valid(s, size, NULL));
 		FUZZ_CHECK(memchr(s, '/', size) == NULL &&
-		    memchr(s, '\\', size) == NULL && memchr(s, '\0', size) == NULL);
+		    memchr(s, '\\', size) == NULL &&
+		    memchr(s, '\0', size) == NULL);
 		FUZZ_CHECK(config_extension_allowed(&cfg, ext));
 		for (i = 0; ext[i] != '\0'; i++)
 			FUZZ_CHECK(!(ext[i] >= 'A' && ext[i] <= 'Z'));

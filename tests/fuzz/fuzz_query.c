@@ -156,7 +156,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* --- the response ---------------------------------------------------------- */
+/* --- the response --------------------------------------------------------- */
 
 static void
 check_list(const struct request *req, json_t *body)
@@ -243,7 +243,8 @@ undo_upload(const struct response *resp)
 	FUZZ_CHECK(id != NULL && strlen(id) == IMAGE_ID_LEN);
 	FUZZ_CHECK(json_is_string(json_object_get(rec, "user_id")));
 	FUZZ_CHECK(json_is_string(json_object_get(rec, "filename")));
-	FUZZ_CHECK(url != NULL && strncmp(url, ctx->url, strlen(ctx->url)) == 0);
+	FUZZ_CHECK(url != NULL &&
+	    strncmp(url, ctx->url, strlen(ctx->url)) == 0);
 	snprintf(param, sizeof(param), "%s", id);
 	memset(&req, 0, sizeof(req));
 	req.method = HTTP_DELETE;

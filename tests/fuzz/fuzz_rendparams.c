@@ -87,7 +87,8 @@ check_finished(const struct rend_params *in)
 		n = rend_query(&p, q);
 		FUZZ_CHECK(n > 0 && n < REND_QUERY_MAX);
 		reparse(q, &again);
-		FUZZ_CHECK(rend_params_finish(&again, kinds[i], &err) == IMG_OK);
+		FUZZ_CHECK(rend_params_finish(&again, kinds[i],
+		    &err) == IMG_OK);
 		rend_canonical(&again, canon2);
 		FUZZ_CHECK(strcmp(canon, canon2) == 0);
 	}

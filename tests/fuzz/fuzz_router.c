@@ -73,7 +73,8 @@ check_match(enum http_method method, const char *path,
 	if (m->has_param) {
 		n = strlen(m->param);
 		FUZZ_CHECK(n >= 1 && n <= ROUTE_PARAM_MAX);
-		FUZZ_CHECK(m->path != NULL && strstr(m->path, m->param) != NULL);
+		FUZZ_CHECK(m->path != NULL &&
+		    strstr(m->path, m->param) != NULL);
 		FUZZ_CHECK(m->allow != 0);
 	}
 }

@@ -96,7 +96,7 @@ make_id(unsigned n, char id[IMAGE_ID_SIZE])
 	    n * 2654435761u, n);
 }
 
-/* --- a deep copy of the record a callback saw -------------------------------- */
+/* --- a deep copy of the record a callback saw ----------------------------- */
 
 struct got {
 	int		 calls;
@@ -151,7 +151,7 @@ get_rec(struct catalog *cat, const char *id, struct got *g)
 	ck_assert_int_eq(g->calls, 1);
 }
 
-/* --- a model of stored records, for brute-force listing checks ------------- */
+/* --- a model of stored records, for brute-force listing checks ------------ */
 
 static const char *const vocab[] = {
 	"red", "green", "blue", "sky", "sea", "cat", "dog", "tree", "car",
@@ -161,7 +161,8 @@ static const char *const vocab[] = {
 
 static const char *const words[] = {
 	"Sunset", "sunrise", "BEACH", "Mountain", "river", "100%", "snake_case",
-	"a_b", "Ca", "x", "Quote\"d", "city", "NIGHT", "sky%line", "Caf\xc3\xa9",
+	"a_b", "Ca", "x", "Quote\"d", "city", "NIGHT", "sky%line",
+	"Caf\xc3\xa9",
 };
 #define NWORDS	(sizeof(words) / sizeof(words[0]))
 
@@ -376,7 +377,8 @@ model_expect(const struct mrec *m, size_t n, const struct list_query *q,
 	size_t	 i, k = 0;
 
 	for (i = 0; i < n; i++) {
-		const struct mrec *r = &m[q->order == LIST_DESC ? n - 1 - i : i];
+		const struct mrec *r = &m[q->order == LIST_DESC ?
+		    n - 1 - i : i];
 
 		if (model_match(r, q))
 			out[k++] = r;
@@ -384,7 +386,7 @@ model_expect(const struct mrec *m, size_t n, const struct list_query *q,
 	return k;
 }
 
-/* --- pages ------------------------------------------------------------------ */
+/* --- pages ---------------------------------------------------------------- */
 
 struct page {
 	char		 ids[LIST_LIMIT_MAX][IMAGE_ID_SIZE];
@@ -454,7 +456,7 @@ check_paging(struct catalog *cat, struct list_query *q,
 	q->after = NULL;
 }
 
-/* --- tests ------------------------------------------------------------------ */
+/* --- tests ---------------------------------------------------------------- */
 
 START_TEST(test_roundtrip)
 {
@@ -556,8 +558,8 @@ START_TEST(test_created_at_increasing)
 		snprintf(sql, sizeof(sql), "INSERT INTO images (created_at,"
 		    " image_id, user_id, filename, s3_key, content_type,"
 		    " file_size, checksum_sha256, updated_at) VALUES (%lld,"
-		    " 'future', 'u', 'f.jpg', 'k', 'image/jpeg', 1, '00', %lld);"
-		    " UPDATE catalog_seq SET last_created = %lld",
+		    " 'future', 'u', 'f.jpg', 'k', 'image/jpeg', 1, '00', "
+		    "%lld); UPDATE catalog_seq SET last_created = %lld",
 		    (long long)future, (long long)future, (long long)future);
 		exec_sql(sql);
 	}
@@ -639,7 +641,8 @@ START_TEST(test_concurrent_inserts)
 		for (k = 0; k < pg.n; k++, n++) {
 			ck_assert_int_lt(pg.at[k], prev);
 			prev = pg.at[k];
-			ck_assert_int_eq(sscanf(pg.ids[k] + 24, "%12x", &row), 1);
+			ck_assert_int_eq(sscanf(pg.ids[k] + 24, "%12x",
+			    &row), 1);
 			th = (row - 1) / 1000;
 			row = (row - 1) % 1000;
 			ck_assert_uint_lt(th, 8);
@@ -1233,7 +1236,8 @@ START_TEST(test_list_paging_changes)
 			for (i = 0; i < n; i++) {
 				bool	 found = false;
 
-				if (variant == 1 && strcmp(m[i].user, "u1") != 0)
+				if (variant == 1 &&
+				    strcmp(m[i].user, "u1") != 0)
 					continue;
 				for (j = 0; j < nseen; j++)
 					if (strcmp(seen[j], m[i].id) == 0)
@@ -1266,7 +1270,8 @@ START_TEST(test_list_literal_titles)
 	};
 	static const struct {
 		const char	*q;
-		const char	*expect;	/* indices of recs, oldest first */
+		/* indices of recs, oldest first */
+		const char	*expect;
 	} cases[] = {
 		{ "%", "0" },
 		{ "0%", "0" },
@@ -1596,23 +1601,30 @@ START_TEST(test_delete_records_pending_removal)
 	}
 	ck_assert_int_eq(catalog_delete(cat, m[0].id, key0, sizeof(key0)),
 	    IMG_OK);
-	ck_assert_int_eq(catalog_pending_unlinks(cat, count_pending, &n), IMG_OK);
+	ck_assert_int_eq(catalog_pending_unlinks(cat, count_pending, &n),
+	    IMG_OK);
 	ck_assert_int_eq(n, 1);
 	ck_assert_int_eq(query_int("SELECT count(*) FROM pending_unlink"
 	    " WHERE s3_key LIKE 'images/u/%'"), 1);
 	catalog_unlinked(cat, key0);
 	/* Not a commit of its own: still there until the next delete. */
 	ck_assert_int_eq(query_int("SELECT count(*) FROM pending_unlink"), 1);
-	ck_assert_int_eq(catalog_delete(cat, m[1].id, key, sizeof(key)), IMG_OK);
+	ck_assert_int_eq(catalog_delete(cat, m[1].id, key, sizeof(key)),
+	    IMG_OK);
 	n = 0;
-	ck_assert_int_eq(catalog_pending_unlinks(cat, count_pending, &n), IMG_OK);
+	ck_assert_int_eq(catalog_pending_unlinks(cat, count_pending, &n),
+	    IMG_OK);
 	ck_assert_int_eq(n, 1);		/* m[1]'s only */
 	catalog_unlinked(cat, key);
 	catalog_close(cat);
 	ck_assert_int_eq(query_int("SELECT count(*) FROM pending_unlink"), 0);
-	/* A crash before the unlink: the key is still there at the next open. */
+	/*
+	 * A crash before the unlink: the key is still there at the
+	 * next open.
+	 */
 	cat = open_cat();
-	ck_assert_int_eq(catalog_delete(cat, m[2].id, key, sizeof(key)), IMG_OK);
+	ck_assert_int_eq(catalog_delete(cat, m[2].id, key, sizeof(key)),
+	    IMG_OK);
 	catalog_close(cat);
 	ck_assert_int_eq(query_int("SELECT count(*) FROM pending_unlink"), 1);
 }
@@ -1644,9 +1656,11 @@ START_TEST(test_clear_drops_pending_removals)
 	ck_assert_int_eq(query_int("SELECT count(*) FROM images"), 0);
 	/* The same id again, deleted: its removal stays owed. */
 	ck_assert_int_eq(model_insert(cat, &m[0]), IMG_OK);
-	ck_assert_int_eq(catalog_delete(cat, m[0].id, key, sizeof(key)), IMG_OK);
+	ck_assert_int_eq(catalog_delete(cat, m[0].id, key, sizeof(key)),
+	    IMG_OK);
 	ck_assert_str_eq(key, key0);
-	ck_assert_int_eq(catalog_pending_unlinks(cat, count_pending, &n), IMG_OK);
+	ck_assert_int_eq(catalog_pending_unlinks(cat, count_pending, &n),
+	    IMG_OK);
 	ck_assert_int_eq(n, 1);
 	catalog_close(cat);
 	ck_assert_int_eq(query_int("SELECT count(*) FROM pending_unlink"), 1);
@@ -1729,15 +1743,17 @@ START_TEST(test_query_plans)
 		{ CATALOG_SQL_LIST_USER_ASC,
 		    "SEARCH i USING INDEX images_user (user_id=?" },
 		{ CATALOG_SQL_USER_CUR_DESC,
-		    "SEARCH images USING COVERING INDEX images_user (user_id=?" },
+		    "SEARCH images USING COVERING INDEX "
+		    "images_user (user_id=?" },
 		{ CATALOG_SQL_USER_CUR_ASC,
-		    "SEARCH images USING COVERING INDEX images_user (user_id=?" },
+		    "SEARCH images USING COVERING INDEX "
+		    "images_user (user_id=?" },
 		{ CATALOG_SQL_TAG_CUR_DESC,
-		    "SEARCH image_tags USING PRIMARY KEY (tag=? AND created_at>?"
-		    " AND created_at<?)" },
+		    "SEARCH image_tags USING PRIMARY KEY (tag=? AND "
+		    "created_at>? AND created_at<?)" },
 		{ CATALOG_SQL_TAG_CUR_ASC,
-		    "SEARCH image_tags USING PRIMARY KEY (tag=? AND created_at>?"
-		    " AND created_at<?)" },
+		    "SEARCH image_tags USING PRIMARY KEY (tag=? AND "
+		    "created_at>? AND created_at<?)" },
 		{ CATALOG_SQL_ROW,
 		    "SEARCH i USING INTEGER PRIMARY KEY (rowid=?)" },
 		{ CATALOG_SQL_LIST_FTS_DESC,
@@ -1745,9 +1761,11 @@ START_TEST(test_query_plans)
 		{ CATALOG_SQL_LIST_FTS_ASC,
 		    "SEARCH i USING INTEGER PRIMARY KEY (rowid=?)" },
 		{ CATALOG_SQL_LIST_SCAN_DESC,
-		    "SEARCH i USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)" },
+		    "SEARCH i USING INTEGER PRIMARY KEY (rowid>? "
+		    "AND rowid<?)" },
 		{ CATALOG_SQL_LIST_SCAN_ASC,
-		    "SEARCH i USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)" },
+		    "SEARCH i USING INTEGER PRIMARY KEY (rowid>? "
+		    "AND rowid<?)" },
 	};
 	struct catalog	*cat;
 	struct mrec	 m[50];
@@ -1770,7 +1788,8 @@ START_TEST(test_query_plans)
 		    SQLITE_OK, "%s: %s", plans[i].sql, sqlite3_errmsg(db));
 		found = false;
 		while (sqlite3_step(st) == SQLITE_ROW) {
-			const char *d = (const char *)sqlite3_column_text(st, 3);
+			const char *d =
+			    (const char *)sqlite3_column_text(st, 3);
 
 			ck_assert_msg(!is_table_scan(d), "%s: %s",
 			    plans[i].sql, d);

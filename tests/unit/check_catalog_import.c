@@ -109,7 +109,8 @@ START_TEST(test_import_keeps_times)
 	struct rec			 a, b;
 	struct catalog_import_row	 rows[2];
 	struct seen			 s = { 0 };
-	struct image_meta		 meta = { .title = "T", .tags_json = "[\"x\"]" };
+	struct image_meta		 meta = { .title = "T",
+	    .tags_json = "[\"x\"]" };
 	int64_t				 t = now_usec() - 3600000000LL;
 
 	make_rec(&a, 1, t + 10, t + 20);
@@ -143,8 +144,8 @@ START_TEST(test_import_twice_adds_nothing)
 	ck_assert_int_eq(catalog_import(cat, &row, 1), IMG_OK);
 	ck_assert(!row.added);
 	ck_assert_int_eq(catalog_id_known(cat, a.id), IMG_OK);
-	ck_assert_int_eq(catalog_id_known(cat, "00000000-0000-4000-8000-000000000000"),
-	    IMG_ENOTFOUND);
+	ck_assert_int_eq(catalog_id_known(cat,
+	    "00000000-0000-4000-8000-000000000000"), IMG_ENOTFOUND);
 	ck_assert_int_eq(catalog_scan(cat, see, &s), IMG_OK);
 	ck_assert_int_eq(s.n, 1);
 	catalog_close(cat);

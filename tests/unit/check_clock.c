@@ -20,7 +20,8 @@ START_TEST(test_fixed_clock)
 	/* It stands still. */
 	ck_assert_int_eq(clock_usec(&c), clock_usec(&c));
 	clock_set(&c, -1);
-	ck_assert_int_eq(clock_seconds(&c), -1);	/* floor, before 1970 too */
+	/* floor, before 1970 too */
+	ck_assert_int_eq(clock_seconds(&c), -1);
 }
 END_TEST
 

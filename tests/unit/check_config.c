@@ -272,7 +272,8 @@ START_TEST(test_set_table)
 		    ok ? "accepted" : "refused", msg);
 		if (!ok) {
 			/* One line naming the source and the value. */
-			ck_assert_msg(strncmp(msg, "test: ", 6) == 0, "%s", msg);
+			ck_assert_msg(strncmp(msg, "test: ", 6) == 0,
+			    "%s", msg);
 			ck_assert_ptr_null(strchr(msg, '\n'));
 			ck_assert_msg(memcmp(&c, &before, sizeof(c)) == 0,
 			    "%s: refused value changed the config",

@@ -23,7 +23,8 @@ static const struct image_record sample = {
 	.filename = "sunset.jpg",
 	.s3_key = "images/user123/f47ac10b-58cc-4372-a567-0e02b2c3d479.jpg",
 	.content_type = "image/jpeg",
-	.checksum_sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+	.checksum_sha256 =
+	    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 	.file_size = 48213,
 	.width = 640, .height = 480,
 	.title = "Sunset", .description = NULL, .location = "Goa",
@@ -43,8 +44,10 @@ START_TEST(test_round_trip)
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(item,
 	    "file_size"), "N")), "48213");
 	ck_assert_ptr_null(json_object_get(item, "description"));
-	ck_assert(json_is_array(json_object_get(json_object_get(item, "tags"), "L")));
-	ck_assert_msg(dynamo_image_parse(item, &im, msg, sizeof(msg)), "%s", msg);
+	ck_assert(json_is_array(json_object_get(json_object_get(item,
+	    "tags"), "L")));
+	ck_assert_msg(dynamo_image_parse(item, &im, msg, sizeof(msg)),
+	    "%s", msg);
 	ck_assert_str_eq(im.image_id, sample.image_id);
 	ck_assert_str_eq(im.s3_key, sample.s3_key);
 	ck_assert_str_eq(im.sha256, sample.checksum_sha256);
@@ -60,8 +63,10 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
-#define BASE	"\"image_id\": {\"S\": \"i\"}, \"user_id\": {\"S\": \"u\"}, " \
-		"\"s3_key\": {\"S\": \"k\"}, \"filename\": {\"S\": \"f.png\"}, " \
+#define BASE	"\"image_id\": {\"S\": \"i\"}, " \
+		"\"user_id\": {\"S\": \"u\"}, " \
+		"\"s3_key\": {\"S\": \"k\"}, " \
+		"\"filename\": {\"S\": \"f.png\"}, " \
 		"\"content_type\": {\"S\": \"image/png\"}, " \
 		"\"created_at\": {\"S\": \"2025-01-01T00:00:00\"}"
 
@@ -70,29 +75,33 @@ static const struct {
 	const char	*msg;	/* NULL: accepted */
 } parses[] = {
 	{ "{" BASE ", \"file_size\": {\"N\": \"12\"}}", NULL },
-	{ "{" BASE ", \"file_size\": {\"N\": \"12\"}, \"tags\": {\"SS\": [\"a\"]},"
-	  " \"title\": {\"NULL\": true}}", NULL },
+	{ "{" BASE ", \"file_size\": {\"N\": \"12\"}, \"tags\": {\"SS\": "
+	  "[\"a\"]}, \"title\": {\"NULL\": true}}", NULL },
 	{ "{" BASE "}", "file_size: missing" },
-	{ "{" BASE ", \"file_size\": {\"S\": \"12\"}}", "file_size: expected a number (N)" },
-	{ "{" BASE ", \"file_size\": {\"N\": \"1.5\"}}", "file_size: expected a whole number" },
-	{ "{" BASE ", \"file_size\": {\"N\": \"-3\"}}", "file_size: expected a whole number" },
+	{ "{" BASE ", \"file_size\": {\"S\": \"12\"}}",
+	  "file_size: expected a number (N)" },
+	{ "{" BASE ", \"file_size\": {\"N\": \"1.5\"}}",
+	  "file_size: expected a whole number" },
+	{ "{" BASE ", \"file_size\": {\"N\": \"-3\"}}",
+	  "file_size: expected a whole number" },
 	{ "{" BASE ", \"file_size\": {\"N\": \"99999999999999999999\"}}",
 	  "file_size: expected a whole number" },
-	{ "{" BASE ", \"file_size\": {\"N\": \"1\"}, \"title\": {\"N\": \"1\"}}",
-	  "title: expected a string (S)" },
+	{ "{" BASE ", \"file_size\": {\"N\": \"1\"}, \"title\": {\"N\": "
+	  "\"1\"}}", "title: expected a string (S)" },
 	{ "{" BASE ", \"file_size\": {\"N\": \"1\"}, \"title\": \"bare\"}",
 	  "title: expected a string (S)" },
-	{ "{" BASE ", \"file_size\": {\"N\": \"1\"}, \"title\": {\"S\": \"a\", \"N\": \"1\"}}",
-	  "title: expected a string (S)" },
-	{ "{" BASE ", \"file_size\": {\"N\": \"1\"}, \"tags\": {\"L\": [{\"N\": \"1\"}]}}",
-	  "tags: expected a list of strings (L of S)" },
+	{ "{" BASE ", \"file_size\": {\"N\": \"1\"}, \"title\": {\"S\": \"a\", "
+	  "\"N\": \"1\"}}", "title: expected a string (S)" },
+	{ "{" BASE ", \"file_size\": {\"N\": \"1\"}, \"tags\": {\"L\": "
+	  "[{\"N\": \"1\"}]}}", "tags: expected a list of strings (L of S)" },
 	{ "{" BASE ", \"file_size\": {\"N\": \"1\"}, \"tags\": {\"S\": \"a\"}}",
 	  "tags: expected a list of strings (L of S)" },
 	{ "{" BASE ", \"file_size\": {\"N\": \"1\"}, \"tags\": {\"SS\": [1]}}",
 	  "tags: expected a list of strings (L of S)" },
 	{ "{\"user_id\": {\"S\": \"u\"}}", "image_id: missing" },
 	{ "{\"image_id\": {\"NULL\": true}}", "image_id: missing" },
-	{ "{\"image_id\": {\"S\": \"a\\u0000b\"}}", "image_id: expected a string (S)" },
+	{ "{\"image_id\": {\"S\": \"a\\u0000b\"}}",
+	  "image_id: expected a string (S)" },
 	{ "[]", "an item must be an object" },
 };
 
@@ -103,7 +112,8 @@ START_TEST(test_parse)
 	char			 msg[256] = "";
 	bool			 ok;
 
-	item = json_loads(parses[_i].json, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	item = json_loads(parses[_i].json,
+	    JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
 	ck_assert_ptr_nonnull(item);
 	ok = dynamo_image_parse(item, &im, msg, sizeof(msg));
 	if (parses[_i].msg == NULL)
@@ -157,7 +167,8 @@ temp_file(const char *text, bool gz)
 		    (int)strlen(text));
 		gzclose(g);
 	} else {
-		ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+		ck_assert_int_eq(write(fd, text, strlen(text)),
+		    (ssize_t)strlen(text));
 		close(fd);
 	}
 	return path;
@@ -175,13 +186,14 @@ static const struct {
 	  "\n  ],\n  \"Count\": 2,\n  \"ScannedCount\": 2,\n"
 	  "  \"ConsumedCapacity\": null\n}\n", "a b", NULL },
 	{ "empty scan", "{\"Items\": [], \"Count\": 0}", "", NULL },
-	{ "JSON lines", "{\"Item\": " ITEM("a") "}\n{\"Item\": " ITEM("b") "}\n",
+	{ "JSON lines",
+	  "{\"Item\": " ITEM("a") "}\n{\"Item\": " ITEM("b") "}\n",
 	  "a b", NULL },
 	{ "batch request", "{\"ImageMetadata\": [{\"PutRequest\": {\"Item\": "
 	  ITEM("a") "}}, {\"DeleteRequest\": {\"Key\": {}}}, {\"PutRequest\": "
 	  "{\"Item\": " ITEM("b") "}}]}", "a b", NULL },
-	{ "strings with braces", "{\"Item\": {\"image_id\": {\"S\": \"}]\\\"{[\"}}}",
-	  "}]\"{[", NULL },
+	{ "strings with braces",
+	  "{\"Item\": {\"image_id\": {\"S\": \"}]\\\"{[\"}}}", "}]\"{[", NULL },
 	{ "empty file", "", "", NULL },
 	{ "not JSON", "this is not JSON", "", "line 1: not DynamoDB JSON" },
 	{ "a top-level array", "[1, 2]", "", "not DynamoDB JSON" },
@@ -189,7 +201,8 @@ static const struct {
 	  "ends inside a value" },
 	{ "bad JSON inside", "{\"Item\": {\"image_id\": {\"S\": tru}}}", "",
 	  "line 1: not JSON" },
-	{ "a second line broken", "{\"Item\": " ITEM("a") "}\n{\"Item\" " ITEM("b")
+	{ "a second line broken",
+	  "{\"Item\": " ITEM("a") "}\n{\"Item\" " ITEM("b")
 	  "}\n", "a", "line 2: not JSON: expected ':'" },
 	{ "Items not objects", "{\"Items\": [1]}", "", "not an object" },
 	{ "Item not an object", "{\"Item\": \"x\"}", "", "not an object" },
@@ -227,12 +240,13 @@ START_TEST(test_reader)
 	for (gz = 0; gz < 2; gz++) {
 		path = temp_file(files[_i].text, gz);
 		read_all(path, ids, sizeof(ids), &last, msg, sizeof(msg));
-		ck_assert_msg(strcmp(ids, files[_i].ids) == 0, "%s: read \"%s\"",
-		    files[_i].name, ids);
+		ck_assert_msg(strcmp(ids, files[_i].ids) == 0,
+		    "%s: read \"%s\"", files[_i].name, ids);
 		if (files[_i].err == NULL)
 			ck_assert_msg(last == 0, "%s: %s", files[_i].name, msg);
 		else {
-			ck_assert_msg(last == -1, "%s: no error", files[_i].name);
+			ck_assert_msg(last == -1, "%s: no error",
+			    files[_i].name);
 			ck_assert_msg(strstr(msg, files[_i].err) != NULL,
 			    "%s: \"%s\"", files[_i].name, msg);
 		}

@@ -1,9 +1,9 @@
 /*
  * check_httputil.c: the HTTP parsers and the Content-Disposition writer,
- * as tables of {input, expected}.  Every string input is handed over in a heap copy of
- * exactly its size, so a read past the NUL (or past the given length) is
- * caught by the address sanitizer; each valid input is also fed cut at
- * every length.
+ * as tables of {input, expected}.  Every string input is handed over in a
+ * heap copy of exactly its size, so a read past the NUL (or past the given
+ * length) is caught by the address sanitizer; each valid input is also fed
+ * cut at every length.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -125,7 +125,8 @@ static const struct {
 	{ "bytes=18446744073709551616-", 100, HTTP_RANGE_NONE, 0, 0 },
 	{ "bytes=0-18446744073709551616", 100, HTTP_RANGE_NONE, 0, 0 },
 	{ "bytes=-99999999999999999999999", 100, HTTP_RANGE_NONE, 0, 0 },
-	{ "bytes=18446744073709551615-", UINT64_MAX, HTTP_RANGE_UNSATISFIABLE, 0, 0 },
+	{ "bytes=18446744073709551615-", UINT64_MAX,
+	    HTTP_RANGE_UNSATISFIABLE, 0, 0 },
 	{ "bytes=18446744073709551614-", UINT64_MAX, HTTP_RANGE_OK,
 	    UINT64_MAX - 1, 1 },
 	{ "bytes=0-", UINT64_MAX, HTTP_RANGE_OK, 0, UINT64_MAX },
@@ -845,7 +846,8 @@ START_TEST(test_host_names)
 	for (i = 0; i < NELEM(cases); i++) {
 		bool ok = http_host_name(cases[i].host, name, sizeof(name));
 
-		ck_assert_msg(ok == (cases[i].name != NULL), "%s", cases[i].host);
+		ck_assert_msg(ok == (cases[i].name != NULL), "%s",
+		    cases[i].host);
 		if (!ok)
 			continue;
 		ck_assert_str_eq(name, cases[i].name);

@@ -228,9 +228,12 @@ START_TEST(test_large_image_pieces)
 END_TEST
 
 static const char *const key_orders[] = {
-	"{\"image_data\":\"Zm9vYmFy\",\"filename\":\"a.png\",\"user_id\":\"u\"}",
-	"{\"filename\":\"a.png\",\"image_data\":\"Zm9vYmFy\",\"user_id\":\"u\"}",
-	"{\"filename\":\"a.png\",\"user_id\":\"u\",\"image_data\":\"Zm9vYmFy\"}",
+	"{\"image_data\":\"Zm9vYmFy\",\"filename\":\"a.png\","
+	    "\"user_id\":\"u\"}",
+	"{\"filename\":\"a.png\",\"image_data\":\"Zm9vYmFy\","
+	    "\"user_id\":\"u\"}",
+	"{\"filename\":\"a.png\",\"user_id\":\"u\","
+	    "\"image_data\":\"Zm9vYmFy\"}",
 	"{\"filename\":\"a.png\",\"user_id\":\"u\","
 	    "\"image\\u005fdata\":\"Zm9vYmFy\"}",
 	"{\"filename\":\"a.png\",\"user_id\":\"u\","

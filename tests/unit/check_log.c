@@ -58,7 +58,8 @@ START_TEST(test_json_line)
 	    "127.0.0.1");
 	ck_assert_str_eq(json_string_value(json_object_get(j, "request_id")),
 	    "0a1b2c3d-00000001");
-	ck_assert_str_eq(json_string_value(json_object_get(j, "method")), "GET");
+	ck_assert_str_eq(json_string_value(json_object_get(j,
+	    "method")), "GET");
 	ck_assert_str_eq(json_string_value(json_object_get(j, "path")),
 	    "/images/abc");
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "status")), 404);
@@ -83,7 +84,10 @@ START_TEST(test_escaping)
 	log_access_format(LOG_FORMAT_JSON, &a, out, sizeof(out));
 	ck_assert_ptr_eq(strchr(out, '\n'), out + strlen(out) - 1);
 	ck_assert_ptr_nonnull(j = json_loads(out, 0, NULL));
-	/* In JSON the space stays; the rest reads back as the text's escapes. */
+	/*
+	 * In JSON the space stays; the rest reads back as the
+	 * text's escapes.
+	 */
 	ck_assert_str_eq(json_string_value(json_object_get(j, "path")),
 	    "/a b\\x22c\\x5cd\\x0a\\x01\\x7f\\xc3\\xa9");
 	json_decref(j);

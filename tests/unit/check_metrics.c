@@ -63,7 +63,8 @@ START_TEST(test_counts_render)
 	metrics_request(m, 0, 404, 0, 50, 100);
 	metrics_request(m, 1, 201, 5000, 800, 20000);
 	metrics_request(m, 2, 405, 0, 60, 50);
-	metrics_request(m, 99, 418, 0, 0, 20000000);	/* past the table: other */
+	/* past the table: other */
+	metrics_request(m, 99, 418, 0, 0, 20000000);
 	metrics_signed(m, METRICS_SIGNED_OK);
 	metrics_signed(m, METRICS_SIGNED_EXPIRED);
 	metrics_signed(m, METRICS_SIGNED_EXPIRED);
@@ -81,7 +82,10 @@ START_TEST(test_counts_render)
 	    "route=\"other\",status=\"405\"} 1");
 	assert_line(text, "imaged_http_requests_total{method=\"other\","
 	    "route=\"other\",status=\"other\"} 1");
-	/* Buckets are cumulative: 100us and 300us under 0.5ms, 3ms under 5ms. */
+	/*
+	 * Buckets are cumulative: 100us and 300us under 0.5ms, 3ms
+	 * under 5ms.
+	 */
 	assert_line(text, "imaged_http_request_duration_seconds_bucket{method="
 	    "\"GET\",route=\"/images/{image_id}\",le=\"0.0005\"} 2");
 	assert_line(text, "imaged_http_request_duration_seconds_bucket{method="
@@ -103,8 +107,10 @@ START_TEST(test_counts_render)
 	assert_line(text, "imaged_uploads_in_flight 1");
 	assert_line(text, "imaged_connections_open 2");
 	assert_line(text, "imaged_signed_url_checks_total{result=\"ok\"} 1");
-	assert_line(text, "imaged_signed_url_checks_total{result=\"expired\"} 2");
-	assert_line(text, "imaged_signed_url_checks_total{result=\"forbidden\"} 0");
+	assert_line(text,
+	    "imaged_signed_url_checks_total{result=\"expired\"} 2");
+	assert_line(text,
+	    "imaged_signed_url_checks_total{result=\"forbidden\"} 0");
 	ck_assert_ptr_nonnull(line_of(text, "process_cpu_seconds_total "));
 	ck_assert_ptr_nonnull(line_of(text, "process_resident_memory_bytes "));
 	ck_assert_ptr_nonnull(line_of(text, "process_open_fds "));

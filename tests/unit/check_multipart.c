@@ -24,7 +24,8 @@ struct rec {
 	struct buf	 log;
 	size_t		 nbegin, ndata, nend;
 	size_t		 data_bytes;
-	size_t		 data_limit;	/* part_data fails past this; 0: never */
+	/* part_data fails past this; 0: never */
+	size_t		 data_limit;
 	enum img_err	 begin_err, end_err;
 };
 
@@ -305,8 +306,8 @@ static const struct {
 	{ "Content-Disposition: form-data; name=\"lf\"\n"
 	    "Content-Type: text/plain; charset=utf-8\n\n",
 	    IMG_OK, "lf", NULL, "text/plain; charset=utf-8" },
-	{ "Content-Disposition: form-data; name=\"e\"\r\nContent-Type: \r\n\r\n",
-	    IMG_OK, "e", NULL, NULL },
+	{ "Content-Disposition: form-data; name=\"e\"\r\nContent-Type: "
+	    "\r\n\r\n", IMG_OK, "e", NULL, NULL },
 	{ "Content-Disposition: form-data; name=\"\"\r\n\r\n",
 	    IMG_OK, "", NULL, NULL },
 	{ "\r\n", IMG_EINVAL, NULL, NULL, NULL },
@@ -337,7 +338,8 @@ static const struct {
 	{ "Content-Disposition: form-data; name=\"f\"; "
 	    "filename*=UTF-8%41.jpg\r\n\r\n", IMG_EINVAL, NULL, NULL, NULL },
 	{ "Content-Disposition: form-data; name=\"f\"; "
-	    "filename*=UTF-8''a%00b.jpg\r\n\r\n", IMG_EINVAL, NULL, NULL, NULL },
+	    "filename*=UTF-8''a%00b.jpg\r\n\r\n", IMG_EINVAL, NULL,
+	    NULL, NULL },
 	{ "Content-Disposition: form-data; name=\"f\"; "
 	    "filename*=UTF-8''\xc3\xa9.jpg\r\n\r\n",
 	    IMG_EINVAL, NULL, NULL, NULL },
@@ -573,8 +575,9 @@ START_TEST(test_parts_max)
 
 	buf_init(&body, 1u << 20);
 	for (k = 0; k < n; k++)
-		ck_assert_int_eq(buf_printf(&body, "--b\r\nContent-Disposition: "
-		    "form-data; name=\"f%zu\"\r\n\r\nv\r\n", k), IMG_OK);
+		ck_assert_int_eq(buf_printf(&body,
+		    "--b\r\nContent-Disposition: form-data; "
+		    "name=\"f%zu\"\r\n\r\nv\r\n", k), IMG_OK);
 	ck_assert_int_eq(buf_adds(&body, "--b--\r\n"), IMG_OK);
 	rec_init(&r);
 	ck_assert_int_eq(parse("b", body.data, body.len, 0, &r, NULL),
@@ -636,8 +639,9 @@ START_TEST(test_empty_file)
 {
 	static const struct tpart parts[] = {
 		{ "Content-Disposition: form-data; name=\"file\"; "
-		    "filename=\"empty.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n",
-		    "", 0, "file", "empty.jpg", "image/jpeg" },
+		    "filename=\"empty.jpg\"\r\nContent-Type: "
+		    "image/jpeg\r\n\r\n", "", 0, "file", "empty.jpg",
+		    "image/jpeg" },
 		{ "Content-Disposition: form-data; name=\"user_id\"\r\n\r\n",
 		    "u", 1, "user_id", NULL, NULL },
 	};
@@ -734,12 +738,14 @@ xorshift(uint64_t *s)
 /* 1 MiB of random bytes in random pieces comes out unchanged. */
 START_TEST(test_random_large)
 {
-	static const char	 boundary[] = "----WebKitFormBoundaryq1w2E3r4T5y6";
+	static const char	 boundary[] =
+	    "----WebKitFormBoundaryq1w2E3r4T5y6";
 	struct tpart		 parts[2];
 	struct buf		 body, want;
 	struct rec		 r;
 	struct multipart	*m;
-	uint64_t		 seed = 0x9e3779b97f4a7c15u * (uint64_t)(_i + 1);
+	uint64_t		 seed = 0x9e3779b97f4a7c15u *
+	    (uint64_t)(_i + 1);
 	size_t			 n = 1u << 20, i, take, feeds = 0;
 	char			*data;
 
@@ -778,7 +784,8 @@ START_TEST(test_random_large)
 		}
 		if (take > body.len - i)
 			take = body.len - i;
-		ck_assert_int_eq(multipart_feed(m, body.data + i, take), IMG_OK);
+		ck_assert_int_eq(multipart_feed(m, body.data + i, take),
+		    IMG_OK);
 		feeds++;
 	}
 	ck_assert_int_eq(multipart_end(m), IMG_OK);

@@ -31,7 +31,7 @@ Suite	*rendition_suite(void);
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 #define MPIX		(1000ULL * 1000)
 
-/* --- parameters ------------------------------------------------------------ */
+/* --- parameters ----------------------------------------------------------- */
 
 static const struct {
 	const char	*key, *value;
@@ -95,7 +95,8 @@ START_TEST(test_param_set)
 		ck_assert_msg(e == IMG_EINVAL, "%s=%s accepted",
 		    param_cases[i].key, param_cases[i].value);
 		ck_assert_str_eq(err.field, param_cases[i].field);
-		ck_assert_ptr_nonnull(strstr(err.message, param_cases[i].field));
+		ck_assert_ptr_nonnull(strstr(err.message,
+		    param_cases[i].field));
 	}
 	/* avif only where the library writes it. */
 	memset(&p, 0, sizeof(p));
@@ -105,7 +106,8 @@ START_TEST(test_param_set)
 	    IMG_OK);
 	ck_assert_int_eq(p.format, REND_FMT_AVIF);
 	/* The value's length is honoured: "2560" cut to 3 bytes is 256. */
-	ck_assert_int_eq(rend_param_set(&p, "w", "2560", 3, false, &err), IMG_OK);
+	ck_assert_int_eq(rend_param_set(&p, "w", "2560", 3, false, &err),
+	    IMG_OK);
 	ck_assert_uint_eq(p.w, 256);
 	ck_assert(rend_is_param("w") && rend_is_param("q") &&
 	    rend_is_param("format") && !rend_is_param("download") &&
@@ -225,7 +227,8 @@ START_TEST(test_finish_and_canonical)
 	char			 canon[REND_CANON_MAX], q[REND_QUERY_MAX];
 
 	memset(&p, 0, sizeof(p));
-	ck_assert_int_eq(rend_params_finish(&p, IMG_KIND_JPEG, &err), IMG_EINVAL);
+	ck_assert_int_eq(rend_params_finish(&p, IMG_KIND_JPEG, &err),
+	    IMG_EINVAL);
 	ck_assert_str_eq(err.field, "w");
 	/* The source decides an absent format; GIF becomes PNG. */
 	memset(&p, 0, sizeof(p));
@@ -256,7 +259,7 @@ START_TEST(test_finish_and_canonical)
 }
 END_TEST
 
-/* --- renders ---------------------------------------------------------------- */
+/* --- renders -------------------------------------------------------------- */
 
 struct output {
 	struct buf	 bytes;
@@ -688,7 +691,7 @@ START_TEST(test_broken_sources)
 }
 END_TEST
 
-/* --- the pool ------------------------------------------------------------------ */
+/* --- the pool ------------------------------------------------------------- */
 
 struct gate {
 	pthread_mutex_t	 lock;
@@ -724,7 +727,10 @@ START_TEST(test_pool_bounded)
 	while (g.started == 0)
 		pthread_cond_wait(&g.cond, &g.lock);
 	pthread_mutex_unlock(&g.lock);
-	/* One job runs (held at the gate), two may wait; the rest are refused. */
+	/*
+	 * One job runs (held at the gate), two may wait; the rest
+	 * are refused.
+	 */
 	for (i = 0; i < 10; i++)
 		if (renderpool_submit(pool, gated_job, &g) == IMG_OK)
 			accepted++;

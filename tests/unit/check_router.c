@@ -21,7 +21,8 @@ static const struct route table[] = {
 	{ .method = HTTP_POST, .pattern = "/images", .handler = nop },
 	{ .method = HTTP_GET, .pattern = "/images", .handler = nop },
 	{ .method = HTTP_GET, .pattern = "/images/{image_id}", .handler = nop },
-	{ .method = HTTP_DELETE, .pattern = "/images/{image_id}", .handler = nop },
+	{ .method = HTTP_DELETE, .pattern = "/images/{image_id}",
+	    .handler = nop },
 	{ .method = HTTP_GET, .pattern = "/blobs/{s3_key...}", .handler = nop },
 	{ .method = HTTP_GET, .pattern = "/healthz", .handler = nop },
 };
@@ -41,7 +42,8 @@ static const struct {
 	{ HTTP_OTHER, "/images", 405, -1, NULL, NULL },
 	{ HTTP_OPTIONS, "/images", 200, -1, NULL, "GET, HEAD, POST, OPTIONS" },
 	{ HTTP_GET, "/images/", 404, -1, NULL, NULL },
-	{ HTTP_GET, "/images/abc", 200, 2, "abc", "GET, HEAD, DELETE, OPTIONS" },
+	{ HTTP_GET, "/images/abc", 200, 2, "abc",
+	    "GET, HEAD, DELETE, OPTIONS" },
 	{ HTTP_DELETE, "/images/abc", 200, 3, "abc", NULL },
 	{ HTTP_POST, "/images/abc", 405, -1, NULL, NULL },
 	{ HTTP_GET, "/images/abc/def", 404, -1, NULL, NULL },
@@ -49,11 +51,16 @@ static const struct {
 	{ HTTP_GET, "/blobs/", 404, -1, NULL, NULL },
 	{ HTTP_GET, "/dev/images", 200, 1, NULL, NULL },
 	{ HTTP_GET, "/dev/images/x", 200, 2, "x", NULL },
-	{ HTTP_GET, "/dev/blobs/images/u/x.png", 200, 4, "images/u/x.png", NULL },
-	{ HTTP_GET, "/restapis/a1/dev/_user_request_/images", 200, 1, NULL, NULL },
-	{ HTTP_GET, "/restapis/a1/dev/_user_request_/healthz", 200, 5, NULL, NULL },
-	{ HTTP_GET, "/restapis//dev/_user_request_/images", 404, -1, NULL, NULL },
-	{ HTTP_GET, "/restapis/a1/prod/_user_request_/images", 404, -1, NULL, NULL },
+	{ HTTP_GET, "/dev/blobs/images/u/x.png", 200, 4,
+	    "images/u/x.png", NULL },
+	{ HTTP_GET, "/restapis/a1/dev/_user_request_/images", 200, 1,
+	    NULL, NULL },
+	{ HTTP_GET, "/restapis/a1/dev/_user_request_/healthz", 200, 5,
+	    NULL, NULL },
+	{ HTTP_GET, "/restapis//dev/_user_request_/images", 404, -1,
+	    NULL, NULL },
+	{ HTTP_GET, "/restapis/a1/prod/_user_request_/images", 404, -1,
+	    NULL, NULL },
 	{ HTTP_GET, "/restapis/a1/dev/images", 404, -1, NULL, NULL },
 	{ HTTP_GET, "/prod/images", 404, -1, NULL, NULL },
 	{ HTTP_GET, "/dev", 404, -1, NULL, NULL },
@@ -116,7 +123,8 @@ router_suite(void)
 	Suite	*s = suite_create("router");
 	TCase	*tc = tcase_create("match");
 
-	tcase_add_loop_test(tc, test_match, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, test_match, 0,
+	    sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_long_param);
 	tcase_add_test(tc, test_methods);
 	suite_add_tcase(s, tc);

@@ -15,14 +15,17 @@
 
 Suite	*signer_suite(void);
 
-static const unsigned char key_a[SIGNER_KEY_LEN] = "0123456789abcdef0123456789abcde";
-static const unsigned char key_b[SIGNER_KEY_LEN] = "fedcba9876543210fedcba987654321";
+static const unsigned char key_a[SIGNER_KEY_LEN] =
+    "0123456789abcdef0123456789abcde";
+static const unsigned char key_b[SIGNER_KEY_LEN] =
+    "fedcba9876543210fedcba987654321";
 
 START_TEST(test_url_signatures)
 {
 	struct signer	*a, *b;
 	char		 sig[SIGNER_SIG_HEX + 1], bad[SIGNER_SIG_HEX + 1];
-	const char	*path = "/blobs/images/u/f47ac10b-58cc-4372-a567-0e02b2c3d479.png";
+	const char	*path =
+	    "/blobs/images/u/f47ac10b-58cc-4372-a567-0e02b2c3d479.png";
 
 	ck_assert_int_eq(signer_new(key_a, &a), IMG_OK);
 	ck_assert_int_eq(signer_new(key_b, &b), IMG_OK);
@@ -30,21 +33,30 @@ START_TEST(test_url_signatures)
 	ck_assert_int_eq(strlen(sig), SIGNER_SIG_HEX);
 	ck_assert_int_eq(signer_verify_url(a, path, "2000", sig, 1999), IMG_OK);
 	ck_assert_int_eq(signer_verify_url(a, path, "2000", sig, 2000), IMG_OK);
-	ck_assert_int_eq(signer_verify_url(a, path, "2000", sig, 2001), IMG_EEXPIRED);
+	ck_assert_int_eq(signer_verify_url(a, path, "2000", sig, 2001),
+	    IMG_EEXPIRED);
 	/* The signature is checked before the expiry. */
-	ck_assert_int_eq(signer_verify_url(a, path, "2001", sig, 5000), IMG_EFORBIDDEN);
-	ck_assert_int_eq(signer_verify_url(a, "/blobs/images/u/other.png", "2000",
-	    sig, 1999), IMG_EFORBIDDEN);
-	ck_assert_int_eq(signer_verify_url(b, path, "2000", sig, 1999), IMG_EFORBIDDEN);
-	ck_assert_int_eq(signer_verify_url(a, path, NULL, sig, 1), IMG_EFORBIDDEN);
-	ck_assert_int_eq(signer_verify_url(a, path, "2000", NULL, 1), IMG_EFORBIDDEN);
-	ck_assert_int_eq(signer_verify_url(a, path, "+2000", sig, 1), IMG_EFORBIDDEN);
-	ck_assert_int_eq(signer_verify_url(a, path, "2000", "abc", 1), IMG_EFORBIDDEN);
+	ck_assert_int_eq(signer_verify_url(a, path, "2001", sig, 5000),
+	    IMG_EFORBIDDEN);
+	ck_assert_int_eq(signer_verify_url(a, "/blobs/images/u/other.png",
+	    "2000", sig, 1999), IMG_EFORBIDDEN);
+	ck_assert_int_eq(signer_verify_url(b, path, "2000", sig, 1999),
+	    IMG_EFORBIDDEN);
+	ck_assert_int_eq(signer_verify_url(a, path, NULL, sig, 1),
+	    IMG_EFORBIDDEN);
+	ck_assert_int_eq(signer_verify_url(a, path, "2000", NULL, 1),
+	    IMG_EFORBIDDEN);
+	ck_assert_int_eq(signer_verify_url(a, path, "+2000", sig, 1),
+	    IMG_EFORBIDDEN);
+	ck_assert_int_eq(signer_verify_url(a, path, "2000", "abc", 1),
+	    IMG_EFORBIDDEN);
 	memcpy(bad, sig, sizeof(bad));
 	bad[10] = bad[10] == '0' ? '1' : '0';
-	ck_assert_int_eq(signer_verify_url(a, path, "2000", bad, 1), IMG_EFORBIDDEN);
+	ck_assert_int_eq(signer_verify_url(a, path, "2000", bad, 1),
+	    IMG_EFORBIDDEN);
 	bad[10] = 'z';
-	ck_assert_int_eq(signer_verify_url(a, path, "2000", bad, 1), IMG_EFORBIDDEN);
+	ck_assert_int_eq(signer_verify_url(a, path, "2000", bad, 1),
+	    IMG_EFORBIDDEN);
 	signer_free(a);
 	signer_free(b);
 }
@@ -54,7 +66,8 @@ START_TEST(test_rendition_urls)
 {
 	struct signer	*a;
 	char		 plain[SIGNER_SIG_HEX + 1], sig[SIGNER_SIG_HEX + 1];
-	const char	*path = "/blobs/images/u/f47ac10b-58cc-4372-a567-0e02b2c3d479.png";
+	const char	*path =
+	    "/blobs/images/u/f47ac10b-58cc-4372-a567-0e02b2c3d479.png";
 
 	ck_assert_int_eq(signer_new(key_a, &a), IMG_OK);
 	signer_sign_url(a, path, 2000, plain);
@@ -97,7 +110,8 @@ START_TEST(test_cursors)
 	for (i = 0; i < CURSOR_TEXT_LEN; i++) {
 		memcpy(bad, text, sizeof(bad));
 		bad[i] = bad[i] == '0' ? '1' : '0';
-		ck_assert_int_eq(cursor_open(a, LIST_DESC, bad, &got), IMG_EINVAL);
+		ck_assert_int_eq(cursor_open(a, LIST_DESC, bad, &got),
+		    IMG_EINVAL);
 	}
 	text[CURSOR_TEXT_LEN - 1] = '\0';
 	ck_assert_int_eq(cursor_open(a, LIST_DESC, text, &got), IMG_EINVAL);
@@ -147,7 +161,8 @@ START_TEST(test_rotation)
 	char		 dir[] = "/tmp/imaged-rot.XXXXXX", oldp[64], newp[64];
 	struct signer	*old, *rotated, *fresh;
 	char		 sig[SIGNER_SIG_HEX + 1], sig2[SIGNER_SIG_HEX + 1];
-	struct list_pos	 pos = { 42, "f47ac10b-58cc-4372-a567-0e02b2c3d479" }, got;
+	struct list_pos	 pos = { 42,
+	    "f47ac10b-58cc-4372-a567-0e02b2c3d479" }, got;
 	char		 cur[CURSOR_TEXT_LEN + 1];
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -157,7 +172,8 @@ START_TEST(test_rotation)
 	signer_sign_url(old, "/blobs/k", 100, sig);
 	cursor_seal(old, LIST_DESC, &pos, cur);
 	ck_assert_int_eq(signer_open(newp, oldp, &rotated), IMG_OK);
-	ck_assert_int_eq(signer_verify_url(rotated, "/blobs/k", "100", sig, 1), IMG_OK);
+	ck_assert_int_eq(signer_verify_url(rotated, "/blobs/k", "100", sig, 1),
+	    IMG_OK);
 	ck_assert_int_eq(cursor_open(rotated, LIST_DESC, cur, &got), IMG_OK);
 	signer_sign_url(rotated, "/blobs/k", 100, sig2);
 	ck_assert_str_ne(sig, sig2);	/* new URLs use the new key */

@@ -83,7 +83,8 @@ START_TEST(test_commit_under_key)
 	ck_assert_int_eq(tmp_files(), 0);
 	ck_assert(exists("bucket/images/u1/a.png"));
 
-	ck_assert_int_eq(blob_open_read(bs, "images/u1/a.png", &fd, &info), IMG_OK);
+	ck_assert_int_eq(blob_open_read(bs, "images/u1/a.png", &fd, &info),
+	    IMG_OK);
 	ck_assert_int_eq(info.size, 11);
 	ck_assert_int_eq(read(fd, got, sizeof(got)), 11);
 	ck_assert(memcmp(got, "hello world", 11) == 0);
@@ -120,7 +121,8 @@ START_TEST(test_bad_keys)
 	ck_assert_int_eq(blob_writer_new(bs, &w), IMG_OK);
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		ck_assert_int_eq(blob_writer_commit(w, keys[i]), IMG_EINVAL);
-		ck_assert_int_eq(blob_open_read(bs, keys[i], &fd, &info), IMG_EINVAL);
+		ck_assert_int_eq(blob_open_read(bs, keys[i], &fd, &info),
+		    IMG_EINVAL);
 		ck_assert_int_eq(blob_remove(bs, keys[i]), IMG_EINVAL);
 	}
 	blob_writer_free(w);
@@ -197,14 +199,16 @@ START_TEST(test_commit_keeps_proof_until_settled)
 	ck_assert_int_eq(blob_writer_write(w, "x", 1), IMG_OK);
 	ck_assert_int_eq(blob_writer_commit(w, "images/u1/a%b.png"), IMG_OK);
 	ck_assert(exists("tmp/ln-images%2Fu1%2Fa%25b.png"));
-	snprintf(path, sizeof(path), "%s/tmp/ln-images%%2Fu1%%2Fa%%25b.png", dir);
+	snprintf(path, sizeof(path),
+	    "%s/tmp/ln-images%%2Fu1%%2Fa%%25b.png", dir);
 	ck_assert_int_eq(stat(path, &a), 0);
 	snprintf(path, sizeof(path), "%s/bucket/images/u1/a%%b.png", dir);
 	ck_assert_int_eq(stat(path, &b), 0);
 	ck_assert(a.st_ino == b.st_ino && a.st_nlink == 2);
 	/* What a start after a crash here would see. */
 	memset(p, 0, sizeof(p));
-	ck_assert_int_eq(blob_pending_walk(bs, later(), take_pending, p), IMG_OK);
+	ck_assert_int_eq(blob_pending_walk(bs, later(), take_pending, p),
+	    IMG_OK);
 	ck_assert(p[0].has_key && p[0].linked && !p[1].name[0]);
 	ck_assert_str_eq(p[0].key, "images/u1/a%b.png");
 	blob_writer_settle(w);
@@ -272,7 +276,8 @@ START_TEST(test_pending_drop_only_own)
 	make_file("tmp/up-0123456789abcdef0123456789abcdef.part", "x");
 	make_file("tmp/notes.txt", "not a name of ours");
 	memset(p, 0, sizeof(p));
-	ck_assert_int_eq(blob_pending_walk(bs, later(), take_pending, p), IMG_OK);
+	ck_assert_int_eq(blob_pending_walk(bs, later(), take_pending, p),
+	    IMG_OK);
 	ck_assert(!p[0].has_key && !p[1].name[0]);
 	ck_assert_int_eq(blob_pending_drop(bs, &p[0], true), IMG_OK);
 	ck_assert(exists("tmp/notes.txt"));
@@ -289,7 +294,8 @@ START_TEST(test_pending_drop_only_own)
 	make_file("tmp/ln-images%2Fu%2Fd.png", "mine");
 	make_file("bucket/images/u/d.png", "foreign");
 	memset(p, 0, sizeof(p));
-	ck_assert_int_eq(blob_pending_walk(bs, later(), take_pending, p), IMG_OK);
+	ck_assert_int_eq(blob_pending_walk(bs, later(), take_pending, p),
+	    IMG_OK);
 	ck_assert(p[0].has_key && p[1].has_key);
 	ck_assert(p[0].linked != p[1].linked);
 	ck_assert_int_eq(blob_pending_drop(bs, &p[0], true), IMG_OK);

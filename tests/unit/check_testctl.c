@@ -49,7 +49,8 @@ START_TEST(test_rules_match)
 	ck_assert(testctl_fault(t, HTTP_POST, "/images", &hit));
 	ck_assert_int_eq(hit.status, 503);
 	ck_assert(testctl_fault(t, HTTP_POST, "/images", &hit));
-	ck_assert(!testctl_fault(t, HTTP_POST, "/images", &hit));	/* used up */
+	/* used up */
+	ck_assert(!testctl_fault(t, HTTP_POST, "/images", &hit));
 	ck_assert(testctl_fault(t, HTTP_HEAD, "/images/abc", &hit));
 	ck_assert_int_eq(hit.delay_ms, 5);
 	ck_assert_int_eq(hit.status, 0);

@@ -232,9 +232,10 @@ START_TEST(test_http_date_vs_gmtime)
 		time_t	 t = (time_t)s;
 
 		ck_assert_ptr_nonnull(gmtime_r(&t, &tm));
-		snprintf(want, sizeof(want), "%s, %02d %s %04d %02d:%02d:%02d GMT",
-		    wd[tm.tm_wday], tm.tm_mday, mon[tm.tm_mon],
-		    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		snprintf(want, sizeof(want),
+		    "%s, %02d %s %04d %02d:%02d:%02d GMT", wd[tm.tm_wday],
+		    tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
 		time_format_http(t, out);
 		ck_assert_str_eq(out, want);
 	}
@@ -403,7 +404,8 @@ START_TEST(test_bound_every_day)
 				    (m == 4 || m == 6 || m == 9 || m == 11) ?
 				    30 : 31;
 
-				snprintf(s, sizeof(s), "%04d-%02d-%02d", y, m, d);
+				snprintf(s, sizeof(s), "%04d-%02d-%02d",
+				    y, m, d);
 				ck_assert(time_parse_bound(s, false, &got) ==
 				    (d <= dim));
 				if (d > dim)

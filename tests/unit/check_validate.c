@@ -12,11 +12,14 @@ static const struct {
 	const char	*s;
 	bool		 ok;
 } user_ids[] = {
-	{ "user123", true }, { "a", true }, { "A.b_c-9", true }, { "...", true },
+	{ "user123", true }, { "a", true }, { "A.b_c-9", true },
+	{ "...", true },
 	{ "", false }, { ".", false }, { "..", false }, { "../x", false },
 	{ "a/b", false }, { "a b", false }, { "ü", false }, { "a\\b", false },
-	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", true },
-	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false },
+	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	    true },
+	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	    false },
 };
 
 START_TEST(test_user_ids)
@@ -83,16 +86,23 @@ START_TEST(test_text_fields)
 	/* 256 code points of 4 bytes each pass; 257 do not. */
 	for (i = 0; i < 257; i++)
 		memcpy(title + 4 * i, "\xf0\x9f\x98\x80", 4);
-	ck_assert(meta_set_text(&m, META_TITLE, title, 256 * 4, msg, sizeof(msg)));
-	ck_assert(!meta_set_text(&m, META_TITLE, title, 257 * 4, msg, sizeof(msg)));
-	ck_assert(!meta_set_text(&m, META_LOCATION, "\xc3", 1, msg, sizeof(msg)));
-	ck_assert(meta_set_text(&m, META_DESCRIPTION, "ok", 2, msg, sizeof(msg)));
+	ck_assert(meta_set_text(&m, META_TITLE, title, 256 * 4, msg,
+	    sizeof(msg)));
+	ck_assert(!meta_set_text(&m, META_TITLE, title, 257 * 4, msg,
+	    sizeof(msg)));
+	ck_assert(!meta_set_text(&m, META_LOCATION, "\xc3", 1, msg,
+	    sizeof(msg)));
+	ck_assert(meta_set_text(&m, META_DESCRIPTION, "ok", 2, msg,
+	    sizeof(msg)));
 	ck_assert_str_eq(m.description, "ok");
 	meta_input_free(&m);
 }
 END_TEST
 
-/* Every row of the field table is reached by its name and set from form text. */
+/*
+ * Every row of the field table is reached by its name and set from
+ * form text.
+ */
 START_TEST(test_field_table)
 {
 	struct meta_input	 m;

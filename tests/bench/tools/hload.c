@@ -190,7 +190,8 @@ read_response(int fd, char *buf, const char **body, size_t *bodylen,
 		if (strncasecmp(line, "content-length:", 15) == 0)
 			clen = strtoul(line + 15, NULL, 10);
 		else if (strncasecmp(line, "connection:", 11) == 0 &&
-		    strstr(line, "close") != NULL && strstr(line, "close") < eol)
+		    strstr(line, "close") != NULL &&
+		    strstr(line, "close") < eol)
 			*closing = 1;
 		else if (strncasecmp(line, "transfer-encoding:", 18) == 0)
 			chunked = 1;
@@ -200,8 +201,8 @@ read_response(int fd, char *buf, const char **body, size_t *bodylen,
 	kept = have - hlen;
 	while (kept < clen) {
 		if (hlen + kept < RBUFSZ - 1)
-			r = recv(fd, buf + hlen + kept, RBUFSZ - 1 - hlen - kept,
-			    0);
+			r = recv(fd, buf + hlen + kept,
+			    RBUFSZ - 1 - hlen - kept, 0);
 		else {
 			char	sink[16384];
 
@@ -564,7 +565,8 @@ cmd_startup(int argc, char *argv[])
 		while (probe(urlfile, buf) != 200) {
 			if (waitpid(pid, &st, WNOHANG) == pid ||
 			    now() - t0 > 10) {
-				fprintf(stderr, "hload: imaged did not start\n");
+				fprintf(stderr,
+				    "hload: imaged did not start\n");
 				kill(pid, SIGKILL);
 				waitpid(pid, &st, 0);
 				goto done;

@@ -34,14 +34,16 @@ main(int argc, char *argv[])
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((unsigned short)atoi(argv[1]));
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	len = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: localhost\r\n"
-	    "\r\n", argv[2]);
+	len = snprintf(req, sizeof(req),
+	    "GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n", argv[2]);
 	for (i = 0; i < n; i++) {
 		if ((fds[i] = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 			break;
 		/* Before connect, so the window the server sees stays small. */
-		setsockopt(fds[i], SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-		if (connect(fds[i], (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+		setsockopt(fds[i], SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		    sizeof(rcvbuf));
+		if (connect(fds[i], (struct sockaddr *)&sin,
+		    sizeof(sin)) == -1 ||
 		    write(fds[i], req, (size_t)len) != len) {
 			close(fds[i]);
 			break;
