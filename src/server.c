@@ -108,7 +108,7 @@ make_db_file(const char *path, mode_t mode)
 static enum img_err
 recover(struct imaged *d)
 {
-	struct recover_counts	 c;
+	struct recover_counts	 c = { 0 };
 	struct timespec		 now;
 	enum img_err		 e;
 
