@@ -57,11 +57,16 @@ struct hfile {
 
 struct exporter {
 	const struct config	*cfg;
+	const char		*dir;		/* DIR, as given */
+	bool			 json;
+	char			 db[PATH_MAX + 16];
 	struct catalog		*cat;
 	struct blobstore	*src, *dst;
 	char			 stage[PATH_MAX];
+	bool			 staged;	/* stage is to be removed */
 	struct hfile		 items;
 	FILE			*entries;	/* manifest entries, streamed */
+	char			 entries_path[PATH_MAX + 32];
 	uint64_t		 nentries;
 	json_t			*batch;
 	unsigned		 nbatch, batches;
@@ -347,162 +352,244 @@ done:
 	return ok;
 }
 
+/* [--json] DIR; false once the usage line is printed. */
+static bool
+export_args(struct exporter *x, int argc, char *argv[])
+{
+	int	 i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			x->json = true;
+		else if (argv[i][0] != '-' && x->dir == NULL)
+			x->dir = argv[i];
+		else {
+			fprintf(stderr, "usage: imaged export [--json] dir\n");
+			return false;
+		}
+	}
+	if (x->dir == NULL || *x->dir == '\0') {
+		fprintf(stderr, "usage: imaged export [--json] dir\n");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Whether there is a catalog to export and DIR can take it, missing or
+ * empty.  False once the reason is printed.
+ */
+static bool
+target_ok(struct exporter *x)
+{
+	(void)snprintf(x->db, sizeof(x->db), "%s/imaged.db",
+	    x->cfg->data_dir);
+	if (access(x->db, F_OK) == -1) {
+		fprintf(stderr, "imaged: export: %s: %s\n", x->db,
+		    strerror(errno));
+		return false;
+	}
+	if (dataio_inside(x->dir, x->cfg->data_dir)) {
+		fprintf(stderr, "imaged: export: %s: inside the data dir %s\n",
+		    x->dir, x->cfg->data_dir);
+		return false;
+	}
+	switch (dataio_dir_state(x->dir)) {
+	case DATAIO_MISSING:
+	case DATAIO_EMPTY:
+		break;
+	case DATAIO_FULL:
+		fprintf(stderr, "imaged: export: %s: not empty\n", x->dir);
+		return false;
+	case DATAIO_NOTDIR:
+		fprintf(stderr, "imaged: export: %s: not a directory\n",
+		    x->dir);
+		return false;
+	case DATAIO_ERROR:
+		fprintf(stderr, "imaged: export: %s: %s\n", x->dir,
+		    strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The hidden folder beside DIR that the export is built in, on the same
+ * file system so that it can be renamed to DIR.  From here on it is
+ * removed on failure.
+ */
+static bool
+make_stage(struct exporter *x)
+{
+	char	 parent[PATH_MAX], base[PATH_MAX];
+
+	(void)snprintf(parent, sizeof(parent), "%s", x->dir);
+	(void)snprintf(base, sizeof(base), "%s", x->dir);
+	(void)snprintf(x->stage, sizeof(x->stage), "%s/.%s.partial-XXXXXX",
+	    dirname(parent), basename(base));
+	if (mkdtemp(x->stage) == NULL) {
+		fprintf(stderr, "imaged: export: %s: %s\n", x->dir,
+		    strerror(errno));
+		return false;
+	}
+	x->staged = true;
+	return true;
+}
+
+/* The catalog, the data dir's store, and the stage's s3/ as a store. */
+static bool
+open_stores(struct exporter *x)
+{
+	char	 path[PATH_MAX * 2];
+
+	(void)snprintf(path, sizeof(path), "%s/s3", x->stage);
+	if (sodium_init() < 0 || mkdir(path, 0755) == -1 ||
+	    catalog_open(x->db, 2, &x->cat) != IMG_OK ||
+	    catalog_lean(x->cat) != IMG_OK ||
+	    blobstore_open(x->cfg->data_dir, x->cfg->bucket,
+	    x->cfg->file_mode, &x->src) != IMG_OK ||
+	    blobstore_open(path, x->cfg->bucket, x->cfg->file_mode,
+	    &x->dst) != IMG_OK) {
+		(void)snprintf(x->err, sizeof(x->err), "cannot open the store");
+		return false;
+	}
+	return true;
+}
+
+/* The table's folders, and the streams the rows are written to. */
+static bool
+open_outputs(struct exporter *x)
+{
+	char	 path[PATH_MAX * 2];
+
+	(void)snprintf(x->entries_path, sizeof(x->entries_path), "%s/.files",
+	    x->stage);
+	(void)snprintf(path, sizeof(path), "%s/dynamodb", x->stage);
+	if (mkdir(path, 0755) == -1 ||
+	    (snprintf(path, sizeof(path), "%s/dynamodb/%s", x->stage,
+	    DYNAMO_TABLE), mkdir(path, 0755) == -1) ||
+	    (snprintf(path, sizeof(path), "%s/dynamodb/%s/batches", x->stage,
+	    DYNAMO_TABLE), mkdir(path, 0755) == -1) ||
+	    (x->entries = fopen(x->entries_path, "wx")) == NULL ||
+	    (x->batch = json_array()) == NULL) {
+		(void)snprintf(x->err, sizeof(x->err), "%s: %s", x->stage,
+		    strerror(errno));
+		return false;
+	}
+	(void)snprintf(path, sizeof(path), "dynamodb/%s/items.json",
+	    DYNAMO_TABLE);
+	return hfile_open(x, &x->items, path);
+}
+
+static bool
+export_rows(struct exporter *x)
+{
+	int64_t	 rows, bytes;
+
+	if (catalog_totals(x->cat, &rows, &bytes) != IMG_OK)
+		rows = 0;
+	dataio_progress_init(&x->prog, "exported", (uint64_t)rows,
+	    isatty(STDERR_FILENO) ? stderr : NULL);
+	if (catalog_scan(x->cat, export_row, x) != IMG_OK) {
+		if (x->err[0] == '\0')
+			(void)snprintf(x->err, sizeof(x->err),
+			    "cannot read the catalog");
+		return false;
+	}
+	dataio_progress_end(&x->prog);
+	return true;
+}
+
+/*
+ * Close the streams, then every file on its disk at once, then the
+ * manifest that lists them.
+ */
+static bool
+finish_files(struct exporter *x)
+{
+	char	 path[PATH_MAX * 2];
+
+	if (!flush_batch(x) || !hfile_close(x, &x->items))
+		return false;
+	if (fclose(x->entries) == EOF) {
+		x->entries = NULL;
+		(void)snprintf(x->err, sizeof(x->err), "%s", strerror(errno));
+		return false;
+	}
+	x->entries = NULL;
+	if (blobstore_sync(x->dst) != IMG_OK) {
+		(void)snprintf(x->err, sizeof(x->err), "sync: %s",
+		    strerror(errno));
+		return false;
+	}
+	if (!write_manifest(x, x->entries_path))
+		return false;
+	(void)unlink(x->entries_path);
+	blobstore_close(x->dst);
+	x->dst = NULL;
+	(void)snprintf(path, sizeof(path), "%s/s3", x->stage);
+	blobstore_drop_tmp(path);
+	return true;
+}
+
+/* The stage becomes DIR: rename(2) replaces an empty folder. */
+static bool
+publish(struct exporter *x)
+{
+	char	 parent[PATH_MAX];
+	int	 pfd;
+
+	if (rename(x->stage, x->dir) == -1) {
+		(void)snprintf(x->err, sizeof(x->err), "%s: %s", x->dir,
+		    strerror(errno));
+		return false;
+	}
+	x->staged = false;
+	(void)snprintf(parent, sizeof(parent), "%s", x->dir);
+	if ((pfd = open(dirname(parent), O_RDONLY | O_DIRECTORY)) != -1) {
+		(void)fsync(pfd);
+		close(pfd);
+	}
+	return true;
+}
+
+static void
+export_summary(const struct exporter *x)
+{
+	char	 text[PATH_MAX + 128];
+
+	(void)snprintf(text, sizeof(text), "exported %" PRIu64 " images, %"
+	    PRIu64 " bytes, to %s%s", x->prog.items, x->prog.bytes, x->dir,
+	    x->vanished > 0 ? " (some deleted meanwhile)" : "");
+	dataio_summary(stdout, x->json, "export", &x->prog,
+	    json_pack("{s:s,s:I,s:I}", "dir", x->dir, "batch_files",
+	    (json_int_t)x->batches, "vanished", (json_int_t)x->vanished), text);
+}
+
 int
 cmd_export(const struct config *cfg, int argc, char *argv[])
 {
-	struct exporter		 x;
-	struct catalog		*cat = NULL;
-	char			 db[PATH_MAX + 16], path[PATH_MAX * 2];
-	char			 entries[PATH_MAX + 32], parent[PATH_MAX];
-	char			 base[PATH_MAX], text[PATH_MAX + 128];
-	const char		*dir = NULL;
-	int64_t			 rows, bytes;
-	bool			 json = false, staged = false;
-	int			 i, ret = 1;
+	struct exporter	 x;
+	int		 ret = 1;
 
 	memset(&x, 0, sizeof(x));
 	/* Start-up notes (a schema made) are not for a command's output. */
 	log_quiet(!log_verbose());
 	x.cfg = cfg;
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			json = true;
-		else if (argv[i][0] != '-' && dir == NULL)
-			dir = argv[i];
-		else {
-			fprintf(stderr, "usage: imaged export [--json] dir\n");
-			return 2;
-		}
-	}
-	if (dir == NULL || *dir == '\0') {
-		fprintf(stderr, "usage: imaged export [--json] dir\n");
+	if (!export_args(&x, argc, argv))
 		return 2;
-	}
-	(void)snprintf(db, sizeof(db), "%s/imaged.db", cfg->data_dir);
-	if (access(db, F_OK) == -1) {
-		fprintf(stderr, "imaged: export: %s: %s\n", db,
-		    strerror(errno));
+	if (!target_ok(&x) || !make_stage(&x))
 		return 1;
-	}
-	if (dataio_inside(dir, cfg->data_dir)) {
-		fprintf(stderr, "imaged: export: %s: inside the data dir %s\n",
-		    dir, cfg->data_dir);
-		return 1;
-	}
-	switch (dataio_dir_state(dir)) {
-	case DATAIO_MISSING:
-	case DATAIO_EMPTY:
-		break;
-	case DATAIO_FULL:
-		fprintf(stderr, "imaged: export: %s: not empty\n", dir);
-		return 1;
-	case DATAIO_NOTDIR:
-		fprintf(stderr, "imaged: export: %s: not a directory\n", dir);
-		return 1;
-	case DATAIO_ERROR:
-		fprintf(stderr, "imaged: export: %s: %s\n", dir,
-		    strerror(errno));
-		return 1;
-	}
-	(void)snprintf(parent, sizeof(parent), "%s", dir);
-	(void)snprintf(base, sizeof(base), "%s", dir);
-	(void)snprintf(x.stage, sizeof(x.stage), "%s/.%s.partial-XXXXXX",
-	    dirname(parent), basename(base));
-	if (mkdtemp(x.stage) == NULL) {
-		fprintf(stderr, "imaged: export: %s: %s\n", dir,
-		    strerror(errno));
-		return 1;
-	}
-	staged = true;
-	(void)snprintf(path, sizeof(path), "%s/s3", x.stage);
-	(void)snprintf(entries, sizeof(entries), "%s/.files", x.stage);
-	if (sodium_init() < 0 || mkdir(path, 0755) == -1 ||
-	    catalog_open(db, 2, &cat) != IMG_OK ||
-	    catalog_lean(cat) != IMG_OK ||
-	    blobstore_open(cfg->data_dir, cfg->bucket, cfg->file_mode,
-	    &x.src) != IMG_OK ||
-	    blobstore_open(path, cfg->bucket, cfg->file_mode,
-	    &x.dst) != IMG_OK) {
-		(void)snprintf(x.err, sizeof(x.err), "cannot open the store");
+	if (!open_stores(&x) || !open_outputs(&x) || !export_rows(&x) ||
+	    !finish_files(&x) || !publish(&x))
 		goto done;
-	}
-	(void)snprintf(path, sizeof(path), "%s/dynamodb", x.stage);
-	if (mkdir(path, 0755) == -1 ||
-	    (snprintf(path, sizeof(path), "%s/dynamodb/%s", x.stage,
-	    DYNAMO_TABLE), mkdir(path, 0755) == -1) ||
-	    (snprintf(path, sizeof(path), "%s/dynamodb/%s/batches", x.stage,
-	    DYNAMO_TABLE), mkdir(path, 0755) == -1) ||
-	    (x.entries = fopen(entries, "wx")) == NULL ||
-	    (x.batch = json_array()) == NULL) {
-		(void)snprintf(x.err, sizeof(x.err), "%s: %s", x.stage,
-		    strerror(errno));
-		goto done;
-	}
-	(void)snprintf(path, sizeof(path), "dynamodb/%s/items.json",
-	    DYNAMO_TABLE);
-	if (!hfile_open(&x, &x.items, path))
-		goto done;
-	x.cat = cat;
-	if (catalog_totals(cat, &rows, &bytes) != IMG_OK)
-		rows = 0;
-	dataio_progress_init(&x.prog, "exported", (uint64_t)rows,
-	    isatty(STDERR_FILENO) ? stderr : NULL);
-	if (catalog_scan(cat, export_row, &x) != IMG_OK) {
-		if (x.err[0] == '\0')
-			(void)snprintf(x.err, sizeof(x.err),
-			    "cannot read the catalog");
-		goto done;
-	}
-	dataio_progress_end(&x.prog);
-	if (!flush_batch(&x) || !hfile_close(&x, &x.items))
-		goto done;
-	if (fclose(x.entries) == EOF) {
-		x.entries = NULL;
-		(void)snprintf(x.err, sizeof(x.err), "%s", strerror(errno));
-		goto done;
-	}
-	x.entries = NULL;
-	/* Every file on its disk at once, then the manifest that lists them. */
-	if (blobstore_sync(x.dst) != IMG_OK) {
-		(void)snprintf(x.err, sizeof(x.err), "sync: %s",
-		    strerror(errno));
-		goto done;
-	}
-	if (!write_manifest(&x, entries))
-		goto done;
-	(void)unlink(entries);
-	blobstore_close(x.dst);
-	x.dst = NULL;
-	(void)snprintf(path, sizeof(path), "%s/s3", x.stage);
-	blobstore_drop_tmp(path);
-	/* rename(2) replaces an empty folder. */
-	if (rename(x.stage, dir) == -1) {
-		(void)snprintf(x.err, sizeof(x.err), "%s: %s", dir,
-		    strerror(errno));
-		goto done;
-	}
-	staged = false;
-	(void)snprintf(parent, sizeof(parent), "%s", dir);
-	{
-		int pfd = open(dirname(parent), O_RDONLY | O_DIRECTORY);
-
-		if (pfd != -1) {
-			(void)fsync(pfd);
-			close(pfd);
-		}
-	}
-	(void)snprintf(text, sizeof(text), "exported %" PRIu64 " images, %"
-	    PRIu64 " bytes, to %s%s", x.prog.items, x.prog.bytes, dir,
-	    x.vanished > 0 ? " (some deleted meanwhile)" : "");
-	dataio_summary(stdout, json, "export", &x.prog,
-	    json_pack("{s:s,s:I,s:I}", "dir", dir, "batch_files",
-	    (json_int_t)x.batches, "vanished", (json_int_t)x.vanished), text);
+	export_summary(&x);
 	ret = 0;
 done:
 	if (ret != 0) {
 		dataio_progress_end(&x.prog);
 		fprintf(stderr, "imaged: export: %s; nothing written to %s\n",
-		    x.err[0] != '\0' ? x.err : "failed", dir);
+		    x.err[0] != '\0' ? x.err : "failed", x.dir);
 	}
 	if (x.items.fp != NULL)
 		fclose(x.items.fp);
@@ -511,8 +598,8 @@ done:
 	json_decref(x.batch);
 	blobstore_close(x.dst);
 	blobstore_close(x.src);
-	catalog_close(cat);
-	if (staged)
+	catalog_close(x.cat);
+	if (x.staged)
 		dataio_remove_tree(x.stage);
 	return ret;
 }
