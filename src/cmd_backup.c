@@ -37,7 +37,17 @@
 #include "imaged/log.h"
 #include "imaged/tokens.h"
 
+/* imaged.db, then the files SQLite keeps beside it. */
+static const char *const db_suffixes[] = { "", "-wal", "-shm", "-journal" };
+#define NSUFFIXES	(sizeof(db_suffixes) / sizeof(db_suffixes[0]))
+
 struct backer {
+	const struct config	*cfg;
+	const char		*dest;		/* DEST, as given */
+	bool			 json;
+	char			 db[PATH_MAX + 16];
+	/* The copy being made; unlinked on failure. */
+	char			 newdb[PATH_MAX + 32];
 	struct blobstore	*src, *dst;
 	struct catalog		*live, *copy;
 	uint64_t		 linked, copied, unchanged, removed, missing;
@@ -177,59 +187,59 @@ sync_dir(const char *dir)
 	}
 }
 
-int
-cmd_backup(const struct config *cfg, int argc, char *argv[])
+/* [--json] DEST; false once the usage line is printed. */
+static bool
+backup_args(struct backer *b, int argc, char *argv[])
 {
-	struct backer		 b;
-	struct catalog		*cat = NULL;
-	char			 db[PATH_MAX + 16], newdb[PATH_MAX + 32];
-	char			 path[PATH_MAX + 32], from[PATH_MAX + 32];
-	char			 text[PATH_MAX + 256], key[BLOB_KEY_MAX + 1];
-	const char		*dest = NULL;
-	const char		*sfx[] = { "", "-wal", "-shm", "-journal" };
-	struct timespec		 now;
-	int64_t			 rows, bytes;
-	bool			 json = false;
-	size_t			 k;
-	int			 i, ret = 1;
+	int	 i;
 
-	memset(&b, 0, sizeof(b));
-	/* Start-up notes (a schema made) are not for a command's output. */
-	log_quiet(!log_verbose());
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
-			json = true;
-		else if (argv[i][0] != '-' && dest == NULL)
-			dest = argv[i];
+			b->json = true;
+		else if (argv[i][0] != '-' && b->dest == NULL)
+			b->dest = argv[i];
 		else {
 			fprintf(stderr, "usage: imaged backup [--json] dest\n");
-			return 2;
+			return false;
 		}
 	}
-	if (dest == NULL || *dest == '\0') {
+	if (b->dest == NULL || *b->dest == '\0') {
 		fprintf(stderr, "usage: imaged backup [--json] dest\n");
-		return 2;
+		return false;
 	}
-	(void)snprintf(db, sizeof(db), "%s/imaged.db", cfg->data_dir);
-	if (access(db, F_OK) == -1) {
-		fprintf(stderr, "imaged: backup: %s: %s\n", db,
+	return true;
+}
+
+/*
+ * Whether there is a catalog to back up and DEST can take it: missing
+ * (made here), empty, or a backup made before.  False once the reason is
+ * printed.
+ */
+static bool
+target_ok(struct backer *b)
+{
+	char	 path[PATH_MAX + 32];
+
+	(void)snprintf(b->db, sizeof(b->db), "%s/imaged.db", b->cfg->data_dir);
+	if (access(b->db, F_OK) == -1) {
+		fprintf(stderr, "imaged: backup: %s: %s\n", b->db,
 		    strerror(errno));
-		return 1;
+		return false;
 	}
-	if (dataio_inside(dest, cfg->data_dir) ||
-	    dataio_inside(cfg->data_dir, dest)) {
+	if (dataio_inside(b->dest, b->cfg->data_dir) ||
+	    dataio_inside(b->cfg->data_dir, b->dest)) {
 		fprintf(stderr,
 		    "imaged: backup: %s: inside the data dir %s (or "
-		    "holding it)\n", dest, cfg->data_dir);
-		return 1;
+		    "holding it)\n", b->dest, b->cfg->data_dir);
+		return false;
 	}
-	(void)snprintf(path, sizeof(path), "%s/imaged.db", dest);
-	switch (dataio_dir_state(dest)) {
+	(void)snprintf(path, sizeof(path), "%s/imaged.db", b->dest);
+	switch (dataio_dir_state(b->dest)) {
 	case DATAIO_MISSING:
-		if (mkdir(dest, 0755) == -1) {
-			fprintf(stderr, "imaged: backup: %s: %s\n", dest,
+		if (mkdir(b->dest, 0755) == -1) {
+			fprintf(stderr, "imaged: backup: %s: %s\n", b->dest,
 			    strerror(errno));
-			return 1;
+			return false;
 		}
 		break;
 	case DATAIO_EMPTY:
@@ -239,114 +249,209 @@ cmd_backup(const struct config *cfg, int argc, char *argv[])
 			break;	/* a backup before: only the changes */
 		fprintf(stderr,
 		    "imaged: backup: %s: not empty and not an imaged "
-		    "backup\n", dest);
-		return 1;
+		    "backup\n", b->dest);
+		return false;
 	case DATAIO_NOTDIR:
-		fprintf(stderr, "imaged: backup: %s: not a directory\n", dest);
-		return 1;
+		fprintf(stderr, "imaged: backup: %s: not a directory\n",
+		    b->dest);
+		return false;
 	case DATAIO_ERROR:
-		fprintf(stderr, "imaged: backup: %s: %s\n", dest,
+		fprintf(stderr, "imaged: backup: %s: %s\n", b->dest,
 		    strerror(errno));
-		return 1;
+		return false;
 	}
-	if (catalog_open(db, 1, &cat) != IMG_OK ||
-	    catalog_lean(cat) != IMG_OK ||
-	    blobstore_open(cfg->data_dir, cfg->bucket, cfg->file_mode,
-	    &b.src) != IMG_OK ||
-	    blobstore_open(dest, cfg->bucket, cfg->file_mode,
-	    &b.dst) != IMG_OK) {
-		(void)snprintf(b.err, sizeof(b.err), "cannot open the stores");
-		goto done;
+	return true;
+}
+
+static bool
+open_stores(struct backer *b)
+{
+	if (catalog_open(b->db, 1, &b->live) != IMG_OK ||
+	    catalog_lean(b->live) != IMG_OK ||
+	    blobstore_open(b->cfg->data_dir, b->cfg->bucket,
+	    b->cfg->file_mode, &b->src) != IMG_OK ||
+	    blobstore_open(b->dest, b->cfg->bucket, b->cfg->file_mode,
+	    &b->dst) != IMG_OK) {
+		(void)snprintf(b->err, sizeof(b->err),
+		    "cannot open the stores");
+		return false;
 	}
-	for (k = 0; k < sizeof(sfx) / sizeof(sfx[0]); k++) {
-		(void)snprintf(newdb, sizeof(newdb), "%s/imaged.db.new%s", dest,
-		    sfx[k]);
-		(void)unlink(newdb);
+	return true;
+}
+
+/*
+ * The moment: the whole database as one transaction saw it, copied to
+ * DEST/imaged.db.new (an interrupted backup's is dropped first) and
+ * opened as the copy.
+ */
+static bool
+copy_database(struct backer *b)
+{
+	int64_t	 rows, bytes;
+	size_t	 k;
+
+	for (k = 0; k < NSUFFIXES; k++) {
+		(void)snprintf(b->newdb, sizeof(b->newdb), "%s/imaged.db.new%s",
+		    b->dest, db_suffixes[k]);
+		(void)unlink(b->newdb);
 	}
-	(void)snprintf(newdb, sizeof(newdb), "%s/imaged.db.new", dest);
-	b.live = cat;
-	if (catalog_totals(cat, &rows, &bytes) != IMG_OK)
+	(void)snprintf(b->newdb, sizeof(b->newdb), "%s/imaged.db.new",
+	    b->dest);
+	if (catalog_totals(b->live, &rows, &bytes) != IMG_OK)
 		rows = 0;
-	dataio_progress_init(&b.prog, "backed up", (uint64_t)rows,
+	dataio_progress_init(&b->prog, "backed up", (uint64_t)rows,
 	    isatty(STDERR_FILENO) ? stderr : NULL);
-	/* The moment: the whole database as one transaction saw it. */
-	if (catalog_copy_to(cat, newdb) != IMG_OK ||
-	    catalog_open(newdb, 1, &b.copy) != IMG_OK ||
-	    catalog_lean(b.copy) != IMG_OK) {
-		(void)snprintf(b.err, sizeof(b.err),
+	if (catalog_copy_to(b->live, b->newdb) != IMG_OK ||
+	    catalog_open(b->newdb, 1, &b->copy) != IMG_OK ||
+	    catalog_lean(b->copy) != IMG_OK) {
+		(void)snprintf(b->err, sizeof(b->err),
 		    "cannot copy the database");
-		goto done;
+		return false;
 	}
-	if (catalog_scan_every(b.copy, back_row, &b) != IMG_OK) {
-		if (b.err[0] == '\0')
-			(void)snprintf(b.err, sizeof(b.err),
+	return true;
+}
+
+/*
+ * The files the copy's rows name, synced once; the rows of images deleted
+ * meanwhile leave the copy, which is then closed (the last connection
+ * folds the WAL in).
+ */
+static bool
+back_files(struct backer *b)
+{
+	char	 key[BLOB_KEY_MAX + 1];
+	size_t	 k;
+
+	if (catalog_scan_every(b->copy, back_row, b) != IMG_OK) {
+		if (b->err[0] == '\0')
+			(void)snprintf(b->err, sizeof(b->err),
 			    "cannot read the copy");
-		goto done;
+		return false;
 	}
-	dataio_progress_end(&b.prog);
-	for (k = 0; k < b.ngone; k++)
-		(void)catalog_delete(b.copy, b.gone[k], key, sizeof(key));
-	catalog_close(b.copy);	/* the last connection folds the WAL in */
-	b.copy = NULL;
-	if (blobstore_sync(b.dst) != IMG_OK) {
-		(void)snprintf(b.err, sizeof(b.err), "sync: %s",
+	dataio_progress_end(&b->prog);
+	for (k = 0; k < b->ngone; k++)
+		(void)catalog_delete(b->copy, b->gone[k], key, sizeof(key));
+	catalog_close(b->copy);
+	b->copy = NULL;
+	if (blobstore_sync(b->dst) != IMG_OK) {
+		(void)snprintf(b->err, sizeof(b->err), "sync: %s",
 		    strerror(errno));
-		goto done;
+		return false;
 	}
-	(void)snprintf(from, sizeof(from), "%s/signing.key", cfg->data_dir);
-	(void)snprintf(path, sizeof(path), "%s/signing.key", dest);
-	if (cfg->signing_key_file[0] == '\0' &&
-	    !copy_small(from, path, b.err, sizeof(b.err)))
-		goto done;
-	(void)snprintf(from, sizeof(from), "%s/%s", cfg->data_dir, TOKENS_FILE);
-	(void)snprintf(path, sizeof(path), "%s/%s", dest, TOKENS_FILE);
-	if (!copy_small(from, path, b.err, sizeof(b.err)))
-		goto done;
-	for (k = 1; k < sizeof(sfx) / sizeof(sfx[0]); k++) {
-		(void)snprintf(path, sizeof(path), "%s/imaged.db%s", dest,
-		    sfx[k]);
+	return true;
+}
+
+/* The signing key (unless it is kept elsewhere) and the tokens file. */
+static bool
+copy_keys(struct backer *b)
+{
+	char	 from[PATH_MAX + 32], to[PATH_MAX + 32];
+
+	(void)snprintf(from, sizeof(from), "%s/signing.key", b->cfg->data_dir);
+	(void)snprintf(to, sizeof(to), "%s/signing.key", b->dest);
+	if (b->cfg->signing_key_file[0] == '\0' &&
+	    !copy_small(from, to, b->err, sizeof(b->err)))
+		return false;
+	(void)snprintf(from, sizeof(from), "%s/%s", b->cfg->data_dir,
+	    TOKENS_FILE);
+	(void)snprintf(to, sizeof(to), "%s/%s", b->dest, TOKENS_FILE);
+	return copy_small(from, to, b->err, sizeof(b->err));
+}
+
+/* The new database renamed over the old, whose WAL and journal go first. */
+static bool
+replace_database(struct backer *b)
+{
+	char	 path[PATH_MAX + 32];
+	size_t	 k;
+
+	for (k = 1; k < NSUFFIXES; k++) {
+		(void)snprintf(path, sizeof(path), "%s/imaged.db%s", b->dest,
+		    db_suffixes[k]);
 		(void)unlink(path);
 	}
-	(void)snprintf(path, sizeof(path), "%s/imaged.db", dest);
-	if (rename(newdb, path) == -1) {
-		(void)snprintf(b.err, sizeof(b.err), "%s: %s", path,
+	(void)snprintf(path, sizeof(path), "%s/imaged.db", b->dest);
+	if (rename(b->newdb, path) == -1) {
+		(void)snprintf(b->err, sizeof(b->err), "%s: %s", path,
 		    strerror(errno));
-		goto done;
+		return false;
 	}
-	sync_dir(dest);
-	/* Files of images deleted since the last backup. */
-	if (catalog_open(path, 1, &b.copy) != IMG_OK ||
-	    catalog_lean(b.copy) != IMG_OK ||
-	    blob_walk(b.dst, drop_stale, &b) != IMG_OK) {
-		(void)snprintf(b.err, sizeof(b.err), "cannot sweep %s", dest);
-		goto done;
+	sync_dir(b->dest);
+	return true;
+}
+
+/*
+ * The files of images deleted since the last backup, and the temp files
+ * of interrupted copies.
+ */
+static bool
+sweep_dest(struct backer *b)
+{
+	struct timespec	 now;
+	char		 path[PATH_MAX + 32];
+
+	(void)snprintf(path, sizeof(path), "%s/imaged.db", b->dest);
+	if (catalog_open(path, 1, &b->copy) != IMG_OK ||
+	    catalog_lean(b->copy) != IMG_OK ||
+	    blob_walk(b->dst, drop_stale, b) != IMG_OK) {
+		(void)snprintf(b->err, sizeof(b->err), "cannot sweep %s",
+		    b->dest);
+		return false;
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
 	now.tv_sec++;
-	(void)blob_pending_walk(b.dst, now, drop_temp, b.dst);
+	(void)blob_pending_walk(b->dst, now, drop_temp, b->dst);
+	return true;
+}
+
+static void
+backup_summary(struct backer *b)
+{
+	char	 text[PATH_MAX + 256];
+
 	(void)snprintf(text, sizeof(text),
 	    "backed up %" PRId64 " images to %s: %" PRIu64 " linked, "
 	    "%" PRIu64 " copied, %" PRIu64 " unchanged, %" PRIu64
-	    " removed", (int64_t)(b.linked + b.copied + b.unchanged), dest,
-	    b.linked, b.copied, b.unchanged, b.removed);
-	b.prog.items = b.linked + b.copied + b.unchanged;
-	dataio_summary(stdout, json, "backup", &b.prog,
-	    json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "dest", dest,
-	    "linked", (json_int_t)b.linked, "copied", (json_int_t)b.copied,
-	    "unchanged", (json_int_t)b.unchanged, "removed",
-	    (json_int_t)b.removed, "vanished", (json_int_t)b.ngone), text);
+	    " removed", (int64_t)(b->linked + b->copied + b->unchanged),
+	    b->dest, b->linked, b->copied, b->unchanged, b->removed);
+	b->prog.items = b->linked + b->copied + b->unchanged;
+	dataio_summary(stdout, b->json, "backup", &b->prog,
+	    json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "dest", b->dest,
+	    "linked", (json_int_t)b->linked, "copied", (json_int_t)b->copied,
+	    "unchanged", (json_int_t)b->unchanged, "removed",
+	    (json_int_t)b->removed, "vanished", (json_int_t)b->ngone), text);
+}
+
+int
+cmd_backup(const struct config *cfg, int argc, char *argv[])
+{
+	struct backer	 b;
+	int		 ret = 1;
+
+	memset(&b, 0, sizeof(b));
+	/* Start-up notes (a schema made) are not for a command's output. */
+	log_quiet(!log_verbose());
+	b.cfg = cfg;
+	if (!backup_args(&b, argc, argv))
+		return 2;
+	if (!target_ok(&b))
+		return 1;
+	if (!open_stores(&b) || !copy_database(&b) || !back_files(&b) ||
+	    !copy_keys(&b) || !replace_database(&b) || !sweep_dest(&b))
+		goto done;
+	backup_summary(&b);
 	ret = b.missing > 0 ? 1 : 0;
 done:
 	if (ret != 0) {
 		dataio_progress_end(&b.prog);
 		fprintf(stderr, "imaged: backup: %s; %s keeps the backup it "
-		    "had\n", b.err[0] != '\0' ? b.err : "failed", dest);
-		(void)unlink(newdb);
+		    "had\n", b.err[0] != '\0' ? b.err : "failed", b.dest);
+		(void)unlink(b.newdb);
 	}
 	free(b.gone);
 	catalog_close(b.copy);
 	blobstore_close(b.dst);
 	blobstore_close(b.src);
-	catalog_close(cat);
+	catalog_close(b.live);
 	return ret;
 }
