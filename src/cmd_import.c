@@ -83,6 +83,11 @@ struct pending {
 
 struct importer {
 	const struct config	*cfg;
+	bool			 json, adopt;
+	const char		*src;		/* SRC; NULL with --adopt */
+	char			*files[ITEM_FILES_MAX];	/* items, owned */
+	size_t			 nfiles;
+	uint64_t		 total;		/* the items in them */
 	struct catalog		*cat;
 	struct blobstore	*blobs;
 	int			 srcfd;		/* SRC's bucket folder */
@@ -297,109 +302,230 @@ key_inside(const char *key)
 	}
 }
 
+/* One item while it is checked; msg says why it fails. */
+struct item_check {
+	struct dynamo_image	 im;
+	struct pending		*p;
+	char			 ext[EXT_MAX + 1];
+	int64_t			 created, updated;
+	char			 msg[512];
+};
+
+/* "FILE: item N (ID)": the id names the item even when the item is bad. */
+static void
+item_name(const struct importer *x, const json_t *item, char *what,
+    size_t len)
+{
+	const char	*id;
+	size_t		 n;
+
+	(void)snprintf(what, len, "%s: item %lu", x->where, x->nitem);
+	if ((id = json_string_value(json_object_get(json_object_get(item,
+	    "image_id"), "S"))) != NULL) {
+		n = strlen(what);
+		(void)snprintf(what + n, len - n, " (%.64s)", id);
+	}
+}
+
+/* The ids, the filename, and the key, which must be the one imaged makes. */
+static bool
+check_names(const struct importer *x, struct item_check *c)
+{
+	const struct dynamo_image	*im = &c->im;
+	struct pending			*p = c->p;
+	char				 want[BLOB_KEY_MAX + 1];
+	size_t				 n;
+
+	if (!uuid_parse(im->image_id, strlen(im->image_id), p->id) ||
+	    strcmp(p->id, im->image_id) != 0) {
+		(void)snprintf(c->msg, sizeof(c->msg),
+		    "image_id: expected a lower-case UUID");
+		return false;
+	}
+	if (!valid_user_id(im->user_id, strlen(im->user_id), c->msg,
+	    sizeof(c->msg)) ||
+	    !valid_filename(x->cfg, im->filename, strlen(im->filename),
+	    c->ext, c->msg, sizeof(c->msg)))
+		return false;
+	if (!key_inside(im->s3_key)) {
+		(void)snprintf(c->msg, sizeof(c->msg),
+		    "s3_key: \"%.64s\" escapes the bucket", im->s3_key);
+		return false;
+	}
+	/* The key imaged would make, but the extension in either case. */
+	if (!blob_key_make(want, sizeof(want), im->user_id, p->id, c->ext))
+		want[0] = '\0';
+	n = strlen(want) - strlen(c->ext);
+	if (want[0] == '\0' || strlen(im->s3_key) != strlen(want) ||
+	    strncmp(im->s3_key, want, n) != 0 || strcasecmp(im->s3_key + n,
+	    c->ext) != 0) {
+		(void)snprintf(c->msg, sizeof(c->msg), "s3_key: expected %s",
+		    want);
+		return false;
+	}
+	return true;
+}
+
+/* The content type, the file size and the times. */
+static bool
+check_fields(const struct importer *x, struct item_check *c)
+{
+	const struct dynamo_image	*im = &c->im;
+	const char			*k;
+	size_t				 n;
+
+	n = strlen(im->content_type);
+	for (k = im->content_type; *k != '\0'; k++)
+		if (*k <= ' ' || *k > '~')
+			break;
+	if (n == 0 || n > CONTENT_TYPE_MAX || *k != '\0') {
+		(void)snprintf(c->msg, sizeof(c->msg),
+		    "content_type: expected a media type");
+		return false;
+	}
+	if (im->file_size < 1 ||
+	    (uint64_t)im->file_size > x->cfg->max_file_size) {
+		(void)snprintf(c->msg, sizeof(c->msg), "file_size: expected 1 "
+		    "to max_file_size (%" PRIu64 ") bytes",
+		    x->cfg->max_file_size);
+		return false;
+	}
+	if (!dynamo_time_parse(im->created_at, &c->created) ||
+	    c->created < 0 || (im->updated_at != NULL &&
+	    !dynamo_time_parse(im->updated_at, &c->updated))) {
+		(void)snprintf(c->msg, sizeof(c->msg),
+		    "%s: expected an RFC 3339 time",
+		    dynamo_time_parse(im->created_at, &c->created) ?
+		    "updated_at" : "created_at");
+		return false;
+	}
+	if (im->updated_at == NULL || c->updated < c->created)
+		c->updated = c->created;
+	if (c->created >= x->now) {
+		(void)snprintf(c->msg, sizeof(c->msg),
+		    "created_at: in the future");
+		return false;
+	}
+	return true;
+}
+
+/* Title, description, location and tags, held by p->meta. */
+static bool
+check_meta(struct item_check *c)
+{
+	const struct dynamo_image	*im = &c->im;
+	struct pending			*p = c->p;
+	const char			*tag;
+	size_t				 i;
+
+	if (!meta_set_text(&p->meta, META_TITLE, im->title, im->title ?
+	    strlen(im->title) : 0, c->msg, sizeof(c->msg)) ||
+	    !meta_set_text(&p->meta, META_DESCRIPTION, im->description,
+	    im->description ? strlen(im->description) : 0, c->msg,
+	    sizeof(c->msg)) ||
+	    !meta_set_text(&p->meta, META_LOCATION, im->location,
+	    im->location ? strlen(im->location) : 0, c->msg, sizeof(c->msg)))
+		return false;
+	for (i = 0; i < im->ntags; i++) {
+		tag = dynamo_image_tag(im, i);
+		if (!meta_add_tag(&p->meta, tag, strlen(tag), c->msg,
+		    sizeof(c->msg)))
+			return false;
+	}
+	if (!meta_view(&p->meta, &p->view)) {
+		(void)snprintf(c->msg, sizeof(c->msg), "out of memory");
+		return false;
+	}
+	return true;
+}
+
+/* The item against the upload rules, in the order an upload is judged. */
+static bool
+check_item(const struct importer *x, const json_t *item,
+    struct item_check *c)
+{
+	if (!dynamo_image_parse(item, &c->im, c->msg, sizeof(c->msg)) ||
+	    !check_names(x, c) || !check_fields(x, c) || !check_meta(c))
+		return false;
+	if (c->im.sha256 != NULL && strlen(c->im.sha256) != 64) {
+		(void)snprintf(c->msg, sizeof(c->msg),
+		    "sha256: expected 64 hex digits");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The item's file, from SRC through the upload path to its key, then held
+ * against the item.  Once the file is at the key (p->wrote), removing it
+ * on failure is the caller's.
+ */
+static bool
+item_file(struct importer *x, struct item_check *c)
+{
+	const struct dynamo_image	*im = &c->im;
+	struct pending			*p = c->p;
+	enum img_kind			 kind;
+	bool				 ok;
+	int				 fd;
+
+	if ((fd = openat(x->srcfd, im->s3_key, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		(void)snprintf(c->msg, sizeof(c->msg), "file %s: %s",
+		    im->s3_key, strerror(errno));
+		return false;
+	}
+	(void)snprintf(p->key, sizeof(p->key), "%s", im->s3_key);
+	ok = take_file(x, fd, p->key, p, &kind, c->msg, sizeof(c->msg));
+	close(fd);
+	if (!ok)
+		return false;
+	if ((uint64_t)p->rec.file_size != (uint64_t)im->file_size) {
+		(void)snprintf(c->msg, sizeof(c->msg),
+		    "file_size: the item says %" PRId64 " bytes, the file has "
+		    "%" PRId64, im->file_size, p->rec.file_size);
+		return false;
+	}
+	if (im->sha256 != NULL && strcasecmp(im->sha256, p->sha) != 0) {
+		(void)snprintf(c->msg, sizeof(c->msg),
+		    "sha256: does not match the file");
+		return false;
+	}
+	return magic_ok(x, kind, c->ext, c->msg, sizeof(c->msg));
+}
+
+/* The row's strings are the item's: p keeps a reference to it. */
+static void
+item_row(struct item_check *c, json_t *item)
+{
+	struct pending	*p = c->p;
+
+	p->item = json_incref(item);
+	p->rec.image_id = p->id;
+	p->rec.user_id = c->im.user_id;
+	p->rec.filename = c->im.filename;
+	p->rec.s3_key = p->key;
+	p->rec.content_type = c->im.content_type;
+	p->rec.created_at = c->created;
+	p->rec.updated_at = c->updated;
+}
+
 /* Check one item against the upload rules and bring its file in. */
 static void
 import_item(struct importer *x, json_t *item)
 {
-	struct dynamo_image	 im;
+	struct item_check	 c;
 	struct pending		*p = &x->pend[x->npend];
-	enum img_kind		 kind;
-	char			 what[PATH_MAX + 96], msg[512],
-	    ext[EXT_MAX + 1];
-	char			 want[BLOB_KEY_MAX + 1];
-	const char		*k;
-	int64_t			 created, updated;
-	size_t			 i, n;
-	int			 fd;
+	char			 what[PATH_MAX + 96];
 
 	x->nitem++;
-	(void)snprintf(what, sizeof(what), "%s: item %lu", x->where, x->nitem);
+	item_name(x, item, what, sizeof(what));
 	memset(p, 0, sizeof(*p));
 	meta_input_init(&p->meta);
-	/* The id names the item in messages, even when the item is bad. */
-	if ((k = json_string_value(json_object_get(json_object_get(item,
-	    "image_id"), "S"))) != NULL) {
-		n = strlen(what);
-		(void)snprintf(what + n, sizeof(what) - n, " (%.64s)", k);
-	}
-	if (!dynamo_image_parse(item, &im, msg, sizeof(msg)))
+	memset(&c, 0, sizeof(c));
+	c.p = p;
+	if (!check_item(x, item, &c))
 		goto bad;
-	if (!uuid_parse(im.image_id, strlen(im.image_id), p->id) ||
-	    strcmp(p->id, im.image_id) != 0) {
-		(void)snprintf(msg, sizeof(msg),
-		    "image_id: expected a lower-case UUID");
-		goto bad;
-	}
-	if (!valid_user_id(im.user_id, strlen(im.user_id), msg, sizeof(msg)) ||
-	    !valid_filename(x->cfg, im.filename, strlen(im.filename), ext, msg,
-	    sizeof(msg)))
-		goto bad;
-	if (!key_inside(im.s3_key)) {
-		(void)snprintf(msg, sizeof(msg),
-		    "s3_key: \"%.64s\" escapes the bucket", im.s3_key);
-		goto bad;
-	}
-	/* The key imaged would make, but the extension in either case. */
-	if (!blob_key_make(want, sizeof(want), im.user_id, p->id, ext))
-		want[0] = '\0';
-	n = strlen(want) - strlen(ext);
-	if (want[0] == '\0' || strlen(im.s3_key) != strlen(want) ||
-	    strncmp(im.s3_key, want, n) != 0 || strcasecmp(im.s3_key + n,
-	    ext) != 0) {
-		(void)snprintf(msg, sizeof(msg), "s3_key: expected %s", want);
-		goto bad;
-	}
-	n = strlen(im.content_type);
-	for (k = im.content_type; *k != '\0'; k++)
-		if (*k <= ' ' || *k > '~')
-			break;
-	if (n == 0 || n > CONTENT_TYPE_MAX || *k != '\0') {
-		(void)snprintf(msg, sizeof(msg),
-		    "content_type: expected a media type");
-		goto bad;
-	}
-	if (im.file_size < 1 ||
-	    (uint64_t)im.file_size > x->cfg->max_file_size) {
-		(void)snprintf(msg, sizeof(msg), "file_size: expected 1 to "
-		    "max_file_size (%" PRIu64 ") bytes", x->cfg->max_file_size);
-		goto bad;
-	}
-	if (!dynamo_time_parse(im.created_at, &created) || created < 0 ||
-	    (im.updated_at != NULL && !dynamo_time_parse(im.updated_at,
-	    &updated))) {
-		(void)snprintf(msg, sizeof(msg),
-		    "%s: expected an RFC 3339 time",
-		    dynamo_time_parse(im.created_at, &created) ? "updated_at" :
-		    "created_at");
-		goto bad;
-	}
-	if (im.updated_at == NULL || updated < created)
-		updated = created;
-	if (created >= x->now) {
-		(void)snprintf(msg, sizeof(msg), "created_at: in the future");
-		goto bad;
-	}
-	if (!meta_set_text(&p->meta, META_TITLE, im.title, im.title ?
-	    strlen(im.title) : 0, msg, sizeof(msg)) ||
-	    !meta_set_text(&p->meta, META_DESCRIPTION, im.description,
-	    im.description ? strlen(im.description) : 0, msg, sizeof(msg)) ||
-	    !meta_set_text(&p->meta, META_LOCATION, im.location, im.location ?
-	    strlen(im.location) : 0, msg, sizeof(msg)))
-		goto bad;
-	for (i = 0; i < im.ntags; i++) {
-		k = dynamo_image_tag(&im, i);
-		if (!meta_add_tag(&p->meta, k, strlen(k), msg, sizeof(msg)))
-			goto bad;
-	}
-	if (!meta_view(&p->meta, &p->view)) {
-		(void)snprintf(msg, sizeof(msg), "out of memory");
-		goto bad;
-	}
-	if (im.sha256 != NULL && strlen(im.sha256) != 64) {
-		(void)snprintf(msg, sizeof(msg),
-		    "sha256: expected 64 hex digits");
-		goto bad;
-	}
 	/*
 	 * Already here (a second run, or the same item twice): nothing
 	 * to do.
@@ -411,39 +537,9 @@ import_item(struct importer *x, json_t *item)
 		dataio_progress_add(&x->prog, 1, 0);
 		return;
 	}
-	if ((fd = openat(x->srcfd, im.s3_key, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1) {
-		(void)snprintf(msg, sizeof(msg), "file %s: %s", im.s3_key,
-		    strerror(errno));
+	if (!item_file(x, &c))
 		goto bad;
-	}
-	(void)snprintf(p->key, sizeof(p->key), "%s", im.s3_key);
-	if (!take_file(x, fd, p->key, p, &kind, msg, sizeof(msg))) {
-		close(fd);
-		goto bad;
-	}
-	close(fd);
-	if ((uint64_t)p->rec.file_size != (uint64_t)im.file_size) {
-		(void)snprintf(msg, sizeof(msg),
-		    "file_size: the item says %" PRId64 " bytes, the file has "
-		    "%" PRId64, im.file_size, p->rec.file_size);
-		goto bad;
-	}
-	if (im.sha256 != NULL && strcasecmp(im.sha256, p->sha) != 0) {
-		(void)snprintf(msg, sizeof(msg),
-		    "sha256: does not match the file");
-		goto bad;
-	}
-	if (!magic_ok(x, kind, ext, msg, sizeof(msg)))
-		goto bad;
-	p->item = json_incref(item);
-	p->rec.image_id = p->id;
-	p->rec.user_id = im.user_id;
-	p->rec.filename = im.filename;
-	p->rec.s3_key = p->key;
-	p->rec.content_type = im.content_type;
-	p->rec.created_at = created;
-	p->rec.updated_at = updated;
+	item_row(&c, item);
 	dataio_progress_add(&x->prog, 1, 0);
 	if (++x->npend == IMPORT_BATCH)
 		(void)flush(x);
@@ -454,7 +550,7 @@ bad:
 	pending_free(p);
 	dataio_progress_add(&x->prog, 1, 0);
 	if (!x->failed)
-		skip(x, what, msg);
+		skip(x, what, c.msg);
 }
 
 /* --- adopt ---------------------------------------------------------------- */
@@ -477,85 +573,116 @@ derived_id(const char *key, char id[IMAGE_ID_SIZE])
 	    hex + 8, hex + 12, hex + 16, hex + 20);
 }
 
-static enum img_err
-adopt_file(void *arg, const char *key, const struct blob_info *info)
-{
-	struct importer		*x = arg;
-	struct pending		*p = &x->pend[x->npend];
-	struct blob_info	 bi;
-	enum img_kind		 kind;
-	const char		*user, *base, *slash, *dot;
-	char			 msg[256], ext[EXT_MAX + 1], lext[EXT_MAX + 1];
-	char			 id[IMAGE_ID_SIZE];
-	size_t			 ulen, i;
-	int			 fd = -1;
-	bool			 in_place;
+/* One file of the bucket while adopt_file works on it. */
+struct adoption {
+	const char		*key;
+	const struct blob_info	*info;
+	struct pending		*p;
+	char			 id[IMAGE_ID_SIZE];	/* its name's, if any */
+	char			 ext[EXT_MAX + 1];
+	bool			 in_place;	/* named <uuid>.<ext> */
+};
 
-	if (x->failed)
-		return IMG_EUNAVAIL;
-	memset(p, 0, sizeof(*p));
-	meta_input_init(&p->meta);
-	if (strncmp(key, "images/", 7) != 0 || (slash = strchr(key + 7, '/')) ==
-	    NULL || strchr(slash + 1, '/') != NULL) {
-		skip(x, key, "not images/<user_id>/<file>");
-		return IMG_OK;
+/*
+ * Whether the file is for adopting now: at images/<user_id>/<file>, with
+ * a valid user and filename, named by no row, and not changed in the last
+ * minute.  A file skipped is said.
+ */
+static bool
+adopt_wanted(struct importer *x, struct adoption *a)
+{
+	const char	*user, *base, *slash, *dot;
+	char		 msg[256];
+	size_t		 ulen;
+
+	if (strncmp(a->key, "images/", 7) != 0 || (slash = strchr(a->key + 7,
+	    '/')) == NULL || strchr(slash + 1, '/') != NULL) {
+		skip(x, a->key, "not images/<user_id>/<file>");
+		return false;
 	}
-	user = key + 7;
+	user = a->key + 7;
 	base = slash + 1;
 	ulen = (size_t)(slash - user);
 	dot = strchr(base, '.');
-	in_place = blob_key_image_id(key, id) &&
-	    strncmp(base, id, IMAGE_ID_LEN) == 0 && dot == base + IMAGE_ID_LEN;
-	if (in_place && (pending_has(x, id) || catalog_id_known(x->cat, id) ==
-	    IMG_OK))
-		return IMG_OK;		/* a row names it */
-	if (info->mtime > time(NULL) - ADOPT_GRACE_S) {
+	a->in_place = blob_key_image_id(a->key, a->id) &&
+	    strncmp(base, a->id, IMAGE_ID_LEN) == 0 &&
+	    dot == base + IMAGE_ID_LEN;
+	if (a->in_place && (pending_has(x, a->id) ||
+	    catalog_id_known(x->cat, a->id) == IMG_OK))
+		return false;		/* a row names it */
+	if (a->info->mtime > time(NULL) - ADOPT_GRACE_S) {
 		x->recent++;
-		return IMG_OK;
+		return false;
 	}
 	if (!valid_user_id(user, ulen, msg, sizeof(msg)) ||
-	    !valid_filename(x->cfg, base, strlen(base), ext, msg,
+	    !valid_filename(x->cfg, base, strlen(base), a->ext, msg,
 	    sizeof(msg))) {
-		skip(x, key, msg);
-		return IMG_OK;
+		skip(x, a->key, msg);
+		return false;
 	}
-	memcpy(p->user, user, ulen);
-	p->user[ulen] = '\0';
-	(void)snprintf(p->filename, sizeof(p->filename), "%s", base);
-	for (i = 0; ext[i] != '\0'; i++)
-		lext[i] = ext[i];
-	lext[i] = '\0';
-	if (in_place) {
-		memcpy(p->id, id, sizeof(p->id));
-		(void)snprintf(p->key, sizeof(p->key), "%s", key);
-	} else {
-		derived_id(key, p->id);
-		if (!blob_key_make(p->key, sizeof(p->key), p->user, p->id,
-		    lext)) {
-			skip(x, key, "too long a key");
-			return IMG_OK;
-		}
-		(void)snprintf(p->old_key, sizeof(p->old_key), "%s", key);
-		if (pending_has(x, p->id))
-			return IMG_OK;
-		if (catalog_key_known(x->cat, p->id, p->key) == IMG_OK) {
-			/* Adopted before; the old name outlived a crash. */
-			(void)blob_remove(x->blobs, key);
-			return IMG_OK;
-		}
+	memcpy(a->p->user, user, ulen);
+	a->p->user[ulen] = '\0';
+	(void)snprintf(a->p->filename, sizeof(a->p->filename), "%s", base);
+	return true;
+}
+
+/*
+ * The image's id and key: a file named <uuid>.<ext> keeps both, any other
+ * gets an id derived from its key and is to move to its canonical key.
+ * False when there is nothing to do, or the file is skipped (said).
+ */
+static bool
+adopt_key(struct importer *x, struct adoption *a)
+{
+	struct pending	*p = a->p;
+
+	if (a->in_place) {
+		memcpy(p->id, a->id, sizeof(p->id));
+		(void)snprintf(p->key, sizeof(p->key), "%s", a->key);
+		return true;
 	}
-	if (blob_open_read(x->blobs, key, &fd, &bi) != IMG_OK) {
-		skip(x, key, "cannot be read");
-		return IMG_OK;
+	derived_id(a->key, p->id);
+	if (!blob_key_make(p->key, sizeof(p->key), p->user, p->id, a->ext)) {
+		skip(x, a->key, "too long a key");
+		return false;
 	}
-	if (!take_file(x, fd, in_place ? NULL : p->key, p, &kind, msg,
-	    sizeof(msg)) || !magic_ok(x, kind, lext, msg, sizeof(msg))) {
+	(void)snprintf(p->old_key, sizeof(p->old_key), "%s", a->key);
+	if (pending_has(x, p->id))
+		return false;
+	if (catalog_key_known(x->cat, p->id, p->key) == IMG_OK) {
+		/* Adopted before; the old name outlived a crash. */
+		(void)blob_remove(x->blobs, a->key);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The file through the upload path (copied to its key, or only read when
+ * it stays in place), then its row, timed by the file.  False when it is
+ * skipped (said) or the store cannot be written (x->failed).
+ */
+static bool
+adopt_take(struct importer *x, struct adoption *a)
+{
+	struct pending		*p = a->p;
+	struct blob_info	 bi;
+	enum img_kind		 kind;
+	char			 msg[256];
+	int			 fd;
+
+	if (blob_open_read(x->blobs, a->key, &fd, &bi) != IMG_OK) {
+		skip(x, a->key, "cannot be read");
+		return false;
+	}
+	if (!take_file(x, fd, a->in_place ? NULL : p->key, p, &kind, msg,
+	    sizeof(msg)) || !magic_ok(x, kind, a->ext, msg, sizeof(msg))) {
 		close(fd);
 		if (p->wrote)
 			(void)blob_remove(x->blobs, p->key);
 		if (!x->failed)
-			skip(x, key, msg);
-		return x->failed ? IMG_EUNAVAIL : IMG_OK;
+			skip(x, a->key, msg);
+		return false;
 	}
 	close(fd);
 	p->rec.image_id = p->id;
@@ -563,19 +690,42 @@ adopt_file(void *arg, const char *key, const struct blob_info *info)
 	p->rec.filename = p->filename;
 	p->rec.s3_key = p->key;
 	p->rec.content_type = img_kind_mime(kind != IMG_KIND_UNKNOWN ? kind :
-	    img_kind_from_ext(lext));
-	p->rec.created_at = (int64_t)info->mtim.tv_sec * 1000000 +
-	    info->mtim.tv_nsec / 1000;
+	    img_kind_from_ext(a->ext));
+	p->rec.created_at = (int64_t)a->info->mtim.tv_sec * 1000000 +
+	    a->info->mtim.tv_nsec / 1000;
 	p->rec.updated_at = p->rec.created_at;
 	if (!meta_view(&p->meta, &p->view)) {
-		skip(x, key, "out of memory");
+		skip(x, a->key, "out of memory");
 		pending_free(p);
-		return IMG_OK;
+		return false;
 	}
-	dataio_progress_add(&x->prog, 1, 0);
-	if (++x->npend == IMPORT_BATCH && !flush(x))
+	return true;
+}
+
+/*
+ * blob_walk's callback.  IMG_EUNAVAIL stops the walk once the store
+ * cannot be written; a file skipped or left for later does not.
+ */
+static enum img_err
+adopt_file(void *arg, const char *key, const struct blob_info *info)
+{
+	struct importer	*x = arg;
+	struct adoption	 a;
+
+	if (x->failed)
 		return IMG_EUNAVAIL;
-	return IMG_OK;
+	memset(&a, 0, sizeof(a));
+	a.key = key;
+	a.info = info;
+	a.p = &x->pend[x->npend];
+	memset(a.p, 0, sizeof(*a.p));
+	meta_input_init(&a.p->meta);
+	if (adopt_wanted(x, &a) && adopt_key(x, &a) && adopt_take(x, &a)) {
+		dataio_progress_add(&x->prog, 1, 0);
+		if (++x->npend == IMPORT_BATCH)
+			(void)flush(x);
+	}
+	return x->failed ? IMG_EUNAVAIL : IMG_OK;
 }
 
 /* --- sources -------------------------------------------------------------- */
@@ -704,166 +854,225 @@ usage(void)
 	return 2;
 }
 
+/*
+ * The arguments, listing the --items files as they come.  0, or the exit
+ * status: 2 after the usage, 1 once an items path is refused (said).
+ */
+static int
+import_args(struct importer *x, int argc, char *argv[])
+{
+	int	 i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			x->json = true;
+		else if (strcmp(argv[i], "--adopt") == 0)
+			x->adopt = true;
+		else if (strcmp(argv[i], "--items") == 0 && i + 1 < argc) {
+			if (!add_items(x->files, &x->nfiles, argv[++i]))
+				return 1;
+		} else if (argv[i][0] != '-' && x->src == NULL)
+			x->src = argv[i];
+		else
+			return usage();
+	}
+	if (x->adopt == (x->src != NULL) || (x->adopt && x->nfiles > 0))
+		return usage();
+	return 0;
+}
+
+/*
+ * SRC's folder of the bucket's keys, in bucket: s3/<bucket> of an imaged
+ * export, whose items are read unless --items gave some, or else SRC
+ * itself, whose items --items must give.
+ */
+static bool
+find_bucket(struct importer *x, char *bucket, size_t len)
+{
+	char	 path[PATH_MAX * 2];
+
+	(void)snprintf(path, sizeof(path), "%s/manifest.json", x->src);
+	(void)snprintf(bucket, len, "%s", x->src);
+	if (access(path, F_OK) == 0) {
+		(void)snprintf(path, sizeof(path), "%s/s3", x->src);
+		if (!only_subdir(path, x->cfg->bucket, bucket, len)) {
+			fprintf(stderr, "imaged: import: %s: no bucket "
+			    "folder\n", path);
+			return false;
+		}
+		if (x->nfiles == 0) {
+			(void)snprintf(path, sizeof(path),
+			    "%s/dynamodb/%s/items.json", x->src, DYNAMO_TABLE);
+			if (!add_items(x->files, &x->nfiles, path))
+				return false;
+		}
+	} else if (x->nfiles == 0) {
+		fprintf(stderr,
+		    "imaged: import: %s: no items: give --items FILE "
+		    "(aws dynamodb scan output, DynamoDB export data)"
+		    " or an imaged export\n", x->src);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * SRC's bucket folder, opened as srcfd, and its item files read through
+ * once, all before the store is touched.  Nothing to open for --adopt.
+ */
+static bool
+open_source(struct importer *x)
+{
+	struct stat	 st;
+	char		 bucket[PATH_MAX * 2];
+
+	if (x->src == NULL)
+		return true;
+	if (stat(x->src, &st) == -1 || !S_ISDIR(st.st_mode) ||
+	    access(x->src, R_OK | X_OK) == -1) {
+		fprintf(stderr, "imaged: import: %s: %s\n", x->src,
+		    errno != 0 && stat(x->src, &st) == -1 ?
+		    strerror(errno) : !S_ISDIR(st.st_mode) ?
+		    "not a directory" : strerror(errno));
+		return false;
+	}
+	if (!find_bucket(x, bucket, sizeof(bucket)))
+		return false;
+	if ((x->srcfd = open(bucket,
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "imaged: import: %s: %s\n", bucket,
+		    strerror(errno));
+		return false;
+	}
+	return items_parse(x->files, x->nfiles, &x->total);
+}
+
+/* The data dir, made if need be, its catalog and store, and the batch. */
+static bool
+open_store(struct importer *x)
+{
+	char	 db[PATH_MAX + 16];
+
+	if (mkdir(x->cfg->data_dir, 0755) == -1 && errno != EEXIST) {
+		fprintf(stderr, "imaged: import: %s: %s\n", x->cfg->data_dir,
+		    strerror(errno));
+		return false;
+	}
+	(void)snprintf(db, sizeof(db), "%s/imaged.db", x->cfg->data_dir);
+	if (sodium_init() < 0 || catalog_open(db, 1, &x->cat) != IMG_OK ||
+	    catalog_lean(x->cat) != IMG_OK ||
+	    blobstore_open(x->cfg->data_dir, x->cfg->bucket,
+	    x->cfg->file_mode, &x->blobs) != IMG_OK) {
+		fprintf(stderr, "imaged: import: cannot open the store in %s\n",
+		    x->cfg->data_dir);
+		return false;
+	}
+	if ((x->pend = calloc(IMPORT_BATCH, sizeof(*x->pend))) == NULL ||
+	    (x->rows = calloc(IMPORT_BATCH, sizeof(*x->rows))) == NULL) {
+		fprintf(stderr, "imaged: import: out of memory\n");
+		return false;
+	}
+	return true;
+}
+
+static void
+import_file(struct importer *x, const char *path)
+{
+	struct dynamo_reader	*r;
+	json_t			*item;
+	char			 msg[256];
+
+	if (dynamo_reader_open(path, &r) != IMG_OK) {
+		fprintf(stderr, "imaged: import: %s: %s\n", path,
+		    strerror(errno));
+		x->failed = true;
+		return;
+	}
+	x->where = path;
+	x->nitem = 0;
+	while (!x->failed && dynamo_reader_next(r, &item, msg,
+	    sizeof(msg)) == 1) {
+		import_item(x, item);
+		json_decref(item);
+	}
+	dynamo_reader_close(r);
+}
+
+/* The bucket's files with --adopt, else every item; until x->failed. */
+static void
+import_run(struct importer *x)
+{
+	struct timespec	 ts;
+	size_t		 i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	x->now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	dataio_progress_init(&x->prog, x->adopt ? "adopted" : "imported",
+	    x->total, isatty(STDERR_FILENO) ? stderr : NULL);
+	if (x->adopt && blob_walk(x->blobs, adopt_file, x) != IMG_OK &&
+	    !x->failed) {
+		fprintf(stderr, "imaged: import: cannot walk the bucket\n");
+		x->failed = true;
+	}
+	for (i = 0; i < x->nfiles && !x->failed; i++)
+		import_file(x, x->files[i]);
+}
+
+/*
+ * The last batch, then the summary, which counts what went in, with its
+ * bytes.  The exit status: 1 when the store could not be written or an
+ * item was skipped.
+ */
+static int
+import_finish(struct importer *x)
+{
+	char	 text[PATH_MAX + 256];
+
+	if (!x->failed)
+		(void)flush(x);
+	dataio_progress_end(&x->prog);
+	if (x->failed)
+		return 1;
+	(void)snprintf(text, sizeof(text), "%s %" PRIu64 " images from %s, %"
+	    PRIu64 " already present, %" PRIu64 " skipped%s",
+	    x->adopt ? "adopted" : "imported", x->added,
+	    x->adopt ? "the bucket" : x->src, x->present, x->skipped,
+	    x->recent > 0 ? ", some too recent to adopt" : "");
+	x->prog.items = x->added;
+	dataio_summary(stdout, x->json, x->adopt ? "adopt" : "import",
+	    &x->prog, json_pack("{s:I,s:I,s:I,s:I}", "added",
+	    (json_int_t)x->added, "present", (json_int_t)x->present,
+	    "skipped", (json_int_t)x->skipped, "recent",
+	    (json_int_t)x->recent), text);
+	return x->skipped > 0 ? 1 : 0;
+}
+
 int
 cmd_import(const struct config *cfg, int argc, char *argv[])
 {
-	struct importer		 x;
-	struct dynamo_reader	*r = NULL;
-	struct stat		 st;
-	json_t			*item;
-	char			*files[ITEM_FILES_MAX];
-	char			 db[PATH_MAX + 16], path[PATH_MAX * 2];
-	char			 bucket[PATH_MAX * 2], msg[256],
-	    text[PATH_MAX + 256];
-	const char		*src = NULL;
-	size_t			 nfiles = 0, i;
-	uint64_t		 total = 0;
-	bool			 json = false, adopt = false;
-	int			 rc, ret = 1;
+	struct importer	 x;
+	size_t		 i;
+	int		 ret;
 
 	memset(&x, 0, sizeof(x));
 	/* Start-up notes (a schema made) are not for a command's output. */
 	log_quiet(!log_verbose());
 	x.cfg = cfg;
 	x.srcfd = -1;
-	for (i = 1; i < (size_t)argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			json = true;
-		else if (strcmp(argv[i], "--adopt") == 0)
-			adopt = true;
-		else if (strcmp(argv[i], "--items") == 0 &&
-		    i + 1 < (size_t)argc) {
-			if (!add_items(files, &nfiles, argv[++i]))
-				goto done;
-		} else if (argv[i][0] != '-' && src == NULL)
-			src = argv[i];
-		else {
-			ret = usage();
-			goto done;
-		}
-	}
-	if (adopt == (src != NULL) || (adopt && nfiles > 0)) {
-		ret = usage();
+	if ((ret = import_args(&x, argc, argv)) != 0)
 		goto done;
-	}
-	if (src != NULL) {
-		if (stat(src, &st) == -1 || !S_ISDIR(st.st_mode) ||
-		    access(src, R_OK | X_OK) == -1) {
-			fprintf(stderr, "imaged: import: %s: %s\n", src,
-			    errno != 0 && stat(src, &st) == -1 ?
-			    strerror(errno) : !S_ISDIR(st.st_mode) ?
-			    "not a directory" : strerror(errno));
-			goto done;
-		}
-		(void)snprintf(path, sizeof(path), "%s/manifest.json", src);
-		(void)snprintf(bucket, sizeof(bucket), "%s", src);
-		if (access(path, F_OK) == 0) {
-			/* An imaged export. */
-			(void)snprintf(path, sizeof(path), "%s/s3", src);
-			if (!only_subdir(path, cfg->bucket, bucket,
-			    sizeof(bucket))) {
-				fprintf(stderr, "imaged: import: %s: no bucket "
-				    "folder\n", path);
-				goto done;
-			}
-			if (nfiles == 0) {
-				(void)snprintf(path, sizeof(path),
-				    "%s/dynamodb/%s/items.json", src,
-				    DYNAMO_TABLE);
-				if (!add_items(files, &nfiles, path))
-					goto done;
-			}
-		} else if (nfiles == 0) {
-			fprintf(stderr,
-			    "imaged: import: %s: no items: give --items FILE "
-			    "(aws dynamodb scan output, DynamoDB export data)"
-			    " or an imaged export\n", src);
-			goto done;
-		}
-		if ((x.srcfd = open(bucket,
-		    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-			fprintf(stderr, "imaged: import: %s: %s\n", bucket,
-			    strerror(errno));
-			goto done;
-		}
-		if (!items_parse(files, nfiles, &total))
-			goto done;
-	}
-	if (mkdir(cfg->data_dir, 0755) == -1 && errno != EEXIST) {
-		fprintf(stderr, "imaged: import: %s: %s\n", cfg->data_dir,
-		    strerror(errno));
+	ret = 1;
+	if (!open_source(&x) || !open_store(&x))
 		goto done;
-	}
-	(void)snprintf(db, sizeof(db), "%s/imaged.db", cfg->data_dir);
-	if (sodium_init() < 0 || catalog_open(db, 1, &x.cat) != IMG_OK ||
-	    catalog_lean(x.cat) != IMG_OK ||
-	    blobstore_open(cfg->data_dir, cfg->bucket, cfg->file_mode,
-	    &x.blobs) != IMG_OK) {
-		fprintf(stderr, "imaged: import: cannot open the store in %s\n",
-		    cfg->data_dir);
-		goto done;
-	}
-	if ((x.pend = calloc(IMPORT_BATCH, sizeof(*x.pend))) == NULL ||
-	    (x.rows = calloc(IMPORT_BATCH, sizeof(*x.rows))) == NULL) {
-		fprintf(stderr, "imaged: import: out of memory\n");
-		goto done;
-	}
-	{
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		x.now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-	}
-	dataio_progress_init(&x.prog, adopt ? "adopted" : "imported", total,
-	    isatty(STDERR_FILENO) ? stderr : NULL);
-	if (adopt) {
-		if (blob_walk(x.blobs, adopt_file, &x) != IMG_OK && !x.failed) {
-			fprintf(stderr,
-			    "imaged: import: cannot walk the bucket\n");
-			x.failed = true;
-		}
-	}
-	for (i = 0; i < nfiles && !x.failed; i++) {
-		if (dynamo_reader_open(files[i], &r) != IMG_OK) {
-			fprintf(stderr, "imaged: import: %s: %s\n", files[i],
-			    strerror(errno));
-			x.failed = true;
-			break;
-		}
-		x.where = files[i];
-		x.nitem = 0;
-		while (!x.failed && (rc = dynamo_reader_next(r, &item, msg,
-		    sizeof(msg))) == 1) {
-			import_item(&x, item);
-			json_decref(item);
-		}
-		dynamo_reader_close(r);
-	}
-	if (!x.failed)
-		(void)flush(&x);
-	dataio_progress_end(&x.prog);
-	(void)snprintf(text, sizeof(text), "%s %" PRIu64 " images from %s, %"
-	    PRIu64 " already present, %" PRIu64 " skipped%s",
-	    adopt ? "adopted" : "imported", x.added, adopt ? "the bucket" : src,
-	    x.present, x.skipped, x.recent > 0 ? ", some too recent to adopt" :
-	    "");
-	x.prog.items = x.added;
-	if (!x.failed) {
-		/* The summary counts what went in, with its bytes. */
-		dataio_summary(stdout, json, adopt ? "adopt" : "import",
-		    &x.prog, json_pack("{s:I,s:I,s:I,s:I}", "added",
-		    (json_int_t)x.added, "present", (json_int_t)x.present,
-		    "skipped", (json_int_t)x.skipped, "recent",
-		    (json_int_t)x.recent), text);
-		ret = x.skipped > 0 ? 1 : 0;
-	}
+	import_run(&x);
+	ret = import_finish(&x);
 done:
 	for (i = 0; x.pend != NULL && i < x.npend; i++)
 		pending_free(&x.pend[i]);
 	free(x.pend);
 	free(x.rows);
-	for (i = 0; i < nfiles; i++)
-		free(files[i]);
+	for (i = 0; i < x.nfiles; i++)
+		free(x.files[i]);
 	if (x.srcfd != -1)
 		close(x.srcfd);
 	blobstore_close(x.blobs);
