@@ -86,6 +86,18 @@
  */
 #define POOL_FIELD_BYTES	64
 #define POOL_ANSWER_BYTES	4096
+/*
+ * A connection's send buffer on loopback, fixed (the kernel doubles it)
+ * rather than autotuned, so that a file's bytes stay in cache between the
+ * kernel's two copies.  1 MiB files, wrk -c16, against nginx on the same
+ * host (medians of interleaved 3 s runs): autotuned 0.77x; 256 KiB 0.97x;
+ * 128 KiB 1.05x; 64 KiB 1.44x; 32 KiB 0.05x, a cliff: the buffer then
+ * holds less than two 64 KiB loopback segments, and each file waits on
+ * the receiver's delayed ACKs.  128 KiB keeps four segments of margin
+ * from it.  Off loopback the kernel's autotuning sizes the buffer for the
+ * path.
+ */
+#define LOOPBACK_SNDBUF		(128 * 1024)
 #define STREAM_BLOCK		(32 * 1024)	/* a stream's bytes per read */
 /* its socket, and a file it reads or writes */
 #define FDS_PER_CONNECTION	2
@@ -1114,6 +1126,7 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 	struct httpd			*h = cls;
 	struct conn_clock		*c = *socket_context;
 	const union MHD_ConnectionInfo	*info;
+	int				 sndbuf = LOOPBACK_SNDBUF;
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		metrics_gauge_add(h->metrics, METRICS_CONNECTIONS_OPEN, 1);
@@ -1122,6 +1135,9 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 		if (info == NULL || (c = calloc(1, sizeof(*c))) == NULL)
 			return;
 		c->fd = info->connect_fd;
+		if (h->loopback)
+			(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+			    sizeof(sndbuf));
 		atomic_init(&c->since, coarse_seconds());
 		atomic_init(&c->waiting, true);
 		atomic_init(&c->in_body, false);
@@ -1479,6 +1495,9 @@ httpd_start(const struct config *cfg, const struct route *routes,
 	    rnd[0], rnd[1], rnd[2], rnd[3]);
 	atomic_init(&h->next_id, 1);
 	atomic_init(&h->in_flight, 0);
+	/* Read by the connections' threads: set before the first. */
+	h->loopback = http_host_loopback(cfg->listen);
+	public_host(cfg->public_url, h->public_host, sizeof(h->public_host));
 	pthread_mutex_init(&h->clock_lock, NULL);
 	pthread_cond_init(&h->clock_cond, NULL);
 	if (lane_start(HTTPD_SLOW_THREADS, SLOW_LANE_NICE,
@@ -1521,8 +1540,6 @@ httpd_start(const struct config *cfg, const struct route *routes,
 		h->watchdog_started = true;
 	info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info != NULL ? info->port : cfg->port;
-	h->loopback = http_host_loopback(cfg->listen);
-	public_host(cfg->public_url, h->public_host, sizeof(h->public_host));
 	snprintf(h->listen_url, sizeof(h->listen_url), family == AF_INET6 ?
 	    "http://[%s]:%u" : "http://%s:%u", cfg->listen, h->port);
 	*hp = h;
