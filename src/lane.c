@@ -2,7 +2,12 @@
  * lane.c: a queue of jobs and the threads that run them (see lane.h).
  *
  * One mutex guards the queue (a singly linked FIFO through the jobs' own
- * next fields) and the stop flag; idle threads wait on one condition.
+ * next fields), the counts and the stop flag; idle threads wait on one
+ * condition.  Threads start as jobs need them, up to the lane's count: a
+ * job that finds more jobs queued than threads idle starts one.  A daemon
+ * that serves only reads never starts most of them, which keeps start-up
+ * and idle memory small.
+ *
  * A thread lowers its own priority when it starts: on Linux a nice value
  * belongs to a thread, not to the whole process.
  */
@@ -27,7 +32,10 @@ struct lane {
 	bool			 stopping;
 	int			 nice;
 	pthread_t		 threads[LANE_THREADS_MAX];
-	unsigned		 nthreads;
+	unsigned		 nthreads;	/* started */
+	unsigned		 nmax;
+	unsigned		 nidle;		/* waiting for a job */
+	unsigned		 njobs;		/* queued, not yet taken */
 };
 
 static void *
@@ -42,12 +50,16 @@ lane_main(void *arg)
 		log_debug("lane: cannot lower the priority of a thread");
 	pthread_mutex_lock(&l->lock);
 	for (;;) {
-		while (l->head == NULL && !l->stopping)
+		while (l->head == NULL && !l->stopping) {
+			l->nidle++;
 			pthread_cond_wait(&l->cond, &l->lock);
+			l->nidle--;
+		}
 		if ((job = l->head) == NULL)
 			break;		/* stopping, and nothing left */
 		if ((l->head = job->next) == NULL)
 			l->tail = &l->head;
+		l->njobs--;
 		pthread_mutex_unlock(&l->lock);
 		job->next = NULL;
 		job->run(job);
@@ -72,9 +84,9 @@ lane_start(unsigned nthreads, int nice, struct lane **lp)
 		nthreads = 1;
 	if (nthreads > LANE_THREADS_MAX)
 		nthreads = LANE_THREADS_MAX;
-	while (l->nthreads < nthreads &&
-	    pthread_create(&l->threads[l->nthreads], NULL, lane_main, l) == 0)
-		l->nthreads++;
+	l->nmax = nthreads;
+	if (pthread_create(&l->threads[0], NULL, lane_main, l) == 0)
+		l->nthreads = 1;
 	if (l->nthreads == 0) {
 		lane_stop(l);
 		return IMG_EUNAVAIL;
@@ -90,6 +102,14 @@ lane_submit(struct lane *l, struct lane_job *job)
 	pthread_mutex_lock(&l->lock);
 	*l->tail = job;
 	l->tail = &job->next;
+	/*
+	 * More jobs waiting than idle threads to take them: one more thread,
+	 * if the lane may have it (if it cannot start, the job waits for one
+	 * that runs).
+	 */
+	if (++l->njobs > l->nidle && l->nthreads < l->nmax &&
+	    pthread_create(&l->threads[l->nthreads], NULL, lane_main, l) == 0)
+		l->nthreads++;
 	pthread_cond_signal(&l->cond);
 	pthread_mutex_unlock(&l->lock);
 }

@@ -3,7 +3,7 @@
  *
  * The HTTP server's threads each serve many connections, so one request
  * that computes for 100 ms stalls every other connection of its thread.
- * Such work is handed to a lane instead: a queue and a fixed number of
+ * Such work is handed to a lane instead: a queue and a bounded number of
  * threads that run its jobs in order of arrival, at a lower scheduling
  * priority (a higher nice value) than the threads that serve everyone,
  * so that on a busy machine they yield the CPU to short requests.
@@ -24,8 +24,9 @@ struct lane_job {
 };
 
 /*
- * Start nthreads (at least 1) threads, each at nice value `nice` above
- * the caller's.  Errors: IMG_ENOMEM, IMG_EUNAVAIL (no thread could start).
+ * A lane of up to nthreads (at least 1) threads, each at nice value
+ * `nice` above the caller's: one starts now, the others as jobs find
+ * none idle.  Errors: IMG_ENOMEM, IMG_EUNAVAIL (no thread could start).
  */
 enum img_err	 lane_start(unsigned nthreads, int nice, struct lane **);
 /* Queue job; one of the lane's threads calls job->run(job) soon. */
