@@ -543,6 +543,34 @@ blob_rendition_remove(struct blobstore *bs, const char *key)
 	return remove_at(bs->rend_fd, key);
 }
 
+/*
+ * A stream over the entries of the folder dfd, from the first: a stream
+ * of its own (on a dup, rewound, for a dup shares the descriptor's
+ * offset), closed with closedir().  NULL: errno says why.
+ */
+static DIR *
+dir_stream(int dfd)
+{
+	DIR	*d;
+	int	 fd;
+
+	if ((fd = dup(dfd)) == -1)
+		return NULL;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	rewinddir(d);
+	return d;
+}
+
+/* "." or "..". */
+static bool
+dot_entry(const char *name)
+{
+	return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+}
+
 enum img_err
 blob_rendition_remove_folder(struct blobstore *bs, const char *folder)
 {
@@ -559,8 +587,7 @@ blob_rendition_remove_folder(struct blobstore *bs, const char *folder)
 		return IMG_EUNAVAIL;
 	}
 	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
+		if (!dot_entry(de->d_name))
 			(void)unlinkat(dirfd(d), de->d_name, 0);
 	closedir(d);
 	if (unlinkat(bs->rend_fd, folder, AT_REMOVEDIR) == -1 &&
@@ -593,19 +620,11 @@ walk_dir(int dfd, char *key, size_t len, int depth, blob_walk_cb cb, void *arg)
 	enum img_err		 e = IMG_OK;
 	size_t			 nlen;
 	DIR			*d;
-	int			 fd;
 
-	if ((fd = dup(dfd)) == -1)
+	if ((d = dir_stream(dfd)) == NULL)
 		return IMG_EUNAVAIL;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return IMG_EUNAVAIL;
-	}
-	/* a dup shares its offset with the store's descriptor */
-	rewinddir(d);
 	while (e == IMG_OK && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
+		if (dot_entry(de->d_name))
 			continue;
 		nlen = strlen(de->d_name);
 		if (len + nlen + 2 > BLOB_KEY_MAX + 1 ||
@@ -678,16 +697,10 @@ blob_pending_walk(struct blobstore *bs, struct timespec before,
 	const char		*base;
 	enum img_err		 e = IMG_OK;
 	DIR			*d;
-	int			 fd, dfd;
+	int			 dfd;
 
-	if ((fd = dup(bs->tmp_fd)) == -1)
+	if ((d = dir_stream(bs->tmp_fd)) == NULL)
 		return IMG_EUNAVAIL;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return IMG_EUNAVAIL;
-	}
-	/* a dup shares its offset with the store's descriptor */
-	rewinddir(d);
 	while (e == IMG_OK && (de = readdir(d)) != NULL) {
 		memset(&p, 0, sizeof(p));
 		if (linked_key(de->d_name, p.key))
@@ -847,21 +860,15 @@ empty_dir(int dfd, int depth)
 	DIR		*d;
 	struct dirent	*de;
 	enum img_err	 e = IMG_OK;
-	int		 fd, sub;
+	int		 sub;
 
 	if (depth > 16)
 		/* keys are three deep; this is foreign */
 		return IMG_EUNAVAIL;
-	if ((fd = dup(dfd)) == -1)
+	if ((d = dir_stream(dfd)) == NULL)
 		return IMG_EUNAVAIL;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return IMG_EUNAVAIL;
-	}
-	rewinddir(d);
 	while (e == IMG_OK && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
+		if (dot_entry(de->d_name))
 			continue;
 		if (unlinkat(dfd, de->d_name, 0) == 0 || errno == ENOENT)
 			continue;

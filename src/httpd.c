@@ -235,7 +235,8 @@ add_sizes(void *cls, enum MHD_ValueKind kind, const char *key,
  * The request line and headers against max_header_bytes.  The connection's
  * memory pool is larger than that (see pool_size()), so that a request
  * near the limit, or made of many tiny fields, still leaves room for its
- * answer; the limit itself is kept here.
+ * answer (one that does not is answered on the socket: pool_room_left());
+ * the limit itself is kept here.
  */
 static enum img_err
 check_header_size(struct exchange *ex, const char *url)
@@ -802,18 +803,17 @@ begin(struct exchange *ex, const char *url, const char *method)
 		req->content_length = UINT64_MAX;
 	else if (cl != NULL)
 		req->content_length = strtoull(cl, NULL, 10);
+	ex->pool_full = !pool_room_left(ex);
 	if (query_was_long(ex))
 		e = api_fail(&ex->resp, IMG_EURI, NULL, "the request line is "
 		    "longer than %" PRIu64 " bytes", h->cfg->max_header_bytes);
-	else if (!pool_room_left(ex))
+	else if (ex->pool_full)
 		e = api_fail(&ex->resp, IMG_EHEADERS, NULL, "the request has "
 		    "too many header fields, cookies or query parameters");
 	else
 		e = check_header_size(ex, url);
-	if (e != IMG_OK) {
-		ex->pool_full = !pool_room_left(ex);
+	if (e != IMG_OK)
 		return refuse(ex, e);
-	}
 	/*
 	 * A body in a coding other than chunked cannot be read (its end is
 	 * unknown): refused at once, or the client would wait for an answer
