@@ -32,8 +32,13 @@
 /* linked under its key, row pending: ln-<escaped key> */
 #define LN_PREFIX	"ln-"
 #define TMP_NAME_MAX	255
+/*
+ * Unnamed temp files kept open, ready for the next uploads (see
+ * "spare temp files" below).
+ */
+#define SPARES		4
 
-/* A file waiting to be removed by the remover thread. */
+/* A file waiting to be removed by the housekeeper. */
 struct removal {
 	struct removal	*next;
 	blob_removed_cb	 done;
@@ -49,7 +54,10 @@ struct blobstore {
 	mode_t		 file_mode;
 	mode_t		 dir_mode;
 
-	/* the remover: a queue of keys and the thread that unlinks them */
+	/*
+	 * The housekeeper: one thread that unlinks the keys queued for
+	 * removal and keeps spare temp files ready.
+	 */
 	pthread_mutex_t	 rm_lock;
 	pthread_cond_t	 rm_cond;
 	struct removal	*rm_head;
@@ -59,10 +67,16 @@ struct blobstore {
 	bool		 rm_busy;	/* unlinking a key, lock released */
 	pthread_cond_t	 rm_idle;	/* rm_busy went false */
 	pthread_t	 rm_thread;
+	int		 spare[SPARES];	/* unnamed, empty, open to write */
+	unsigned	 nspares;
+	bool		 spares_wanted;	/* a writer has been made */
+	bool		 spares_proven;	/* an unnamed file took a name */
+	bool		 spares_off;	/* this file system cannot */
 };
 
 enum writer_state {
-	W_WRITING,	/* only its temp name up-<hex>.part */
+	/* only its temp name up-<hex>.part, or no name at all (a spare) */
+	W_WRITING,
 	W_LINKED,	/* also under its key; the temp name is ln-<key> */
 	W_SETTLED	/* under its key only: the row holds it */
 };
@@ -161,13 +175,15 @@ blobstore_close(struct blobstore *bs)
 	if (bs == NULL)
 		return;
 	if (bs->rm_started) {
-		/* The remover drains its queue before it stops. */
+		/* The housekeeper drains its queue before it stops. */
 		pthread_mutex_lock(&bs->rm_lock);
 		bs->rm_stop = true;
 		pthread_cond_signal(&bs->rm_cond);
 		pthread_mutex_unlock(&bs->rm_lock);
 		pthread_join(bs->rm_thread, NULL);
 	}
+	while (bs->nspares > 0)
+		close(bs->spare[--bs->nspares]);
 	pthread_cond_destroy(&bs->rm_cond);
 	pthread_cond_destroy(&bs->rm_idle);
 	pthread_mutex_destroy(&bs->rm_lock);
@@ -193,26 +209,153 @@ blobstore_ping(struct blobstore *bs)
 	return IMG_OK;
 }
 
+/* --- spare temp files ----------------------------------------------------- */
+
+/*
+ * Creating a file is the slowest step of an upload but its fsync: ext4
+ * looks for a free inode past the ones deleted lately, holding the
+ * folder's lock, which took 0.25-1.1 ms on a disk busy with uploads and
+ * deletes.  So the housekeeper keeps SPARES files ready.  Made with
+ * O_TMPFILE, they have no name, take no lock on tmp/ (where every commit
+ * renames), and vanish with the process or a crash: the kernel frees an
+ * unnamed inode at its last close, ext4 at the next mount.  A writer that
+ * takes one gives it its first name only when it commits, by linking it
+ * as ln-<key>.  Spares are made only after the first writer, so neither
+ * start-up nor a daemon that only serves reads makes any.  Where unnamed
+ * files cannot be named (no O_TMPFILE, no /proc), writers get named temp
+ * files as before: the first spare is proven by naming one.
+ */
+
+/* A fresh upload temp name, up-<32 hex>.part. */
+static void
+upload_temp_name(char name[TMP_NAME_MAX + 1])
+{
+	unsigned char	 rnd[16];
+	size_t		 i;
+
+	random_bytes(rnd, sizeof(rnd));
+	memcpy(name, UP_PREFIX, 3);
+	for (i = 0; i < sizeof(rnd); i++) {
+		name[3 + 2 * i] = "0123456789abcdef"[rnd[i] >> 4];
+		name[4 + 2 * i] = "0123456789abcdef"[rnd[i] & 0xf];
+	}
+	memcpy(name + 35, UP_SUFFIX, sizeof(UP_SUFFIX));
+}
+
+static int
+unnamed_file(struct blobstore *bs)
+{
+	return openat(bs->tmp_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC,
+	    bs->file_mode);
+}
+
+/*
+ * Give the unnamed file fd the name dirfd/name, through /proc (linkat's
+ * AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH).  False with errno set.
+ */
+static bool
+link_unnamed(int fd, int dirfd, const char *name)
+{
+	char	 proc[32];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW) == 0;
+}
+
+/*
+ * Whether unnamed files can be named here: one is made, named as an
+ * upload's temp file (what start-up removes, should a crash come
+ * between), and unlinked again.
+ */
+static bool
+spares_work(struct blobstore *bs)
+{
+	char	 name[TMP_NAME_MAX + 1];
+	bool	 ok;
+	int	 fd;
+
+	if ((fd = unnamed_file(bs)) == -1)
+		return false;
+	upload_temp_name(name);
+	if ((ok = link_unnamed(fd, bs->tmp_fd, name)))
+		unlinkat(bs->tmp_fd, name, 0);
+	close(fd);
+	return ok;
+}
+
+/* Whether the housekeeper should make a spare.  rm_lock held. */
+static bool
+spare_wanted(const struct blobstore *bs)
+{
+	return bs->spares_wanted && !bs->spares_off && !bs->rm_stop &&
+	    bs->nspares < SPARES;
+}
+
+static void	*housekeeper(void *);
+
+/* Start the housekeeper unless it runs.  rm_lock held.  False: it cannot. */
+static bool
+housekeeper_running(struct blobstore *bs)
+{
+	if (!bs->rm_started && !bs->rm_stop &&
+	    pthread_create(&bs->rm_thread, NULL, housekeeper, bs) == 0)
+		bs->rm_started = true;
+	return bs->rm_started;
+}
+
+/*
+ * Have the housekeeper make spares up to SPARES.  Writers ask when they
+ * are about to wait for the disk, so that the making (CPU in the kernel,
+ * mostly) falls in that wait rather than beside their own writes.
+ */
+static void
+want_spares(struct blobstore *bs)
+{
+	pthread_mutex_lock(&bs->rm_lock);
+	bs->spares_wanted = true;
+	if (spare_wanted(bs) && housekeeper_running(bs))
+		pthread_cond_signal(&bs->rm_cond);
+	pthread_mutex_unlock(&bs->rm_lock);
+}
+
+/* A spare's descriptor, or -1 when none is ready. */
+static int
+take_spare(struct blobstore *bs)
+{
+	int	 fd = -1;
+
+	pthread_mutex_lock(&bs->rm_lock);
+	if (bs->nspares > 0)
+		fd = bs->spare[--bs->nspares];
+	pthread_mutex_unlock(&bs->rm_lock);
+	return fd;
+}
+
+/* Give a writer on a spare its upload temp name.  False with errno. */
+static bool
+name_spare(struct blob_writer *w)
+{
+	upload_temp_name(w->name);
+	if (link_unnamed(w->fd, w->store->tmp_fd, w->name))
+		return true;
+	w->name[0] = '\0';
+	return false;
+}
+
 enum img_err
 blob_writer_new(struct blobstore *bs, struct blob_writer **wp)
 {
 	struct blob_writer	*w;
-	unsigned char		 rnd[16];
-	size_t			 i;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return IMG_ENOMEM;
 	w->store = bs;
-	random_bytes(rnd, sizeof(rnd));
-	memcpy(w->name, UP_PREFIX, 3);
-	for (i = 0; i < sizeof(rnd); i++) {
-		w->name[3 + 2 * i] = "0123456789abcdef"[rnd[i] >> 4];
-		w->name[4 + 2 * i] = "0123456789abcdef"[rnd[i] & 0xf];
+	if ((w->fd = take_spare(bs)) == -1) {
+		upload_temp_name(w->name);
+		w->fd = openat(bs->tmp_fd, w->name,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    bs->file_mode);
 	}
-	memcpy(w->name + 35, UP_SUFFIX, sizeof(UP_SUFFIX));
-	w->fd = openat(bs->tmp_fd, w->name,
-	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    bs->file_mode);
 	if (w->fd == -1) {
 		enum img_err e = errno_err();
 
@@ -354,7 +497,7 @@ linked_key(const char *name, char key[BLOB_KEY_MAX + 1])
 }
 
 /*
- * The temp file is renamed to ln-<key> before its fsync, which makes that
+ * The temp file is named ln-<key> before its fsync, which makes that
  * name durable with the bytes; only then is it linked under the key (and
  * the key's folder fsynced).  So whenever the key survives a crash, so
  * does a name in tmp/ that leads back to it with the same inode, until
@@ -371,9 +514,11 @@ blob_writer_commit(struct blob_writer *w, const char *key)
 
 	if (w->state != W_WRITING || !key_ok(key) || !linked_name(lname, key))
 		return IMG_EINVAL;
-	if (renameat(bs->tmp_fd, w->name, bs->tmp_fd, lname) == -1)
+	if (w->name[0] == '\0' ? !link_unnamed(w->fd, bs->tmp_fd, lname) :
+	    renameat(bs->tmp_fd, w->name, bs->tmp_fd, lname) == -1)
 		return errno_err();
 	memcpy(w->name, lname, sizeof(lname));
+	want_spares(bs);
 	if (fsync(w->fd) == -1)
 		return errno_err();
 	if ((dfd = key_dir(bs, key, true, &base)) == -1)
@@ -410,7 +555,7 @@ blob_writer_commit_rendition(struct blob_writer *w, const char *key)
 	 */
 	if (w->state != W_WRITING || !key_ok(key))
 		return IMG_EINVAL;
-	if (fsync(w->fd) == -1)
+	if ((w->name[0] == '\0' && !name_spare(w)) || fsync(w->fd) == -1)
 		return errno_err();
 	if ((dfd = key_dir_at(w->store, w->store->rend_fd, key, true, &base)) ==
 	    -1)
@@ -465,7 +610,7 @@ blob_writer_free(struct blob_writer *w)
 		unlink_if_same(w->store, w->key, st.st_dev, st.st_ino);
 	if (w->fd != -1)
 		close(w->fd);
-	if (w->state != W_SETTLED)
+	if (w->state != W_SETTLED && w->name[0] != '\0')
 		unlinkat(w->store->tmp_fd, w->name, 0);
 	free(w);
 }
@@ -778,30 +923,66 @@ done:
 	return e;
 }
 
-/* --- removal off the request path ----------------------------------------- */
+/* --- the housekeeper ------------------------------------------------------ */
 
+/* Remove the first key queued.  rm_lock held; released meanwhile. */
+static void
+remove_next(struct blobstore *bs)
+{
+	struct removal	*r = bs->rm_head;
+
+	if ((bs->rm_head = r->next) == NULL)
+		bs->rm_tail = &bs->rm_head;
+	bs->rm_busy = true;
+	pthread_mutex_unlock(&bs->rm_lock);
+	if (blob_remove(bs, r->key) == IMG_OK && r->done != NULL)
+		r->done(r->arg, r->key);
+	free(r);
+	pthread_mutex_lock(&bs->rm_lock);
+	bs->rm_busy = false;
+	pthread_cond_broadcast(&bs->rm_idle);
+}
+
+/*
+ * Make one spare.  rm_lock held; released meanwhile.  *proven: unnamed
+ * files are known to take a name here.  A failure ends spares for good:
+ * writers then make named files, as they would without them.
+ */
+static void
+make_spare(struct blobstore *bs, bool *proven)
+{
+	int	 fd = -1;
+
+	pthread_mutex_unlock(&bs->rm_lock);
+	if (*proven || (*proven = spares_work(bs)))
+		fd = unnamed_file(bs);
+	pthread_mutex_lock(&bs->rm_lock);
+	if (fd != -1)
+		bs->spare[bs->nspares++] = fd;
+	else {
+		log_debug("blob store: no spare temp files (%s)",
+		    strerror(errno));
+		bs->spares_off = true;
+	}
+}
+
+/* Removals first (a deleted image's bytes free space), then spares. */
 static void *
-remover(void *arg)
+housekeeper(void *arg)
 {
 	struct blobstore	*bs = arg;
-	struct removal		*r;
+	bool			 proven = false;
 
 	pthread_mutex_lock(&bs->rm_lock);
 	for (;;) {
-		while (bs->rm_head == NULL && !bs->rm_stop)
+		while (bs->rm_head == NULL && !bs->rm_stop && !spare_wanted(bs))
 			pthread_cond_wait(&bs->rm_cond, &bs->rm_lock);
-		if ((r = bs->rm_head) == NULL)
-			break;		/* stopping, and nothing left */
-		if ((bs->rm_head = r->next) == NULL)
-			bs->rm_tail = &bs->rm_head;
-		bs->rm_busy = true;
-		pthread_mutex_unlock(&bs->rm_lock);
-		if (blob_remove(bs, r->key) == IMG_OK && r->done != NULL)
-			r->done(r->arg, r->key);
-		free(r);
-		pthread_mutex_lock(&bs->rm_lock);
-		bs->rm_busy = false;
-		pthread_cond_broadcast(&bs->rm_idle);
+		if (bs->rm_head != NULL)
+			remove_next(bs);
+		else if (bs->rm_stop)
+			break;		/* and nothing left to remove */
+		else
+			make_spare(bs, &proven);
 	}
 	pthread_mutex_unlock(&bs->rm_lock);
 	return NULL;
@@ -835,11 +1016,7 @@ blob_remove_later(struct blobstore *bs, const char *key, blob_removed_cb done,
 	r->done = done;
 	r->arg = arg;
 	pthread_mutex_lock(&bs->rm_lock);
-	if (!bs->rm_started && !bs->rm_stop) {
-		if (pthread_create(&bs->rm_thread, NULL, remover, bs) == 0)
-			bs->rm_started = true;
-	}
-	if (!bs->rm_started) {
+	if (!housekeeper_running(bs)) {
 		pthread_mutex_unlock(&bs->rm_lock);
 		free(r);
 		return remove_now(bs, key, done, arg);
@@ -984,6 +1161,8 @@ blob_writer_commit_unsynced(struct blob_writer *w, const char *key)
 
 	if (!key_ok(key))
 		return IMG_EINVAL;
+	if (w->name[0] == '\0' && !name_spare(w))
+		return errno_err();
 	if ((dfd = key_dir(w->store, key, true, &base)) == -1)
 		return errno_err();
 	if (renameat(w->store->tmp_fd, w->name, dfd, base) == -1) {

@@ -3,7 +3,8 @@
  * of the original: <data_dir>/<bucket>/images/<user_id>/<image_id>.<ext>.
  *
  * The blob store alone opens, writes, fsyncs, links and removes files.
- * Uploads are written to a temp file in <data_dir>/tmp/ and become visible
+ * Uploads are written to a temp file in <data_dir>/tmp/ (one made ahead,
+ * with no name yet, where the file system allows) and become visible
  * under their key only by link(2) after an fsync, followed by an fsync of
  * the key's folder: a key names either nothing or a whole, durable file.
  * The temp file keeps a second name, tmp/ln-<key>, until the caller's row
@@ -17,10 +18,8 @@
  * Renditions (resized copies, rendcache.h) are kept beside the bucket, in
  * <data_dir>/_renditions/<key>, never among the users' keys; the same rules
  * hold there.
- * Renditions (resized copies, rendcache.h) are kept beside the bucket, in
- * <data_dir>/_renditions/<key>, never among the users' keys; the same rules
- * hold there.
- * Thread-safe: the store's state never changes after blobstore_open.
+ * Thread-safe: past blobstore_open, only the housekeeper's queue of
+ * removals and its spare temp files change, under its lock.
  */
 #ifndef IMAGED_BLOBSTORE_H
 #define IMAGED_BLOBSTORE_H
@@ -80,7 +79,7 @@ enum img_err	 blob_writer_new(struct blobstore *, struct blob_writer **);
  */
 enum img_err	 blob_writer_write(struct blob_writer *, const void *, size_t);
 /*
- * Make the blob durable under key: rename the temp file to ln-<key>,
+ * Make the blob durable under key: name the temp file ln-<key>,
  * fsync it, create the key's folders, link it under key, fsync the
  * folder.  The temp name stays until blob_writer_settle.  Errors:
  * IMG_EINVAL (a key with an empty, "." or ".." component, or committed
@@ -121,10 +120,10 @@ enum img_err	 blob_open_read(struct blobstore *, const char *key, int *fd,
  * IMG_EINVAL, IMG_EUNAVAIL.
  */
 enum img_err	 blob_remove(struct blobstore *, const char *key);
-/* Called once the file of key is gone (on the remover's thread). */
+/* Called once the file of key is gone (on the housekeeping thread). */
 typedef void	(*blob_removed_cb)(void *arg, const char *key);
 /*
- * Remove the blob at key soon, on the store's remover thread, off the
+ * Remove the blob at key soon, on the store's housekeeping thread, off the
  * request's path (an unlink can cost more than the commit before it),
  * then call done (when not NULL).  blobstore_close() finishes the queue.
  * The caller records the key durably first (the catalog's pending
