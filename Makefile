@@ -15,7 +15,7 @@ PROG	 = imaged
 VERSION	 = 0.1.0
 BUILD	?= build
 
-PKGS	 = libmicrohttpd sqlite3 jansson libsodium zlib
+PKGS	 = libmicrohttpd sqlite3 jansson libsodium nettle zlib
 # libvips is compiled against but not linked: src/rendition.c loads it when
 # the first rendition is asked for, so that starting costs nothing of it.
 DLPKGS	 = vips
@@ -23,7 +23,8 @@ TPKGS	 = check libcurl
 # What the build needs, then what the tests drive: a browser, the AWS CLI,
 # promtool, Node.js for the npm tools pinned in tests/node.
 DEBS	 = build-essential pkg-config libmicrohttpd-dev libsqlite3-dev \
-	   libjansson-dev libsodium-dev zlib1g-dev libvips-dev check libcurl4-openssl-dev \
+	   libjansson-dev libsodium-dev nettle-dev zlib1g-dev libvips-dev check \
+	   libcurl4-openssl-dev \
 	   curl clang libclang-rt-14-dev mandoc
 TDEBS	 = chromium awscli prometheus jq python3 python3-jsonschema \
 	   python3-pytest

@@ -19,11 +19,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "imaged/blobstore.h"
 #include "imaged/catalog.h"
 #include "imaged/check.h"
+#include "imaged/digest.h"
 #include "imaged/recover.h"
 #include "imaged/text.h"
 
@@ -60,18 +59,16 @@ problem(struct checker *k, const char *what, const char *key)
 static enum img_err
 hash_fd(int fd, char hex[65])
 {
-	crypto_hash_sha256_state	 st;
-	unsigned char			 buf[64 * 1024];
-	unsigned char			 digest[crypto_hash_sha256_BYTES];
-	ssize_t				 n;
+	struct digest	 d;
+	unsigned char	 buf[64 * 1024];
+	ssize_t		 n;
 
-	crypto_hash_sha256_init(&st);
+	digest_init(&d);
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
+		digest_add(&d, buf, (size_t)n);
 	if (n < 0)
 		return IMG_EUNAVAIL;
-	crypto_hash_sha256_final(&st, digest);
-	sodium_bin2hex(hex, 65, digest, sizeof(digest));
+	digest_hex(&d, hex);
 	return IMG_OK;
 }
 
@@ -191,8 +188,6 @@ check_store(struct catalog *cat, struct blobstore *blobs, bool repair,
 	enum img_err		 e;
 
 	memset(c, 0, sizeof(*c));
-	if (sodium_init() < 0)
-		return IMG_EINTERNAL;
 	if ((e = catalog_scan(cat, check_row, &k)) != IMG_OK)
 		return e;
 	if (progress != NULL)

@@ -34,12 +34,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
 
 #include "imaged/blobstore.h"
 #include "imaged/catalog.h"
 #include "imaged/cmd.h"
 #include "imaged/dataio.h"
+#include "imaged/digest.h"
 #include "imaged/dynamo.h"
 #include "imaged/text.h"
 #include "imaged/log.h"
@@ -49,10 +49,10 @@
 
 /* A file of the export being written, hashed as it goes. */
 struct hfile {
-	FILE				*fp;
-	crypto_hash_sha256_state	 hash;
-	uint64_t			 size;
-	char				 rel[PATH_MAX];	/* path inside DIR */
+	FILE		*fp;
+	struct digest	 hash;
+	uint64_t	 size;
+	char		 rel[PATH_MAX];		/* path inside DIR */
 };
 
 struct exporter {
@@ -74,15 +74,6 @@ struct exporter {
 	struct dataio_progress	 prog;
 	char			 err[PATH_MAX + 256];
 };
-
-static void
-hex_digest(crypto_hash_sha256_state *st, char hex[65])
-{
-	unsigned char	 d[crypto_hash_sha256_BYTES];
-
-	crypto_hash_sha256_final(st, d);
-	sodium_bin2hex(hex, 65, d, sizeof(d));
-}
 
 /*
  * One line of the manifest's "files": {"path": ..., "size": ...,
@@ -110,7 +101,7 @@ hfile_open(struct exporter *x, struct hfile *h, const char *rel)
 
 	(void)snprintf(h->rel, sizeof(h->rel), "%s", rel);
 	(void)snprintf(path, sizeof(path), "%s/%s", x->stage, rel);
-	crypto_hash_sha256_init(&h->hash);
+	digest_init(&h->hash);
 	h->size = 0;
 	if ((h->fp = fopen(path, "wx")) == NULL) {
 		(void)snprintf(x->err, sizeof(x->err), "%s: %s", rel,
@@ -123,7 +114,7 @@ hfile_open(struct exporter *x, struct hfile *h, const char *rel)
 static bool
 hfile_write(struct exporter *x, struct hfile *h, const char *s, size_t n)
 {
-	crypto_hash_sha256_update(&h->hash, (const unsigned char *)s, n);
+	digest_add(&h->hash, s, n);
 	h->size += n;
 	if (fwrite(s, 1, n, h->fp) != n) {
 		(void)snprintf(x->err, sizeof(x->err), "%s: %s", h->rel,
@@ -148,7 +139,7 @@ hfile_close(struct exporter *x, struct hfile *h)
 		    strerror(errno));
 		return false;
 	}
-	hex_digest(&h->hash, hex);
+	digest_hex(&h->hash, hex);
 	return add_entry(x, h->rel, h->size, hex);
 }
 
@@ -190,15 +181,15 @@ static bool
 copy_image(struct exporter *x, const struct image_record *r, bool *vanished,
     char hex[65])
 {
-	crypto_hash_sha256_state	 st;
-	struct blob_writer		*w = NULL;
-	struct blob_info		 info;
-	unsigned char			 buf[128 * 1024];
-	uint64_t			 size = 0;
-	ssize_t				 n;
-	int				 fd = -1;
-	enum img_err			 e;
-	bool				 ok = false;
+	struct digest		 st;
+	struct blob_writer	*w = NULL;
+	struct blob_info	 info;
+	unsigned char		 buf[128 * 1024];
+	uint64_t		 size = 0;
+	ssize_t			 n;
+	int			 fd = -1;
+	enum img_err		 e;
+	bool			 ok = false;
 
 	*vanished = false;
 	if ((e = blob_open_read(x->src, r->s3_key, &fd, &info)) ==
@@ -221,9 +212,9 @@ copy_image(struct exporter *x, const struct image_record *r, bool *vanished,
 		    img_err_message(e));
 		goto done;
 	}
-	crypto_hash_sha256_init(&st);
+	digest_init(&st);
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
+		digest_add(&st, buf, (size_t)n);
 		size += (uint64_t)n;
 		if ((e = blob_writer_write(w, buf, (size_t)n)) != IMG_OK) {
 			(void)snprintf(x->err, sizeof(x->err), "%s: %s",
@@ -236,7 +227,7 @@ copy_image(struct exporter *x, const struct image_record *r, bool *vanished,
 		    strerror(errno));
 		goto done;
 	}
-	hex_digest(&st, hex);
+	digest_hex(&st, hex);
 	if (size != (uint64_t)r->file_size ||
 	    strcmp(hex, r->checksum_sha256) != 0) {
 		(void)snprintf(x->err, sizeof(x->err), "%s: the file differs "
@@ -443,7 +434,7 @@ open_stores(struct exporter *x)
 	char	 path[PATH_MAX * 2];
 
 	(void)snprintf(path, sizeof(path), "%s/s3", x->stage);
-	if (sodium_init() < 0 || mkdir(path, 0755) == -1 ||
+	if (mkdir(path, 0755) == -1 ||
 	    catalog_open(x->db, 2, &x->cat) != IMG_OK ||
 	    catalog_lean(x->cat) != IMG_OK ||
 	    blobstore_open(x->cfg->data_dir, x->cfg->bucket,

@@ -53,6 +53,7 @@
 #include "imaged/catalog.h"
 #include "imaged/cmd.h"
 #include "imaged/dataio.h"
+#include "imaged/digest.h"
 #include "imaged/dynamo.h"
 #include "imaged/text.h"
 #include "imaged/imgsniff.h"
@@ -181,15 +182,15 @@ static bool
 take_file(struct importer *x, int fd, const char *key, struct pending *p,
     enum img_kind *kind, char *msg, size_t msglen)
 {
-	crypto_hash_sha256_state	 st;
-	struct img_sniff		 sniff;
-	struct upload_info		 info;
-	struct upload			*up = NULL;
-	unsigned char			 buf[128 * 1024], d[32];
-	uint64_t			 size = 0;
-	ssize_t				 n;
-	enum img_err			 e = IMG_OK;
-	bool				 ok = false;
+	struct digest		 st;
+	struct img_sniff	 sniff;
+	struct upload_info	 info;
+	struct upload		*up = NULL;
+	unsigned char		 buf[128 * 1024];
+	uint64_t		 size = 0;
+	ssize_t			 n;
+	enum img_err		 e = IMG_OK;
+	bool			 ok = false;
 
 	if (key != NULL && (e = upload_new(x->blobs, x->cfg->max_file_size,
 	    &up)) != IMG_OK) {
@@ -197,7 +198,7 @@ take_file(struct importer *x, int fd, const char *key, struct pending *p,
 		x->failed = true;
 		return false;
 	}
-	crypto_hash_sha256_init(&st);
+	digest_init(&st);
 	img_sniff_init(&sniff);
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		if (up != NULL) {
@@ -209,8 +210,7 @@ take_file(struct importer *x, int fd, const char *key, struct pending *p,
 				e = IMG_ETOOBIG;
 				break;
 			}
-			crypto_hash_sha256_update(&st, buf,
-			    (unsigned long long)n);
+			digest_add(&st, buf, (size_t)n);
 			img_sniff_feed(&sniff, buf, (size_t)n);
 		}
 	}
@@ -229,8 +229,7 @@ take_file(struct importer *x, int fd, const char *key, struct pending *p,
 	if (up != NULL)
 		upload_end(up, &info);
 	else {
-		crypto_hash_sha256_final(&st, d);
-		sodium_bin2hex(info.sha256, sizeof(info.sha256), d, sizeof(d));
+		digest_hex(&st, info.sha256);
 		info.size = size;
 		info.kind = img_sniff_kind(&sniff);
 		if (!img_sniff_dims(&sniff, &info.width, &info.height))

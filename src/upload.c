@@ -1,17 +1,16 @@
 /*
  * upload.c: the single path every uploaded byte takes: limit, hash,
- * sniff, write.  The SHA-256 is libsodium's streaming state, so the
- * checksum costs one pass over bytes that are already in cache.
+ * sniff, write.  The SHA-256 is a streaming digest, so the checksum
+ * costs one pass over bytes that are already in cache.
  */
 #include <stdlib.h>
 
-#include <sodium.h>
-
+#include "imaged/digest.h"
 #include "imaged/upload.h"
 
 struct upload {
 	struct blob_writer		*writer;
-	crypto_hash_sha256_state	 hash;
+	struct digest			 hash;
 	struct img_sniff		 sniff;
 	uint64_t			 size;
 	uint64_t			 max_size;
@@ -29,7 +28,7 @@ upload_new(struct blobstore *bs, uint64_t max_size, struct upload **up)
 		free(u);
 		return e;
 	}
-	crypto_hash_sha256_init(&u->hash);
+	digest_init(&u->hash);
 	img_sniff_init(&u->sniff);
 	u->max_size = max_size;
 	*up = u;
@@ -42,7 +41,7 @@ upload_write(struct upload *u, const void *p, size_t n)
 	if (n > u->max_size - u->size)
 		return IMG_ETOOBIG;
 	u->size += n;
-	crypto_hash_sha256_update(&u->hash, p, n);
+	digest_add(&u->hash, p, n);
 	img_sniff_feed(&u->sniff, p, n);
 	return blob_writer_write(u->writer, p, n);
 }
@@ -50,11 +49,7 @@ upload_write(struct upload *u, const void *p, size_t n)
 void
 upload_end(struct upload *u, struct upload_info *info)
 {
-	unsigned char	 digest[crypto_hash_sha256_BYTES];
-
-	crypto_hash_sha256_final(&u->hash, digest);
-	sodium_bin2hex(info->sha256, sizeof(info->sha256), digest,
-	    sizeof(digest));
+	digest_hex(&u->hash, info->sha256);
 	info->size = u->size;
 	info->kind = img_sniff_kind(&u->sniff);
 	if (!img_sniff_dims(&u->sniff, &info->width, &info->height))
