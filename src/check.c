@@ -184,7 +184,7 @@ check_store(struct catalog *cat, struct blobstore *blobs, bool repair,
 {
 	struct checker		 k = { cat, blobs, c, repair, before, progress,
 				    report };
-	struct recover_counts	 rc;
+	struct recover_counts	 rc = { 0 };
 	enum img_err		 e;
 
 	memset(c, 0, sizeof(*c));
