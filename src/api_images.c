@@ -629,7 +629,9 @@ done:
 static void
 file_removed(void *arg, const char *key)
 {
-	catalog_unlinked(arg, key);
+	char	 id[IMAGE_ID_SIZE];
+
+	catalog_unlinked(arg, blob_key_image_id(key, id) ? id : NULL, key);
 }
 
 /*

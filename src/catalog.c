@@ -14,8 +14,10 @@
  *   ROWID, and a lookup by image_id costs the same (a unique-index probe,
  *   then a rowid probe).  Rows carry descriptions of up to 4 KiB, which
  *   WITHOUT ROWID tables handle poorly anyway.  state is 0 for a listed
- *   row; a repair tool may quarantine a row by setting it non-zero, and
- *   then no call here sees it.
+ *   row; a repair tool may quarantine a row by setting it to 1, and then
+ *   no call here sees it.  A delete sets it to 2 (version 3): the row
+ *   leaves every listing in a commit of one table page, and goes for good,
+ *   with its index entries, once its file is gone (catalog_unlinked).
  * - images_user (user_id, created_at, image_id): one user's listing is a
  *   range scan of it.
  * - image_tags (tag, created_at, image_id) WITHOUT ROWID: one tag's
@@ -34,9 +36,9 @@
  *   the newest image and restarting never hands its created_at out again.
  * - pending_unlink (version 2): the s3_key of each deleted row whose file
  *   may still exist, inserted in the transaction that deletes the row.  A
- *   key leaves it once its file is gone, in the next write transaction
- *   that a delete runs anyway (or at close), so that costs no commit of
- *   its own; a start after a crash finishes what is left.
+ *   key leaves it once its file is gone, with the deleted row, in a
+ *   commit that does not wait for the disk: should a crash undo it, the
+ *   key is still pending, and a start finishes what is left.
  *
  * Invariants:
  * - image_tags and images_fts are derived from images by triggers, in the
@@ -174,6 +176,12 @@ static const char *const migrations[] = {
 	" END;",
 	/* 1 -> 2 */
 	"CREATE TABLE pending_unlink (s3_key TEXT PRIMARY KEY) WITHOUT ROWID;",
+	/*
+	 * 2 -> 3: no new object, a new meaning: state 2, a deleted row kept
+	 * until its file is gone.  The version keeps an older imaged, which
+	 * would keep such rows and their files for ever, from opening it.
+	 */
+	"SELECT 1;",
 };
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -199,8 +207,11 @@ enum stmt_id {
 	S_SEQ,
 	S_UPDATE,
 	S_DELETE,
+	S_PURGE,
 	S_PENDING_ADD,
 	S_PENDING_DEL,
+	S_SYNC_NORMAL,
+	S_SYNC_FULL,
 	S_COUNT
 };
 
@@ -236,16 +247,23 @@ static const char *const stmt_sql[S_COUNT] = {
 	    " tags = CASE WHEN ?7 THEN ?8 ELSE tags END,"
 	    " updated_at = max(?9, updated_at + 1)"
 	    " WHERE image_id = ?10 AND state = 0",
-	[S_DELETE] = "DELETE FROM images WHERE image_id = ?1 AND state = 0"
-	    " RETURNING s3_key",
+	/* One table page: no index holds state (see the schema above). */
+	[S_DELETE] = "UPDATE images SET state = 2"
+	    " WHERE image_id = ?1 AND state = 0 RETURNING s3_key",
+	/* The triggers take its tags and text out of their indexes. */
+	[S_PURGE] = "DELETE FROM images WHERE image_id = ?1 AND state = 2",
 	[S_PENDING_ADD] = "INSERT OR IGNORE INTO pending_unlink (s3_key)"
 	    " VALUES (?1)",
 	[S_PENDING_DEL] = "DELETE FROM pending_unlink WHERE s3_key = ?1",
+	/* The writer's commits wait for the disk but unlinked_tidy's. */
+	[S_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+	[S_SYNC_FULL] = "PRAGMA synchronous = FULL",
 };
 
-/* A key whose file is gone, to drop from pending_unlink. */
+/* A key whose file is gone, to drop from pending_unlink with its row. */
 struct unlinked {
 	struct unlinked	*next;
+	char		 image_id[IMAGE_ID_SIZE];	/* "": none known */
 	char		 key[];
 };
 
@@ -286,8 +304,9 @@ struct catalog {
 	struct conn		*writer;
 	int64_t			 last_created;
 	struct clock		*clock;		/* NULL: the system's */
-	/* keys to drop from pending_unlink */
+	/* keys to drop from pending_unlink, nunlinked of them */
 	struct unlinked		*unlinked;
+	unsigned		 nunlinked;
 
 	pthread_mutex_t		 qlock;		/* the insert queue */
 	pthread_cond_t		 qcond;
@@ -301,10 +320,10 @@ struct catalog {
 	unsigned		 nidle, nopen, nmax;
 };
 
-static enum img_err	 unlinked_flush(struct catalog *);
 static enum img_err	 scan_sql(struct catalog *, const char *,
 			    catalog_record_cb, void *);
 static void		 unlinked_forget(struct catalog *);
+static void		 unlinked_tidy(struct catalog *);
 
 static int64_t
 now_usec(struct catalog *cat)
@@ -787,14 +806,8 @@ catalog_close(struct catalog *cat)
 
 	if (cat == NULL)
 		return;
-	/* Removals finished since the last delete: one commit, at the end. */
-	if (cat->writer != NULL && cat->unlinked != NULL &&
-	    conn_run(cat->writer, S_BEGIN_WRITE, "begin") == IMG_OK) {
-		if (unlinked_flush(cat) == IMG_OK && conn_commit(cat->writer) ==
-		    IMG_OK)
-			unlinked_forget(cat);
-		conn_rollback(cat->writer);
-	}
+	/* Removals whose last try failed: once more. */
+	unlinked_tidy(cat);
 	unlinked_forget(cat);
 	/* No call is running, so every reader is idle.  The writer goes
 	 * last: the last connection checkpoints the WAL into the file. */
@@ -1007,9 +1020,6 @@ write_batch(struct catalog *cat, struct write_req *batch)
 	}
 	if (nok == 0)
 		goto done;
-	/* Keys whose files are gone leave pending_unlink with this commit. */
-	if ((e = unlinked_flush(cat)) != IMG_OK)
-		goto done;
 	if (ninserted > 0) {
 		if ((e = conn_stmt(w, S_SEQ, &st)) != IMG_OK)
 			goto done;
@@ -1020,11 +1030,8 @@ write_batch(struct catalog *cat, struct write_req *batch)
 		if (e != IMG_OK)
 			goto done;
 	}
-	if ((e = conn_commit(w)) == IMG_OK) {
-		if (ninserted > 0)
-			cat->last_created = last;
-		unlinked_forget(cat);
-	}
+	if ((e = conn_commit(w)) == IMG_OK && ninserted > 0)
+		cat->last_created = last;
 done:
 	conn_rollback(w);	/* a no-op after a commit */
 	if (e != IMG_OK)
@@ -1200,31 +1207,69 @@ done:
 }
 
 /*
- * Drop the keys whose files are gone from pending_unlink, inside the
- * writer's open transaction (wlock held).  The list is freed only once
- * the caller's commit went through (unlinked_forget).
+ * Deleted rows go for good UNLINKED_BATCH at a time (and at close): their
+ * table and index pages are written once per batch rather than once per
+ * row, and a delete's own commit writes only its two pages.  Until then
+ * they are out of every listing, and a crash leaves their keys pending,
+ * as the delete made them.
+ */
+#define UNLINKED_BATCH	64
+
+/* Run statement which of the writer with one text parameter, p. */
+static enum img_err
+writer_step1(struct conn *w, enum stmt_id which, const char *p)
+{
+	sqlite3_stmt	*st = NULL;
+	enum img_err	 e;
+	int		 rc;
+
+	if ((e = conn_stmt(w, which, &st)) != IMG_OK)
+		return e;
+	if ((rc = bind_text(st, 1, p)) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE)
+		e = sql_err(w->db, rc, "pending removals");
+	stmt_done(st);
+	return e;
+}
+
+/*
+ * Drop the keys whose files are gone from pending_unlink, and their
+ * deleted rows, inside the writer's open transaction (wlock held).  The
+ * list is freed only once the caller's commit went through
+ * (unlinked_forget).
  */
 static enum img_err
 unlinked_flush(struct catalog *cat)
 {
 	struct conn	*w = cat->writer;
 	struct unlinked	*u;
-	sqlite3_stmt	*st = NULL;
-	enum img_err	 e;
-	int		 rc;
+	enum img_err	 e = IMG_OK;
 
-	if (cat->unlinked == NULL)
-		return IMG_OK;
-	if ((e = conn_stmt(w, S_PENDING_DEL, &st)) != IMG_OK)
-		return e;
-	for (u = cat->unlinked; u != NULL && e == IMG_OK; u = u->next) {
-		if ((rc = bind_text(st, 1, u->key)) != SQLITE_OK ||
-		    (rc = sqlite3_step(st)) != SQLITE_DONE)
-			e = sql_err(w->db, rc, "pending removals");
-		sqlite3_reset(st);
-	}
-	stmt_done(st);
+	for (u = cat->unlinked; u != NULL && e == IMG_OK; u = u->next)
+		if ((u->image_id[0] == '\0' ||
+		    (e = writer_step1(w, S_PURGE, u->image_id)) == IMG_OK))
+			e = writer_step1(w, S_PENDING_DEL, u->key);
 	return e;
+}
+
+/*
+ * Commit the removals reported so far (wlock held), without waiting for
+ * the disk: what a crash takes back is still pending, and done again at
+ * the next start.  On failure they stay listed for the next try.
+ */
+static void
+unlinked_tidy(struct catalog *cat)
+{
+	struct conn	*w = cat->writer;
+
+	if (w == NULL || cat->unlinked == NULL ||
+	    conn_run(w, S_SYNC_NORMAL, "pending removals") != IMG_OK)
+		return;
+	if (conn_run(w, S_BEGIN_WRITE, "begin") == IMG_OK &&
+	    unlinked_flush(cat) == IMG_OK && conn_commit(w) == IMG_OK)
+		unlinked_forget(cat);
+	conn_rollback(w);		/* a no-op after a commit */
+	(void)conn_run(w, S_SYNC_FULL, "pending removals");
 }
 
 static void
@@ -1236,10 +1281,12 @@ unlinked_forget(struct catalog *cat)
 		cat->unlinked = u->next;
 		free(u);
 	}
+	cat->nunlinked = 0;
 }
 
 void
-catalog_unlinked(struct catalog *cat, const char *s3_key)
+catalog_unlinked(struct catalog *cat, const char *image_id,
+    const char *s3_key)
 {
 	struct unlinked	*u;
 	size_t		 n = strlen(s3_key);
@@ -1247,10 +1294,14 @@ catalog_unlinked(struct catalog *cat, const char *s3_key)
 	/* Out of memory, the key stays pending: the next start retries. */
 	if ((u = malloc(sizeof(*u) + n + 1)) == NULL)
 		return;
+	(void)snprintf(u->image_id, sizeof(u->image_id), "%s",
+	    image_id != NULL ? image_id : "");
 	memcpy(u->key, s3_key, n + 1);
 	pthread_mutex_lock(&cat->wlock);
 	u->next = cat->unlinked;
 	cat->unlinked = u;
+	if (++cat->nunlinked >= UNLINKED_BATCH)
+		unlinked_tidy(cat);
 	pthread_mutex_unlock(&cat->wlock);
 }
 
@@ -1958,7 +2009,7 @@ catalog_key_known(struct catalog *cat, const char *image_id, const char *s3_key)
 	bool		 found;
 
 	e = reader_query1(cat, "SELECT 1 FROM images WHERE image_id = ?1"
-	    " AND s3_key = ?2", image_id, s3_key, &found, NULL);
+	    " AND s3_key = ?2 AND state <> 2", image_id, s3_key, &found, NULL);
 	return e == IMG_OK && !found ? IMG_ENOTFOUND : e;
 }
 
@@ -1969,7 +2020,7 @@ catalog_quarantined(struct catalog *cat, int64_t *count)
 
 	*count = 0;
 	return reader_query1(cat,
-	    "SELECT count(*) FROM images WHERE state <> 0",
+	    "SELECT count(*) FROM images WHERE state = 1",
 	    NULL, NULL, &found, count);
 }
 
@@ -2014,7 +2065,7 @@ enum img_err
 catalog_scan_every(struct catalog *cat, catalog_record_cb cb, void *arg)
 {
 	return scan_sql(cat, "SELECT " CATALOG_COLS " FROM images AS i"
-	    " ORDER BY i.created_at", cb, arg);
+	    " WHERE i.state <> 2 ORDER BY i.created_at", cb, arg);
 }
 
 enum img_err
@@ -2066,8 +2117,8 @@ catalog_id_known(struct catalog *cat, const char *image_id)
 	enum img_err	 e;
 	bool		 found;
 
-	e = reader_query1(cat, "SELECT 1 FROM images WHERE image_id = ?1",
-	    image_id, NULL, &found, NULL);
+	e = reader_query1(cat, "SELECT 1 FROM images WHERE image_id = ?1"
+	    " AND state <> 2", image_id, NULL, &found, NULL);
 	return e == IMG_OK && !found ? IMG_ENOTFOUND : e;
 }
 
@@ -2090,6 +2141,7 @@ catalog_import(struct catalog *cat, struct catalog_import_row *rows, size_t n)
 {
 	struct conn	*w = cat->writer;
 	sqlite3_stmt	*known = NULL, *taken = NULL, *ins = NULL, *seq = NULL;
+	sqlite3_stmt	*purge = NULL;
 	int64_t		 last, at, now = now_usec(cat);
 	bool		 found;
 	size_t		 i;
@@ -2109,7 +2161,15 @@ catalog_import(struct catalog *cat, struct catalog_import_row *rows, size_t n)
 	    " FROM images), 0), (SELECT last_created FROM catalog_seq"
 	    " WHERE id = 1))", &last)) != IMG_OK)
 		goto done;
-	if ((rc = sqlite3_prepare_v2(w->db, "SELECT 1 FROM images"
+	/*
+	 * A deleted row whose file is not yet gone makes way for the same
+	 * image brought back; the pending removal of its key stays, and
+	 * spares the file once a row holds the key again (recover.c).
+	 */
+	if ((rc = sqlite3_prepare_v2(w->db, "DELETE FROM images"
+	    " WHERE image_id = ?1 AND state = 2", -1, &purge, NULL)) !=
+	    SQLITE_OK ||
+	    (rc = sqlite3_prepare_v2(w->db, "SELECT 1 FROM images"
 	    " WHERE image_id = ?1", -1, &known, NULL)) != SQLITE_OK ||
 	    (rc = sqlite3_prepare_v2(w->db, "SELECT 1 FROM images"
 	    " WHERE created_at = ?1", -1, &taken, NULL)) != SQLITE_OK ||
@@ -2126,8 +2186,11 @@ catalog_import(struct catalog *cat, struct catalog_import_row *rows, size_t n)
 		const struct image_record	*r = rows[i].rec;
 		const struct image_meta		*m = rows[i].meta;
 
+		sqlite3_reset(purge);
 		sqlite3_reset(known);
-		if ((rc = bind_text(known, 1, r->image_id)) != SQLITE_OK)
+		if ((rc = bind_text(purge, 1, r->image_id)) != SQLITE_OK ||
+		    (rc = sqlite3_step(purge)) != SQLITE_DONE ||
+		    (rc = bind_text(known, 1, r->image_id)) != SQLITE_OK)
 			goto done;
 		if ((rc = sqlite3_step(known)) == SQLITE_ROW)
 			continue;
@@ -2159,6 +2222,7 @@ catalog_import(struct catalog *cat, struct catalog_import_row *rows, size_t n)
 done:
 	if (rc != SQLITE_OK && e == IMG_OK)
 		e = sql_err(w->db, rc, "import");
+	sqlite3_finalize(purge);
 	sqlite3_finalize(known);
 	sqlite3_finalize(taken);
 	sqlite3_finalize(ins);

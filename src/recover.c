@@ -90,6 +90,7 @@ static enum img_err
 recover_delete(struct recovery *r, const char *key)
 {
 	struct blob_info	 info;
+	char			 id[IMAGE_ID_SIZE];
 	enum img_err		 e;
 	int			 fd;
 
@@ -110,7 +111,8 @@ recover_delete(struct recovery *r, const char *key)
 	 * file that cannot be removed (logged) stays pending for the next try.
 	 */
 	if (e == IMG_OK || e == IMG_EINVAL)
-		catalog_unlinked(r->cat, key);
+		catalog_unlinked(r->cat, blob_key_image_id(key, id) ? id : NULL,
+		    key);
 	return IMG_OK;
 }
 

@@ -92,7 +92,8 @@ enum img_err	 catalog_update(struct catalog *, const char *image_id,
  * Delete the row of image_id and copy its s3_key into key (keylen bytes,
  * enough for any key: 256), so the caller can remove the file after the
  * row is gone.  The same transaction records the key as a pending removal
- * (see catalog_unlinked).  IMG_ENOTFOUND if there is none.
+ * (see catalog_unlinked); from its commit on, no call sees the row, which
+ * goes for good with the pending removal.  IMG_ENOTFOUND if there is none.
  */
 enum img_err	 catalog_delete(struct catalog *, const char *image_id,
 		    char *key, size_t keylen);
@@ -148,10 +149,13 @@ enum img_err	 catalog_list(struct catalog *, const struct list_query *q,
 
 /*
  * The file of a deleted row's key is gone: drop the key from the pending
- * removals.  Not a commit of its own: the next delete's transaction, or
- * catalog_close, carries it.  Thread-safe.
+ * removals, and the row of image_id (NULL when the key names no image)
+ * for good.  A commit of its own that does not wait for the disk: a
+ * crash may take it back, and the key is then still pending, finished
+ * again at the next start.  Thread-safe; waits for a commit running.
  */
-void		 catalog_unlinked(struct catalog *, const char *s3_key);
+void		 catalog_unlinked(struct catalog *, const char *image_id,
+		    const char *s3_key);
 /* Called with each key; a non-IMG_OK return stops and is returned. */
 typedef enum img_err (*catalog_key_cb)(void *arg, const char *s3_key);
 /* Call cb with every pending removal (a start after a crash finishes them). */

@@ -811,7 +811,11 @@ START_TEST(test_delete)
 	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos, &more),
 	    IMG_OK);
 	ck_assert_uint_eq(pg.n, 0);
+	/* The indexes still hold it, until its file is gone. */
+	ck_assert_int_eq(query_int("SELECT count(*) FROM image_tags"), 1);
+	catalog_unlinked(cat, m.id, key);
 	catalog_close(cat);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM images"), 0);
 	ck_assert_int_eq(query_int("SELECT count(*) FROM image_tags"), 0);
 	ck_assert_int_eq(query_int("SELECT count(*) FROM images_fts"
 	    " WHERE images_fts MATCH 'sun'"), 0);
@@ -858,6 +862,7 @@ START_TEST(test_concurrent_deletes)
 	struct mrec	*m;
 	struct deleter	 d[8];
 	pthread_t	 t[8];
+	char		 key[256];
 	size_t		 i;
 
 	m = calloc(200, sizeof(*m));
@@ -876,8 +881,14 @@ START_TEST(test_concurrent_deletes)
 	for (i = 0; i < 200; i++)
 		ck_assert_int_eq(catalog_get(cat, m[i].id, NULL, NULL),
 		    i < 160 ? IMG_ENOTFOUND : IMG_OK);
+	for (i = 0; i < 160; i++) {
+		snprintf(key, sizeof(key), "images/%s/%s.jpg", m[i].user,
+		    m[i].id);
+		catalog_unlinked(cat, m[i].id, key);
+	}
 	catalog_close(cat);
 	ck_assert_int_eq(query_int("SELECT count(*) FROM images"), 40);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM pending_unlink"), 0);
 	ck_assert_int_eq(query_int("SELECT count(*) FROM image_tags WHERE"
 	    " created_at NOT IN (SELECT created_at FROM images)"), 0);
 	free(m);
@@ -1552,7 +1563,7 @@ START_TEST(test_schema_version)
 	snprintf(m.user, sizeof(m.user), "u");
 	ck_assert_int_eq(model_insert(cat, &m), IMG_OK);
 	catalog_close(cat);
-	ck_assert_int_eq(query_int("PRAGMA user_version"), 2);
+	ck_assert_int_eq(query_int("PRAGMA user_version"), 3);
 	ck_assert_int_eq(query_int("PRAGMA application_id"), 0x696d6764);
 	{
 		sqlite3		*db;
@@ -1574,6 +1585,24 @@ START_TEST(test_schema_version)
 }
 END_TEST
 
+/* The records of user's listing, in one page of up to 100. */
+static unsigned
+list_count(struct catalog *cat, const char *user)
+{
+	struct list_query	 q;
+	struct list_pos		 pos;
+	struct page		 pg;
+	bool			 more;
+
+	query_init(&q);
+	q.user_id = user;
+	q.limit = 100;
+	pg.n = 0;
+	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos, &more),
+	    IMG_OK);
+	return (unsigned)pg.n;
+}
+
 static enum img_err
 count_pending(void *arg, const char *key)
 {
@@ -1583,14 +1612,16 @@ count_pending(void *arg, const char *key)
 }
 
 /*
- * A delete records its key as a pending removal in its own transaction;
- * the key leaves once its file is gone, with the next delete or at close.
+ * A delete records its key as a pending removal in its own transaction,
+ * and from then on no call sees the row; the row and the key go for good
+ * once the file is gone, each in a commit of its own.
  */
 START_TEST(test_delete_records_pending_removal)
 {
 	struct catalog	*cat = open_cat();
 	struct mrec	 m[3];
 	char		 key[256], key0[256];
+	int64_t		 quarantined = -1;
 	int		 i, n = 0;
 
 	memset(m, 0, sizeof(m));
@@ -1606,27 +1637,80 @@ START_TEST(test_delete_records_pending_removal)
 	ck_assert_int_eq(n, 1);
 	ck_assert_int_eq(query_int("SELECT count(*) FROM pending_unlink"
 	    " WHERE s3_key LIKE 'images/u/%'"), 1);
-	catalog_unlinked(cat, key0);
-	/* Not a commit of its own: still there until the next delete. */
+	/* The row is still in the file, and nowhere to be seen. */
+	ck_assert_int_eq(query_int("SELECT count(*) FROM images"), 3);
+	ck_assert_int_eq(catalog_get(cat, m[0].id, NULL, NULL), IMG_ENOTFOUND);
+	ck_assert_int_eq(catalog_id_known(cat, m[0].id), IMG_ENOTFOUND);
+	ck_assert_int_eq(catalog_key_known(cat, m[0].id, key0), IMG_ENOTFOUND);
+	ck_assert_int_eq(catalog_delete(cat, m[0].id, key, sizeof(key)),
+	    IMG_ENOTFOUND);
+	ck_assert_int_eq(catalog_quarantined(cat, &quarantined), IMG_OK);
+	ck_assert_int_eq(quarantined, 0);
+	ck_assert_int_eq(list_count(cat, "u"), 2);
+	/* Gone for good with the next batch or at close, not at once. */
+	catalog_unlinked(cat, m[0].id, key0);
 	ck_assert_int_eq(query_int("SELECT count(*) FROM pending_unlink"), 1);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM images"), 3);
 	ck_assert_int_eq(catalog_delete(cat, m[1].id, key, sizeof(key)),
 	    IMG_OK);
 	n = 0;
 	ck_assert_int_eq(catalog_pending_unlinks(cat, count_pending, &n),
 	    IMG_OK);
-	ck_assert_int_eq(n, 1);		/* m[1]'s only */
-	catalog_unlinked(cat, key);
+	ck_assert_int_eq(n, 2);
+	catalog_unlinked(cat, m[1].id, key);
 	catalog_close(cat);
 	ck_assert_int_eq(query_int("SELECT count(*) FROM pending_unlink"), 0);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM images"), 1);
 	/*
 	 * A crash before the unlink: the key is still there at the
-	 * next open.
+	 * next open, and so is the row, out of sight.
 	 */
 	cat = open_cat();
 	ck_assert_int_eq(catalog_delete(cat, m[2].id, key, sizeof(key)),
 	    IMG_OK);
 	catalog_close(cat);
 	ck_assert_int_eq(query_int("SELECT count(*) FROM pending_unlink"), 1);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM images"
+	    " WHERE state = 2"), 1);
+	cat = open_cat();
+	ck_assert_int_eq(list_count(cat, "u"), 0);
+	catalog_unlinked(cat, m[2].id, key);
+	catalog_close(cat);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM images"), 0);
+}
+END_TEST
+
+/* Removals reported in a steady stream go in batches, without a close. */
+START_TEST(test_unlinked_in_batches)
+{
+	struct catalog	*cat = open_cat();
+	struct mrec	*m;
+	char		 key[256];
+	int		 i, before;
+
+	m = calloc(200, sizeof(*m));
+	ck_assert_ptr_nonnull(m);
+	for (i = 0; i < 200; i++) {
+		make_id((unsigned)i + 1, m[i].id);
+		snprintf(m[i].user, sizeof(m[i].user), "u");
+		ck_assert_int_eq(model_insert(cat, &m[i]), IMG_OK);
+	}
+	for (i = 0; i < 200; i++) {
+		ck_assert_int_eq(catalog_delete(cat, m[i].id, key,
+		    sizeof(key)), IMG_OK);
+		catalog_unlinked(cat, m[i].id, key);
+	}
+	/* At most one batch short of everything is left. */
+	before = query_int("SELECT count(*) FROM images");
+	ck_assert_int_lt(before, 64);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM pending_unlink"),
+	    before);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM images"
+	    " WHERE state <> 2"), 0);
+	catalog_close(cat);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM images"), 0);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM pending_unlink"), 0);
+	free(m);
 }
 END_TEST
 
@@ -1650,7 +1734,7 @@ START_TEST(test_clear_drops_pending_removals)
 	}
 	ck_assert_int_eq(catalog_delete(cat, m[0].id, key0, sizeof(key0)),
 	    IMG_OK);
-	catalog_unlinked(cat, key0);	/* done, not yet committed */
+	catalog_unlinked(cat, m[0].id, key0);
 	ck_assert_int_eq(catalog_clear(cat), IMG_OK);
 	ck_assert_int_eq(query_int("SELECT count(*) FROM pending_unlink"), 0);
 	ck_assert_int_eq(query_int("SELECT count(*) FROM images"), 0);
@@ -1676,7 +1760,7 @@ START_TEST(test_migrate_empty)
 	exec_sql("PRAGMA page_size = 4096; VACUUM;");
 	ck_assert_int_eq(query_int("PRAGMA user_version"), 0);
 	cat = open_cat();
-	ck_assert_int_eq(query_int("PRAGMA user_version"), 2);
+	ck_assert_int_eq(query_int("PRAGMA user_version"), 3);
 	memset(&m, 0, sizeof(m));
 	make_id(1, m.id);
 	snprintf(m.user, sizeof(m.user), "u");
@@ -1834,6 +1918,7 @@ catalog_suite(void)
 	tcase_add_test(tc, test_schema_version);
 	tcase_add_test(tc, test_migrate_empty);
 	tcase_add_test(tc, test_delete_records_pending_removal);
+	tcase_add_test(tc, test_unlinked_in_batches);
 	tcase_add_test(tc, test_clear_drops_pending_removals);
 	tcase_add_test(tc, test_open_refused);
 	tcase_add_test(tc, test_query_plans);
