@@ -20,6 +20,7 @@
 #include "imaged/httputil.h"
 #include "imaged/imaged.h"
 #include "imaged/jsonupload.h"
+#include "imaged/lane.h"
 #include "imaged/log.h"
 #include "imaged/multipart.h"
 #include "imaged/signer.h"
@@ -567,6 +568,58 @@ mono_ms(void)
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
+/* An upload's row, committed on a lane beside its file's fsyncs. */
+struct row_commit {
+	struct catalog			*cat;
+	const struct image_record	*rec;
+	const struct image_meta		*meta;
+	int64_t				 created_at;
+	enum img_err			 err;
+};
+
+static void
+commit_row(void *arg)
+{
+	struct row_commit	*rc = arg;
+
+	rc->err = catalog_insert_unsynced(rc->cat, rc->rec, rc->meta,
+	    &rc->created_at);
+}
+
+/*
+ * Make the file durable under key and commit its row, the two at once:
+ * their flushes overlap rather than follow one another.  The row is
+ * marked until the file is durable, so a crash between leaves nothing a
+ * start cannot judge (recover.h); and no 201 goes before both are done.
+ */
+static enum img_err
+store_durably(struct imaged *ctx, struct upload *up, const char *key,
+    struct image_record *rec, const struct image_meta *meta)
+{
+	struct row_commit	 rc = { ctx->catalog, rec, meta, 0, IMG_OK };
+	struct lane_call	 call;
+	enum img_err		 e;
+
+	if ((e = upload_link(up, key)) != IMG_OK)
+		return e;
+	lane_begin(ctx->row_commits, &call, commit_row, &rc);
+	e = upload_sync(up);
+	lane_wait(&call);
+	if (e != IMG_OK) {
+		/* Never acknowledged: the row goes (failing that, a start). */
+		if (rc.err == IMG_OK)
+			(void)catalog_unsynced_done(ctx->catalog, rec->image_id,
+			    true);
+		return e;
+	}
+	if (rc.err != IMG_OK)
+		return rc.err;	/* the file goes with the upload */
+	catalog_file_synced(ctx->catalog, rec->image_id);
+	upload_settle(up);
+	rec->created_at = rc.created_at;
+	return IMG_OK;
+}
+
 /* The bytes are in and the fields valid: judge the bytes, store, answer. */
 static enum img_err
 store(struct upload_state *st, const struct request *req,
@@ -597,11 +650,6 @@ store(struct upload_state *st, const struct request *req,
 	idgen_uuid(&ctx->ids, id);
 	if (!blob_key_make(key, sizeof(key), f->user_id, id, f->ext))
 		return IMG_EINTERNAL;	/* the fields' limits make it fit */
-	ms_start = mono_ms();
-	if ((e = upload_commit(st->up, key)) != IMG_OK)
-		return e;
-	log_debug("upload %s: file synced and renamed to %s in %.1f ms",
-	    req->request_id, key, mono_ms() - ms_start);
 	rec.image_id = id;
 	rec.user_id = f->user_id;
 	rec.filename = f->filename;
@@ -615,13 +663,13 @@ store(struct upload_state *st, const struct request *req,
 	rec.description = meta.description;
 	rec.location = meta.location;
 	rec.tags_json = meta.tags_json;
-	/* Without its row the file goes with the upload (upload_free). */
-	if ((e = catalog_insert(ctx->catalog, &rec, &meta, &rec.created_at)) !=
-	    IMG_OK)
+	ms_start = mono_ms();
+	/* Failing, the file goes with the upload (upload_free). */
+	if ((e = store_durably(ctx, st->up, key, &rec, &meta)) != IMG_OK)
 		return e;
-	upload_settle(st->up);
-	log_debug("upload %s: row committed, image %s, %.1f ms after the "
-	    "body was in", req->request_id, id, mono_ms() - ms_start);
+	log_debug("upload %s: file synced under %s and row committed, image "
+	    "%s, %.1f ms after the body was in", req->request_id, key, id,
+	    mono_ms() - ms_start);
 	rec.updated_at = rec.created_at;
 	api_json(resp, 201);
 	if ((e = response_header(resp, "Location", "/images/%s", id)) !=

@@ -84,6 +84,7 @@ enum writer_state {
 struct blob_writer {
 	struct blobstore	*store;
 	int			 fd;
+	int			 dfd;	/* the key's folder, once linked */
 	enum writer_state	 state;
 	char			 name[TMP_NAME_MAX + 1];
 	char			 key[BLOB_KEY_MAX + 1];
@@ -350,6 +351,7 @@ blob_writer_new(struct blobstore *bs, struct blob_writer **wp)
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return IMG_ENOMEM;
 	w->store = bs;
+	w->dfd = -1;
 	if ((w->fd = take_spare(bs)) == -1) {
 		upload_temp_name(w->name);
 		w->fd = openat(bs->tmp_fd, w->name,
@@ -497,14 +499,16 @@ linked_key(const char *name, char key[BLOB_KEY_MAX + 1])
 }
 
 /*
- * The temp file is named ln-<key> before its fsync, which makes that
- * name durable with the bytes; only then is it linked under the key (and
- * the key's folder fsynced).  So whenever the key survives a crash, so
- * does a name in tmp/ that leads back to it with the same inode, until
- * blob_writer_settle drops it.
+ * The temp file is named ln-<key> before it is linked under the key, and
+ * a file system that journals its names (ext4, xfs) commits the two in
+ * that order, so whenever the key survives a crash, so does a name in
+ * tmp/ that leads back to it with the same inode, until blob_writer_settle
+ * drops it.  Both names come before the fsyncs (blob_writer_sync): the
+ * file's fsync commits them with the bytes, and leaves the folder's
+ * little to do.
  */
 enum img_err
-blob_writer_commit(struct blob_writer *w, const char *key)
+blob_writer_link(struct blob_writer *w, const char *key)
 {
 	struct blobstore	*bs = w->store;
 	char			 lname[TMP_NAME_MAX + 1];
@@ -518,9 +522,6 @@ blob_writer_commit(struct blob_writer *w, const char *key)
 	    renameat(bs->tmp_fd, w->name, bs->tmp_fd, lname) == -1)
 		return errno_err();
 	memcpy(w->name, lname, sizeof(lname));
-	want_spares(bs);
-	if (fsync(w->fd) == -1)
-		return errno_err();
 	if ((dfd = key_dir(bs, key, true, &base)) == -1)
 		return errno_err();
 	if (linkat(bs->tmp_fd, w->name, dfd, base, 0) == -1) {
@@ -530,15 +531,35 @@ blob_writer_commit(struct blob_writer *w, const char *key)
 		return ret;
 	}
 	snprintf(w->key, sizeof(w->key), "%s", key);
+	w->dfd = dfd;
 	w->state = W_LINKED;	/* from here, freeing undoes the link */
-	if (fsync(dfd) == -1) {
+	want_spares(bs);
+	return IMG_OK;
+}
+
+enum img_err
+blob_writer_sync(struct blob_writer *w)
+{
+	enum img_err	 ret;
+
+	if (w->state != W_LINKED || w->dfd == -1)
+		return IMG_EINVAL;
+	if (fsync(w->fd) == -1 || fsync(w->dfd) == -1) {
 		ret = errno_err();
-		log_warn("store %s", key);
-		close(dfd);
+		log_warn("store %s", w->key);
 		return ret;
 	}
-	close(dfd);
 	return IMG_OK;
+}
+
+enum img_err
+blob_writer_commit(struct blob_writer *w, const char *key)
+{
+	enum img_err	 e;
+
+	if ((e = blob_writer_link(w, key)) != IMG_OK)
+		return e;
+	return blob_writer_sync(w);
 }
 
 enum img_err
@@ -610,6 +631,8 @@ blob_writer_free(struct blob_writer *w)
 		unlink_if_same(w->store, w->key, st.st_dev, st.st_ino);
 	if (w->fd != -1)
 		close(w->fd);
+	if (w->dfd != -1)
+		close(w->dfd);
 	if (w->state != W_SETTLED && w->name[0] != '\0')
 		unlinkat(w->store->tmp_fd, w->name, 0);
 	free(w);

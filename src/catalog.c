@@ -39,6 +39,11 @@
  *   key leaves it once its file is gone, with the deleted row, in a
  *   commit that does not wait for the disk: should a crash undo it, the
  *   key is still pending, and a start finishes what is left.
+ * - pending_files (version 4): the image_id of each row committed while
+ *   its file was still being synced (catalog_insert_unsynced), so that an
+ *   upload's two flushes overlap.  It leaves with the next write once the
+ *   file is durable; a start after a crash checks the file of each one
+ *   left, and removes the row if the file is not whole.
  *
  * Invariants:
  * - image_tags and images_fts are derived from images by triggers, in the
@@ -182,6 +187,8 @@ static const char *const migrations[] = {
 	 * would keep such rows and their files for ever, from opening it.
 	 */
 	"SELECT 1;",
+	/* 3 -> 4 */
+	"CREATE TABLE pending_files (image_id TEXT PRIMARY KEY) WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -212,6 +219,8 @@ enum stmt_id {
 	S_PENDING_DEL,
 	S_SYNC_NORMAL,
 	S_SYNC_FULL,
+	S_UNSYNCED_ADD,
+	S_UNSYNCED_DEL,
 	S_COUNT
 };
 
@@ -258,6 +267,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	/* The writer's commits wait for the disk but unlinked_tidy's. */
 	[S_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
 	[S_SYNC_FULL] = "PRAGMA synchronous = FULL",
+	[S_UNSYNCED_ADD] = "INSERT INTO pending_files (image_id) VALUES (?1)",
+	[S_UNSYNCED_DEL] = "DELETE FROM pending_files WHERE image_id = ?1",
 };
 
 /* A key whose file is gone, to drop from pending_unlink with its row. */
@@ -291,9 +302,18 @@ struct write_req {
 	char				*key;
 	size_t				 keylen;
 
+	/* W_INSERT: the file is not yet durable (pending_files) */
+	bool				 unsynced;
+
 	enum img_err			 err;
 	bool				 done;
 	struct write_req		*next;
+};
+
+/* A row whose file is durable, to drop from pending_files. */
+struct synced {
+	struct synced	*next;
+	char		 image_id[IMAGE_ID_SIZE];
 };
 
 struct catalog {
@@ -307,6 +327,9 @@ struct catalog {
 	/* keys to drop from pending_unlink, nunlinked of them */
 	struct unlinked		*unlinked;
 	unsigned		 nunlinked;
+	/* ids to drop from pending_files, with the next write */
+	pthread_mutex_t		 slock;
+	struct synced		*synced;
 
 	pthread_mutex_t		 qlock;		/* the insert queue */
 	pthread_cond_t		 qcond;
@@ -324,6 +347,10 @@ static enum img_err	 scan_sql(struct catalog *, const char *,
 			    catalog_record_cb, void *);
 static void		 unlinked_forget(struct catalog *);
 static void		 unlinked_tidy(struct catalog *);
+static enum img_err	 writer_step1(struct conn *, enum stmt_id,
+			    const char *);
+static struct synced	*synced_flush(struct catalog *, enum img_err *);
+static void		 synced_done(struct catalog *, struct synced *, bool);
 
 static int64_t
 now_usec(struct catalog *cat)
@@ -776,6 +803,7 @@ catalog_open(const char *path, unsigned nreaders, struct catalog **catp)
 	/* With default attributes these cannot fail on Linux. */
 	pthread_mutex_init(&cat->wlock, NULL);
 	pthread_mutex_init(&cat->qlock, NULL);
+	pthread_mutex_init(&cat->slock, NULL);
 	pthread_mutex_init(&cat->plock, NULL);
 	pthread_cond_init(&cat->qcond, NULL);
 	pthread_cond_init(&cat->pcond, NULL);
@@ -806,9 +834,11 @@ catalog_close(struct catalog *cat)
 
 	if (cat == NULL)
 		return;
-	/* Removals whose last try failed: once more. */
+	/* Removals and marks not written yet: now. */
 	unlinked_tidy(cat);
 	unlinked_forget(cat);
+	synced_done(cat, cat->synced, true);
+	cat->synced = NULL;
 	/* No call is running, so every reader is idle.  The writer goes
 	 * last: the last connection checkpoints the WAL into the file. */
 	for (i = 0; i < cat->nidle; i++)
@@ -818,6 +848,7 @@ catalog_close(struct catalog *cat)
 	pthread_cond_destroy(&cat->qcond);
 	pthread_mutex_destroy(&cat->plock);
 	pthread_mutex_destroy(&cat->qlock);
+	pthread_mutex_destroy(&cat->slock);
 	pthread_mutex_destroy(&cat->wlock);
 	free(cat->idle);
 	free(cat->path);
@@ -834,6 +865,7 @@ enum img_err
 catalog_clear(struct catalog *cat)
 {
 	struct conn	*w = cat->writer;
+	struct synced	*synced;
 	enum img_err	 e = IMG_OK;
 	int		 rc;
 
@@ -845,6 +877,7 @@ catalog_clear(struct catalog *cat)
 	 */
 	rc = sqlite3_exec(w->db, "BEGIN IMMEDIATE; DELETE FROM images;"
 	    " DELETE FROM image_tags; DELETE FROM pending_unlink;"
+	    " DELETE FROM pending_files;"
 	    " UPDATE catalog_seq SET last_created = 0 WHERE id = 1; COMMIT",
 	    NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
@@ -853,6 +886,11 @@ catalog_clear(struct catalog *cat)
 	} else {
 		cat->last_created = 0;
 		unlinked_forget(cat);
+		pthread_mutex_lock(&cat->slock);
+		synced = cat->synced;
+		cat->synced = NULL;
+		pthread_mutex_unlock(&cat->slock);
+		synced_done(cat, synced, true);
 	}
 	pthread_mutex_unlock(&cat->wlock);
 	return e;
@@ -987,6 +1025,7 @@ write_batch(struct catalog *cat, struct write_req *batch)
 {
 	struct conn		*w = cat->writer;
 	struct write_req	*r;
+	struct synced		*synced = NULL;
 	sqlite3_stmt		*st = NULL;
 	int64_t			 last = cat->last_created, at, now;
 	size_t			 nok = 0, ninserted = 0;
@@ -1003,7 +1042,12 @@ write_batch(struct catalog *cat, struct write_req *batch)
 				nok++;
 		} else {
 			at = now > last ? now : last + 1;
-			if ((r->err = insert_row(w, r, at)) == IMG_OK) {
+			/* A row on trial must not commit unmarked. */
+			if ((r->err = insert_row(w, r, at)) == IMG_OK &&
+			    r->unsynced && (r->err = writer_step1(w,
+			    S_UNSYNCED_ADD, r->rec->image_id)) != IMG_OK)
+				fatal = true;
+			if (r->err == IMG_OK) {
 				r->created_at = at;
 				last = at;
 				nok++;
@@ -1020,6 +1064,9 @@ write_batch(struct catalog *cat, struct write_req *batch)
 	}
 	if (nok == 0)
 		goto done;
+	/* Files found durable since: their marks go with this commit. */
+	if ((synced = synced_flush(cat, &e)) == NULL && e != IMG_OK)
+		goto done;
 	if (ninserted > 0) {
 		if ((e = conn_stmt(w, S_SEQ, &st)) != IMG_OK)
 			goto done;
@@ -1034,6 +1081,7 @@ write_batch(struct catalog *cat, struct write_req *batch)
 		cat->last_created = last;
 done:
 	conn_rollback(w);	/* a no-op after a commit */
+	synced_done(cat, synced, e == IMG_OK);
 	if (e != IMG_OK)
 		for (r = batch; r != NULL; r = r->next)
 			if (r->err == IMG_OK || fatal)
@@ -1093,9 +1141,9 @@ write_wait(struct catalog *cat, struct write_req *req)
 	return req->err;
 }
 
-enum img_err
-catalog_insert(struct catalog *cat, const struct image_record *rec,
-    const struct image_meta *meta, int64_t *created_at)
+static enum img_err
+insert_wait(struct catalog *cat, const struct image_record *rec,
+    const struct image_meta *meta, bool unsynced, int64_t *created_at)
 {
 	struct write_req	 req;
 
@@ -1103,9 +1151,24 @@ catalog_insert(struct catalog *cat, const struct image_record *rec,
 	req.op = W_INSERT;
 	req.rec = rec;
 	req.meta = meta;
+	req.unsynced = unsynced;
 	if (write_wait(cat, &req) == IMG_OK && created_at != NULL)
 		*created_at = req.created_at;
 	return req.err;
+}
+
+enum img_err
+catalog_insert(struct catalog *cat, const struct image_record *rec,
+    const struct image_meta *meta, int64_t *created_at)
+{
+	return insert_wait(cat, rec, meta, false, created_at);
+}
+
+enum img_err
+catalog_insert_unsynced(struct catalog *cat, const struct image_record *rec,
+    const struct image_meta *meta, int64_t *created_at)
+{
+	return insert_wait(cat, rec, meta, true, created_at);
 }
 
 /* Call cb with the row image_id reads on connection c. */
@@ -1227,7 +1290,7 @@ writer_step1(struct conn *w, enum stmt_id which, const char *p)
 		return e;
 	if ((rc = bind_text(st, 1, p)) != SQLITE_OK ||
 	    (rc = sqlite3_step(st)) != SQLITE_DONE)
-		e = sql_err(w->db, rc, "pending removals");
+		e = sql_err(w->db, rc, "pending marks");
 	stmt_done(st);
 	return e;
 }
@@ -1253,23 +1316,91 @@ unlinked_flush(struct catalog *cat)
 }
 
 /*
- * Commit the removals reported so far (wlock held), without waiting for
- * the disk: what a crash takes back is still pending, and done again at
- * the next start.  On failure they stay listed for the next try.
+ * Commit the removals reported so far and the files found durable (wlock
+ * held), without waiting for the disk: what a crash takes back is still
+ * pending, and done again at the next start.  On failure they stay
+ * listed for the next try.
  */
 static void
 unlinked_tidy(struct catalog *cat)
 {
 	struct conn	*w = cat->writer;
+	struct synced	*synced = NULL;
+	enum img_err	 e = IMG_EUNAVAIL;
 
-	if (w == NULL || cat->unlinked == NULL ||
+	if (w == NULL ||
 	    conn_run(w, S_SYNC_NORMAL, "pending removals") != IMG_OK)
 		return;
 	if (conn_run(w, S_BEGIN_WRITE, "begin") == IMG_OK &&
-	    unlinked_flush(cat) == IMG_OK && conn_commit(w) == IMG_OK)
+	    unlinked_flush(cat) == IMG_OK &&
+	    ((synced = synced_flush(cat, &e)) != NULL || e == IMG_OK) &&
+	    (e = conn_commit(w)) == IMG_OK)
 		unlinked_forget(cat);
 	conn_rollback(w);		/* a no-op after a commit */
+	synced_done(cat, synced, e == IMG_OK);
 	(void)conn_run(w, S_SYNC_FULL, "pending removals");
+}
+
+/*
+ * Inside the writer's open transaction: drop the marks of the files found
+ * durable.  Returns the list taken, for synced_done once the commit is
+ * decided; NULL when there was none, or on error (*e set, list kept).
+ */
+static struct synced *
+synced_flush(struct catalog *cat, enum img_err *e)
+{
+	struct synced	*list, *s;
+
+	*e = IMG_OK;
+	pthread_mutex_lock(&cat->slock);
+	list = cat->synced;
+	cat->synced = NULL;
+	pthread_mutex_unlock(&cat->slock);
+	for (s = list; s != NULL && *e == IMG_OK; s = s->next)
+		*e = writer_step1(cat->writer, S_UNSYNCED_DEL, s->image_id);
+	if (*e != IMG_OK) {
+		synced_done(cat, list, false);
+		return NULL;
+	}
+	return list;
+}
+
+/* Free list once its commit went through; else it waits for the next. */
+static void
+synced_done(struct catalog *cat, struct synced *list, bool committed)
+{
+	struct synced	*s;
+
+	if (list == NULL)
+		return;
+	if (committed) {
+		while ((s = list) != NULL) {
+			list = s->next;
+			free(s);
+		}
+		return;
+	}
+	for (s = list; s->next != NULL; s = s->next)
+		continue;
+	pthread_mutex_lock(&cat->slock);
+	s->next = cat->synced;
+	cat->synced = list;
+	pthread_mutex_unlock(&cat->slock);
+}
+
+void
+catalog_file_synced(struct catalog *cat, const char *image_id)
+{
+	struct synced	*s;
+
+	/* Out of memory, the mark stays: the next start checks the file. */
+	if ((s = malloc(sizeof(*s))) == NULL)
+		return;
+	(void)snprintf(s->image_id, sizeof(s->image_id), "%s", image_id);
+	pthread_mutex_lock(&cat->slock);
+	s->next = cat->synced;
+	cat->synced = s;
+	pthread_mutex_unlock(&cat->slock);
 }
 
 static void
@@ -1956,6 +2087,59 @@ writer_exec1(struct catalog *cat, const char *sql, const char *param,
 		e = sql_err(w->db, rc, "maintenance");
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&cat->wlock);
+	return e;
+}
+
+enum img_err
+catalog_unsynced(struct catalog *cat, catalog_unsynced_cb cb, void *arg)
+{
+	struct catalog_unsynced_file	 f;
+	struct conn			*c;
+	sqlite3_stmt			*st = NULL;
+	enum img_err			 e;
+	int				 rc;
+
+	if ((e = reader_get(cat, &c)) != IMG_OK)
+		return e;
+	rc = sqlite3_prepare_v2(c->db, "SELECT p.image_id, i.s3_key,"
+	    " i.checksum_sha256, i.file_size, i.created_at FROM pending_files"
+	    " AS p LEFT JOIN images AS i ON i.image_id = p.image_id"
+	    " AND i.state = 0", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		e = sql_err(c->db, rc, "pending files");
+		goto done;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		f.image_id = col_text(st, 0);
+		f.s3_key = col_text(st, 1);
+		f.sha256 = col_text(st, 2);
+		f.file_size = sqlite3_column_int64(st, 3);
+		f.created_at = sqlite3_column_int64(st, 4);
+		if ((e = cb(arg, &f)) != IMG_OK)
+			goto done;
+	}
+	if (rc != SQLITE_DONE)
+		e = sql_err(c->db, rc, "pending files");
+done:
+	sqlite3_finalize(st);
+	reader_put(cat, c);
+	return e;
+}
+
+enum img_err
+catalog_unsynced_done(struct catalog *cat, const char *image_id,
+    bool remove_row)
+{
+	enum img_err	 e = IMG_OK;
+	int		 n = 0;
+
+	/* The row first: a crash between leaves a mark with no row. */
+	if (remove_row)
+		e = writer_exec1(cat, "DELETE FROM images WHERE image_id = ?1"
+		    " AND state = 0", image_id, &n);
+	if (e == IMG_OK)
+		e = writer_exec1(cat, "DELETE FROM pending_files"
+		    " WHERE image_id = ?1", image_id, &n);
 	return e;
 }
 

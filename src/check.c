@@ -196,7 +196,7 @@ check_store(struct catalog *cat, struct blobstore *blobs, bool repair,
 	if ((e = recover_leftovers(cat, blobs, before, !repair, &rc)) != IMG_OK)
 		return e;
 	c->pending = rc.uploads_undone + rc.uploads_kept + rc.unfinished +
-	    rc.deletes;
+	    rc.deletes + rc.rows_undone;
 	if (repair)
 		c->repaired += c->pending;
 	if ((e = blob_walk(blobs, check_file, &k)) != IMG_OK)

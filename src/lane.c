@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -130,4 +131,46 @@ lane_stop(struct lane *l)
 	pthread_cond_destroy(&l->cond);
 	pthread_mutex_destroy(&l->lock);
 	free(l);
+}
+
+static void
+run_call(struct lane_job *job)
+{
+	struct lane_call	*c = (struct lane_call *)(void *)((char *)job -
+	    offsetof(struct lane_call, job));
+
+	c->fn(c->arg);
+	pthread_mutex_lock(&c->lock);
+	c->done = true;
+	pthread_cond_signal(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void
+lane_begin(struct lane *l, struct lane_call *c, void (*fn)(void *),
+    void *arg)
+{
+	c->fn = fn;
+	c->arg = arg;
+	c->done = false;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->cond, NULL);
+	if (l == NULL) {
+		fn(arg);
+		c->done = true;
+		return;
+	}
+	c->job.run = run_call;
+	lane_submit(l, &c->job);
+}
+
+void
+lane_wait(struct lane_call *c)
+{
+	pthread_mutex_lock(&c->lock);
+	while (!c->done)
+		pthread_cond_wait(&c->cond, &c->lock);
+	pthread_mutex_unlock(&c->lock);
+	pthread_cond_destroy(&c->cond);
+	pthread_mutex_destroy(&c->lock);
 }

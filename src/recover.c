@@ -12,6 +12,7 @@
 
 #include "imaged/blobstore.h"
 #include "imaged/catalog.h"
+#include "imaged/digest.h"
 #include "imaged/recover.h"
 
 struct recovery {
@@ -116,6 +117,96 @@ recover_delete(struct recovery *r, const char *key)
 	return IMG_OK;
 }
 
+/* Whether the file at key is size bytes whose SHA-256 is sha256. */
+static enum img_err
+file_whole(struct blobstore *bs, const char *key, int64_t size,
+    const char *sha256)
+{
+	struct blob_info	 info;
+	struct digest		 d;
+	unsigned char		 buf[64 * 1024];
+	char			 hex[DIGEST_HEX + 1];
+	ssize_t			 n = 0;
+	enum img_err		 e;
+	int			 fd;
+
+	if ((e = blob_open_read(bs, key, &fd, &info)) != IMG_OK)
+		return e == IMG_EINVAL ? IMG_ENOTFOUND : e;
+	digest_init(&d);
+	while ((uint64_t)size == info.size &&
+	    (n = read(fd, buf, sizeof(buf))) > 0)
+		digest_add(&d, buf, (size_t)n);
+	close(fd);
+	if ((uint64_t)size != info.size)
+		return IMG_ENOTFOUND;
+	if (n < 0)
+		return IMG_EUNAVAIL;
+	digest_hex(&d, hex);
+	return sha256 != NULL && strcmp(hex, sha256) == 0 ? IMG_OK :
+	    IMG_ENOTFOUND;
+}
+
+/* The marked rows, sorted into those to keep and those to remove. */
+struct unsynced_rows {
+	struct recovery	*r;
+	int64_t		 before_us;
+	struct key_list	 whole;		/* or no listed row: mark only */
+	struct key_list	 broken;
+};
+
+static enum img_err
+sort_unsynced(void *arg, const struct catalog_unsynced_file *f)
+{
+	struct unsynced_rows	*u = arg;
+	enum img_err		 e = IMG_ENOTFOUND;
+
+	if (f->s3_key == NULL)
+		return collect_key(&u->whole, f->image_id);
+	if (f->created_at >= u->before_us)
+		return IMG_OK;		/* an upload going on beside us */
+	if ((e = file_whole(u->r->blobs, f->s3_key, f->file_size,
+	    f->sha256)) == IMG_OK)
+		return collect_key(&u->whole, f->image_id);
+	if (e != IMG_ENOTFOUND)
+		return e;
+	u->r->c->rows_undone++;
+	return collect_key(&u->broken, f->image_id);
+}
+
+/*
+ * Marked rows before temp names: a row removed here leaves its temp name
+ * with no row, which the walk then undoes.  The files kept are synced
+ * before their marks go.
+ */
+static enum img_err
+recover_unsynced(struct recovery *r, struct timespec before)
+{
+	struct unsynced_rows	 u = { r, (int64_t)before.tv_sec * 1000000 +
+				    before.tv_nsec / 1000, { NULL, 0, 0 },
+				    { NULL, 0, 0 } };
+	enum img_err		 e;
+	size_t			 i;
+
+	e = catalog_unsynced(r->cat, sort_unsynced, &u);
+	if (e == IMG_OK && !r->dry_run && u.whole.n > 0)
+		e = blobstore_sync(r->blobs);
+	for (i = 0; i < u.whole.n; i++) {
+		if (e == IMG_OK && !r->dry_run)
+			e = catalog_unsynced_done(r->cat, u.whole.keys[i],
+			    false);
+		free(u.whole.keys[i]);
+	}
+	for (i = 0; i < u.broken.n; i++) {
+		if (e == IMG_OK && !r->dry_run)
+			e = catalog_unsynced_done(r->cat, u.broken.keys[i],
+			    true);
+		free(u.broken.keys[i]);
+	}
+	free(u.whole.keys);
+	free(u.broken.keys);
+	return e;
+}
+
 enum img_err
 recover_leftovers(struct catalog *cat, struct blobstore *blobs,
     struct timespec before, bool dry_run, struct recover_counts *c)
@@ -126,7 +217,8 @@ recover_leftovers(struct catalog *cat, struct blobstore *blobs,
 	size_t		 i;
 
 	memset(c, 0, sizeof(*c));
-	if ((e = blob_pending_walk(blobs, before, recover_upload,
+	if ((e = recover_unsynced(&r, before)) != IMG_OK ||
+	    (e = blob_pending_walk(blobs, before, recover_upload,
 	    &r)) != IMG_OK)
 		return e;
 	e = catalog_pending_unlinks(cat, collect_key, &l);

@@ -25,6 +25,7 @@
 #include "imaged/ephemeral.h"
 #include "imaged/httpd.h"
 #include "imaged/imaged.h"
+#include "imaged/lane.h"
 #include "imaged/log.h"
 #include "imaged/rendcache.h"
 #include "imaged/renderpool.h"
@@ -126,6 +127,9 @@ recover(struct imaged *d)
 	if (c.deletes > 0)
 		log_info("finished %" PRIu64 " delete%s", c.deletes,
 		    c.deletes == 1 ? "" : "s");
+	if (c.rows_undone > 0)
+		log_info("removed %" PRIu64 " image%s whose file was not whole",
+		    c.rows_undone, c.rows_undone == 1 ? "" : "s");
 	return IMG_OK;
 }
 
@@ -187,7 +191,9 @@ imaged_start(const struct config *cfg, struct imaged **dp)
 	if ((e = blobstore_open(d->data_dir, d->cfg.bucket,
 	    d->cfg.file_mode, &d->blobs)) != IMG_OK)
 		goto fail;
-	if ((e = recover(d)) != IMG_OK)
+	if ((e = recover(d)) != IMG_OK ||
+	    (e = lane_start(HTTPD_COMMIT_THREADS, 0, &d->row_commits)) !=
+	    IMG_OK)
 		goto fail;
 	if ((e = renderpool_new(d->cfg.render_workers,
 	    d->cfg.render_workers * RENDER_QUEUE_PER_WORKER,
@@ -292,6 +298,7 @@ imaged_stop(struct imaged *d, unsigned grace_ms)
 	 */
 	renderpool_drain(d->render_pool);
 	httpd_stop(d->httpd, grace_ms);
+	lane_stop(d->row_commits);
 	rendcache_close(d->renditions);
 	renderpool_free(d->render_pool);
 	metrics_free(d->metrics);

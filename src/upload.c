@@ -62,6 +62,18 @@ upload_commit(struct upload *u, const char *key)
 	return blob_writer_commit(u->writer, key);
 }
 
+enum img_err
+upload_link(struct upload *u, const char *key)
+{
+	return blob_writer_link(u->writer, key);
+}
+
+enum img_err
+upload_sync(struct upload *u)
+{
+	return blob_writer_sync(u->writer);
+}
+
 void
 upload_settle(struct upload *u)
 {

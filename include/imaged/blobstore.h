@@ -80,12 +80,19 @@ enum img_err	 blob_writer_new(struct blobstore *, struct blob_writer **);
 enum img_err	 blob_writer_write(struct blob_writer *, const void *, size_t);
 /*
  * Make the blob durable under key: name the temp file ln-<key>,
- * fsync it, create the key's folders, link it under key, fsync the
+ * create the key's folders, link it under key, fsync it and the
  * folder.  The temp name stays until blob_writer_settle.  Errors:
  * IMG_EINVAL (a key with an empty, "." or ".." component, or committed
  * already), IMG_ENOSPACE, IMG_EUNAVAIL.
  */
 enum img_err	 blob_writer_commit(struct blob_writer *, const char *key);
+/*
+ * blob_writer_commit in two steps, so that other work may go on between
+ * them: the names (nothing durable yet; the same errors), then the
+ * fsyncs (IMG_EINVAL before a link, IMG_ENOSPACE, IMG_EUNAVAIL).
+ */
+enum img_err	 blob_writer_link(struct blob_writer *, const char *key);
+enum img_err	 blob_writer_sync(struct blob_writer *);
 /*
  * The row that holds the key is committed: drop the temp name (no fsync:
  * a name that comes back after a crash is dropped at the next start, once

@@ -74,6 +74,41 @@ enum img_err	 catalog_ping(struct catalog *);
 enum img_err	 catalog_insert(struct catalog *,
 		    const struct image_record *rec,
 		    const struct image_meta *meta, int64_t *created_at);
+/*
+ * catalog_insert for a row committed while its file is still being
+ * synced, so that the two flushes overlap: the same transaction marks the
+ * row (pending_files) until catalog_file_synced, and a start after a
+ * crash checks the file of every marked row (catalog_unsynced).
+ */
+enum img_err	 catalog_insert_unsynced(struct catalog *,
+		    const struct image_record *rec,
+		    const struct image_meta *meta, int64_t *created_at);
+/*
+ * The file of image_id is durable: its mark goes with the next write
+ * (or at close), costing no commit of its own.  Thread-safe, and waits
+ * for no commit.
+ */
+void		 catalog_file_synced(struct catalog *, const char *image_id);
+/* A marked row, as catalog_unsynced finds it. */
+struct catalog_unsynced_file {
+	const char	*image_id;
+	const char	*s3_key;	/* NULL: no listed row */
+	const char	*sha256;
+	int64_t		 file_size;
+	int64_t		 created_at;
+};
+/* Called with each mark; a non-IMG_OK return stops and is returned. */
+typedef enum img_err (*catalog_unsynced_cb)(void *arg,
+		    const struct catalog_unsynced_file *);
+/* Call cb with every marked row (after a crash: uploads to check). */
+enum img_err	 catalog_unsynced(struct catalog *, catalog_unsynced_cb,
+		    void *arg);
+/*
+ * Drop the mark of image_id, durably; with remove_row, the row goes too
+ * (its file never became whole, and no one was told it was stored).
+ */
+enum img_err	 catalog_unsynced_done(struct catalog *, const char *image_id,
+		    bool remove_row);
 
 /* Call cb with the record of image_id.  IMG_ENOTFOUND if there is none. */
 enum img_err	 catalog_get(struct catalog *, const char *image_id,

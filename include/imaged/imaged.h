@@ -25,6 +25,7 @@ struct catalog;
 struct blobstore;
 struct signer;
 struct httpd;
+struct lane;
 struct tokens;
 struct renderpool;
 struct rendcache;
@@ -39,6 +40,8 @@ struct imaged {
 	struct signer		*signer;
 	struct tokens		*tokens;	/* auth = token only */
 	struct httpd		*httpd;
+	/* uploads' rows, committed beside their files' fsyncs */
+	struct lane		*row_commits;
 	/* renders, off the request threads */
 	struct renderpool	*render_pool;
 	struct rendcache	*renditions;	/* renditions kept on disk */

@@ -14,6 +14,9 @@
 #ifndef IMAGED_LANE_H
 #define IMAGED_LANE_H
 
+#include <pthread.h>
+#include <stdbool.h>
+
 #include "imaged/err.h"
 
 struct lane;
@@ -21,6 +24,16 @@ struct lane;
 struct lane_job {
 	void			(*run)(struct lane_job *);
 	struct lane_job		*next;		/* the lane's */
+};
+
+/* A call run on a lane while its caller does something else (lane_begin). */
+struct lane_call {
+	struct lane_job		 job;
+	void			(*fn)(void *);
+	void			*arg;
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	bool			 done;
 };
 
 /*
@@ -33,5 +46,13 @@ enum img_err	 lane_start(unsigned nthreads, int nice, struct lane **);
 void		 lane_submit(struct lane *, struct lane_job *job);
 /* Run every job queued, then stop the threads and free.  NULL: no-op. */
 void		 lane_stop(struct lane *);
+/*
+ * Have fn(arg) run on the lane (at once, on the calling thread, when the
+ * lane is NULL); the caller must lane_wait(call) before call goes.
+ */
+void		 lane_begin(struct lane *, struct lane_call *call,
+		    void (*fn)(void *), void *arg);
+/* Return once the call lane_begin started has returned. */
+void		 lane_wait(struct lane_call *);
 
 #endif

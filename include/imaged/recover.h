@@ -1,9 +1,14 @@
 /*
  * recover.h: finish or undo what a crash left half done, and nothing else.
  *
- * Two things can be half done, and each leaves a durable record of its
+ * Three things can be half done, and each leaves a durable record of its
  * own, so a start reads only those records (tmp/ and the catalog's
- * pending removals), never the bucket:
+ * pending files and removals), never the bucket:
+ * - an upload whose row committed while its file was being synced: the
+ *   row is marked until the file is durable.  A marked row whose file is
+ *   whole (its size and SHA-256) stays, and the file is synced; else the
+ *   row goes (no 201 was sent for it), and the temp name below undoes
+ *   the file.
  * - an upload: its temp name tmp/ln-<key> stays until its row commits.
  *   With the row, only the temp name goes; without it, the key goes too,
  *   but only while it is the very inode of the temp file (proof that
@@ -33,6 +38,8 @@ struct recover_counts {
 	uint64_t	 unfinished;		/* up-*.part removed */
 	/* pending removals whose file was there */
 	uint64_t	 deletes;
+	/* marked rows whose file was not whole: removed */
+	uint64_t	 rows_undone;
 };
 
 /*

@@ -46,6 +46,9 @@ enum img_err	 upload_write(struct upload *, const void *, size_t);
 void		 upload_end(struct upload *, struct upload_info *);
 /* Make the bytes durable under key (see blob_writer_commit). */
 enum img_err	 upload_commit(struct upload *, const char *key);
+/* upload_commit in two steps (see blob_writer_link, blob_writer_sync). */
+enum img_err	 upload_link(struct upload *, const char *key);
+enum img_err	 upload_sync(struct upload *);
 /* The row holding the key is committed (see blob_writer_settle). */
 void		 upload_settle(struct upload *);
 /* Free; unless settled, the temp file and the key go.  NULL is a no-op. */

@@ -1563,7 +1563,7 @@ START_TEST(test_schema_version)
 	snprintf(m.user, sizeof(m.user), "u");
 	ck_assert_int_eq(model_insert(cat, &m), IMG_OK);
 	catalog_close(cat);
-	ck_assert_int_eq(query_int("PRAGMA user_version"), 3);
+	ck_assert_int_eq(query_int("PRAGMA user_version"), 4);
 	ck_assert_int_eq(query_int("PRAGMA application_id"), 0x696d6764);
 	{
 		sqlite3		*db;
@@ -1760,7 +1760,7 @@ START_TEST(test_migrate_empty)
 	exec_sql("PRAGMA page_size = 4096; VACUUM;");
 	ck_assert_int_eq(query_int("PRAGMA user_version"), 0);
 	cat = open_cat();
-	ck_assert_int_eq(query_int("PRAGMA user_version"), 3);
+	ck_assert_int_eq(query_int("PRAGMA user_version"), 4);
 	memset(&m, 0, sizeof(m));
 	make_id(1, m.id);
 	snprintf(m.user, sizeof(m.user), "u");
