@@ -62,6 +62,38 @@ START_TEST(test_url_signatures)
 }
 END_TEST
 
+/*
+ * The signatures are HMAC-SHA256 as RFC 2104 defines it: fixed answers,
+ * worked out apart from the signer, so that signatures and cursors
+ * already handed out stay valid whatever computes them.  The URL key is
+ * HMAC(master, "imaged url v1"), the cursor key HMAC(master, "imaged
+ * cursor v1"); a cursor's MAC is the first 16 bytes.
+ */
+START_TEST(test_known_answers)
+{
+	struct signer	*a;
+	char		 sig[SIGNER_SIG_HEX + 1], hex[2 * SIGNER_MAC_LEN + 1];
+	unsigned char	 mac[SIGNER_MAC_LEN];
+	const char	*path =
+	    "/blobs/images/u/f47ac10b-58cc-4372-a567-0e02b2c3d479.png";
+	size_t		 i;
+
+	ck_assert_int_eq(signer_new(key_a, &a), IMG_OK);
+	signer_sign_url(a, path, 2000, sig);
+	ck_assert_str_eq(sig, "474453914673f0353650c678ed82753b"
+	    "25f50c107709b5d8e3cb57378b742ffe");
+	signer_sign_rendition_url(a, path, "256x0-inside-q82.jpg", 2000, sig);
+	ck_assert_str_eq(sig, "d11510988b8ee2fe85e14bf2f6c9c109"
+	    "6d61f92025ef8098bbb9740343c43d50");
+	signer_mac(a, "cursor", 6, mac);
+	for (i = 0; i < SIGNER_MAC_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	ck_assert_str_eq(hex, "6d8b19e7531f9fe571a0c56638e9af8d");
+	ck_assert_int_eq(signer_mac_verify(a, "cursor", 6, mac), IMG_OK);
+	signer_free(a);
+}
+END_TEST
+
 START_TEST(test_rendition_urls)
 {
 	struct signer	*a;
@@ -217,6 +249,7 @@ signer_suite(void)
 	TCase	*tc = tcase_create("signer");
 
 	tcase_add_test(tc, test_url_signatures);
+	tcase_add_test(tc, test_known_answers);
 	tcase_add_test(tc, test_rendition_urls);
 	tcase_add_test(tc, test_cursors);
 	tcase_add_test(tc, test_key_file);
