@@ -1,8 +1,8 @@
 #!/bin/sh
 # tests/fuzz/make-seeds.sh: write the seed corpora in tests/fuzz/corpus/.
 #
-# Run from the top of the tree; needs cc, pkg-config and libsodium (the
-# cursors and signed URLs are sealed with the fixed key the cursor and
+# Run from the top of the tree; needs cc, pkg-config, libsodium and nettle
+# (the cursors and signed URLs are sealed with the fixed key the cursor and
 # query targets use, so the seeds open).  The seeds are committed; this
 # script says how they were made and remakes them.  Regression inputs in
 # tests/fuzz/regressions/ are copied in as well, so that every run
@@ -50,7 +50,7 @@ main(int argc, char *argv[])
 EOF
 ${CC:-cc} -std=c11 -D_GNU_SOURCE -Iinclude -o "$tmp/seal" "$tmp/seal.c" \
     src/signer.c src/cursor.c src/text.c src/buf.c src/log.c \
-    $(pkg-config --cflags --libs libsodium)
+    $(pkg-config --cflags --libs libsodium nettle)
 
 ID1=0d9c3a1e-5b6f-4c2d-8e7a-1f2b3c4d5e01
 ID2=0d9c3a1e-5b6f-4c2d-8e7a-1f2b3c4d5e02
