@@ -402,18 +402,88 @@ json_escape(unsigned char c, char esc[6])
 	return 2;
 }
 
+/* Eight copies of the byte c. */
+#define BYTES8(c)	(UINT64_C(0x0101010101010101) * (uint64_t)(c))
+
+/*
+ * Whether none of the eight bytes of w needs an escape.  (v - BYTES8(n))
+ * & ~v has a byte's top bit set for a byte of v below n (n <= 0x80), and
+ * for no other when there is none; a byte equal to c is a zero byte of
+ * w ^ BYTES8(c).  Bytes of 0x80 and up (UTF-8) pass.
+ */
+static bool
+plain8(uint64_t w)
+{
+	uint64_t	 q = w ^ BYTES8('"'), bs = w ^ BYTES8('\\');
+	uint64_t	 del = w ^ BYTES8(0x7f), t;
+
+	t = (w - BYTES8(0x20)) & ~w;
+	t |= (q - BYTES8(1)) & ~q;
+	t |= (bs - BYTES8(1)) & ~bs;
+	t |= (del - BYTES8(1)) & ~del;
+	return (t & BYTES8(0x80)) == 0;
+}
+
+static bool
+plain(unsigned char c)
+{
+	return c >= 0x20 && c != '"' && c != '\\' && c != 0x7f;
+}
+
 /*
  * DEL is escaped too, so the output is plain printable text apart from
- * UTF-8 sequences.  Runs of bytes needing no escape are appended at once.
- * On error the buffer is left as it was.
+ * UTF-8 sequences.  Text is looked at eight bytes at a time, and runs of
+ * bytes needing no escape are appended at once: a record's strings
+ * rarely hold any, and a page renders a few hundred of them.  On error
+ * the buffer is left as it was.
  */
+enum img_err
+json_put_chars(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char	*p = (const unsigned char *)s, *end = p + n;
+	const unsigned char	*run = p;
+	size_t			 mark = b->len;
+	uint64_t		 w;
+	char			 esc[6];
+	enum img_err		 e = IMG_OK;
+
+	/* The output is at least n bytes: grow once, fail early. */
+	if ((e = buf_reserve(b, n)) != IMG_OK)
+		return e;
+	while (p < end) {
+		if (end - p >= 8) {
+			memcpy(&w, p, sizeof(w));
+			if (plain8(w)) {
+				p += 8;
+				continue;
+			}
+		}
+		if (plain(*p)) {
+			p++;
+			continue;
+		}
+		if ((p > run &&
+		    (e = buf_add(b, run, (size_t)(p - run))) != IMG_OK) ||
+		    (e = buf_add(b, esc, json_escape(*p, esc))) != IMG_OK)
+			goto done;
+		run = ++p;
+	}
+	if (p > run)
+		e = buf_add(b, run, (size_t)(p - run));
+done:
+	if (e != IMG_OK) {
+		b->len = mark;
+		if (b->data != NULL)
+			b->data[mark] = '\0';
+	}
+	return e;
+}
+
 enum img_err
 json_put_str(struct buf *b, const char *s)
 {
-	const unsigned char	*p, *run;
-	size_t			 mark = b->len, n;
-	char			 esc[6];
-	enum img_err		 e;
+	size_t		 mark = b->len, n;
+	enum img_err	 e;
 
 	if (s == NULL)
 		return buf_add(b, "null", 4);
@@ -423,25 +493,9 @@ json_put_str(struct buf *b, const char *s)
 		return IMG_ETOOBIG;
 	if ((e = buf_reserve(b, n + 2)) != IMG_OK)
 		return e;
-	if ((e = buf_addc(b, '"')) != IMG_OK)
-		goto done;
-	p = (const unsigned char *)s;
-	for (;;) {
-		for (run = p; *p >= 0x20 && *p != '"' && *p != '\\' &&
-		    *p != 0x7f; p++)
-			;
-		if (p > run &&
-		    (e = buf_add(b, run, (size_t)(p - run))) != IMG_OK)
-			goto done;
-		if (*p == '\0')
-			break;
-		if ((e = buf_add(b, esc, json_escape(*p, esc))) != IMG_OK)
-			goto done;
-		p++;
-	}
-	e = buf_addc(b, '"');
-done:
-	if (e != IMG_OK) {
+	if ((e = buf_addc(b, '"')) != IMG_OK ||
+	    (e = json_put_chars(b, s, n)) != IMG_OK ||
+	    (e = buf_addc(b, '"')) != IMG_OK) {
 		b->len = mark;
 		b->data[mark] = '\0';
 	}

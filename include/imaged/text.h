@@ -57,5 +57,10 @@ int		 hex_value(int c);
  * s NULL, append null.
  */
 enum img_err	 json_put_str(struct buf *, const char *s);
+/*
+ * Append the n bytes at s escaped as json_put_str does, without quotes:
+ * a part of a string.  A NUL among them is escaped.
+ */
+enum img_err	 json_put_chars(struct buf *, const char *s, size_t n);
 
 #endif

@@ -487,6 +487,60 @@ START_TEST(test_json_cap)
 }
 END_TEST
 
+/* One byte's escape, byte by byte, as json_put_str documents it. */
+static size_t
+escape_one(unsigned char c, char *out)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	static const char	 named[] = "\"\"\\\\\bb\ff\nn\rr\tt";
+	size_t			 i;
+
+	for (i = 0; named[i] != '\0'; i += 2)
+		if ((unsigned char)named[i] == c) {
+			out[0] = '\\';
+			out[1] = named[i + 1];
+			return 2;
+		}
+	if (c >= 0x20 && c != 0x7f) {
+		out[0] = (char)c;
+		return 1;
+	}
+	memcpy(out, "\\u00", 4);
+	out[4] = hex[c >> 4];
+	out[5] = hex[c & 0x0f];
+	return 6;
+}
+
+/*
+ * Text is scanned eight bytes at a time: a byte to escape at every
+ * place of a word, and of the bytes left after the last whole word.
+ */
+START_TEST(test_json_chars_every_place)
+{
+	static const unsigned char	 odd[] = { 0x00, 0x01, 0x1f, '"',
+					    '\\', 0x7f, ' ', '~', 0x80, 0xff };
+	struct buf			 b;
+	char				 in[24], want[24 * 6];
+	size_t				 len, pos, k, i, n;
+
+	for (len = 1; len <= sizeof(in); len++)
+		for (pos = 0; pos < len; pos++)
+			for (k = 0; k < sizeof(odd); k++) {
+				memset(in, 'a', len);
+				in[pos] = (char)odd[k];
+				for (i = n = 0; i < len; i++)
+					n += escape_one((unsigned char)in[i],
+					    want + n);
+				buf_init(&b, 4096);
+				ck_assert_int_eq(json_put_chars(&b, in, len),
+				    IMG_OK);
+				ck_assert_uint_eq(b.len, n);
+				ck_assert(memcmp(b.data, want, n) == 0);
+				buf_free(&b);
+			}
+}
+END_TEST
+
 START_TEST(test_json_decodes_back)
 {
 	struct buf	 b;
@@ -552,6 +606,7 @@ text_suite(void)
 	tcase_add_loop_test(tc, test_json_table, 0, NELEM(json_cases));
 	tcase_add_test(tc, test_json_cap);
 	tcase_add_test(tc, test_json_decodes_back);
+	tcase_add_test(tc, test_json_chars_every_place);
 	suite_add_tcase(s, tc);
 
 	return s;
