@@ -102,6 +102,8 @@ api_image_id(const struct request *req, struct response *resp,
 	return IMG_OK;
 }
 
+#define BLOB_PREFIX	"/blobs/"
+
 /* A literal's bytes, without its NUL. */
 #define PUT_LIT(b, lit)	buf_add((b), (lit), sizeof(lit) - 1)
 
@@ -129,6 +131,30 @@ put_dim(struct buf *b, uint32_t v)
 }
 
 /*
+ * The signed download URL as a JSON string: base_url path "?" query
+ * "expires=" expires "&signature=" sig.  The parts that came from a
+ * client or the settings are escaped; the digits and hex need none.
+ */
+static enum img_err
+put_url(struct buf *b, const char *base, const char *path, size_t pathlen,
+    const char *query, int64_t expires, const char *sig)
+{
+	enum img_err	 e;
+
+	if ((e = buf_addc(b, '"')) != IMG_OK ||
+	    (e = json_put_chars(b, base, strlen(base))) != IMG_OK ||
+	    (e = json_put_chars(b, path, pathlen)) != IMG_OK ||
+	    (e = buf_addc(b, '?')) != IMG_OK ||
+	    (e = json_put_chars(b, query, strlen(query))) != IMG_OK ||
+	    (e = PUT_LIT(b, "expires=")) != IMG_OK ||
+	    (e = put_int(b, expires)) != IMG_OK ||
+	    (e = PUT_LIT(b, "&signature=")) != IMG_OK ||
+	    (e = buf_add(b, sig, SIGNER_SIG_HEX)) != IMG_OK)
+		return e;
+	return buf_addc(b, '"');
+}
+
+/*
  * The record, written field by field with no format strings; the order
  * is the API's.  Every string that came from a client goes through
  * json_put_str.
@@ -146,16 +172,23 @@ api_record_json_rendition(struct imaged *ctx, const struct request *req,
     const struct rend_params *rp)
 {
 	char		 created[32], updated[32], sig[SIGNER_SIG_HEX + 1];
-	char		 path[BLOB_KEY_MAX + 16], url[1024];
+	char		 path[BLOB_KEY_MAX + 16];
 	char		 canon[REND_CANON_MAX], query[REND_QUERY_MAX + 1] = "";
 	int64_t		 expires =
 	    (int64_t)clock_seconds(&ctx->clock) + lifetime;
 	enum img_err	 e;
-	size_t		 n;
+	size_t		 n, pathlen;
 
 	time_format_rfc3339(r->created_at, created);
 	time_format_rfc3339(r->updated_at, updated);
-	snprintf(path, sizeof(path), "/blobs/%s", r->s3_key);
+	/* "/blobs/" s3_key, cut to fit as a format would */
+	pathlen = strlen(r->s3_key);
+	if (pathlen > sizeof(path) - sizeof(BLOB_PREFIX))
+		pathlen = sizeof(path) - sizeof(BLOB_PREFIX);
+	memcpy(path, BLOB_PREFIX, sizeof(BLOB_PREFIX) - 1);
+	memcpy(path + sizeof(BLOB_PREFIX) - 1, r->s3_key, pathlen);
+	pathlen += sizeof(BLOB_PREFIX) - 1;
+	path[pathlen] = '\0';
 	if (rp != NULL) {
 		/*
 		 * The rendition's parameters, in the URL and under
@@ -169,8 +202,6 @@ api_record_json_rendition(struct imaged *ctx, const struct request *req,
 		    expires, sig);
 	} else
 		signer_sign_url(ctx->signer, path, expires, sig);
-	snprintf(url, sizeof(url), "%s%s?%sexpires=%" PRId64 "&signature=%s",
-	    req->base_url, path, query, expires, sig);
 
 	if ((e = buf_reserve(b, 1024)) != IMG_OK ||
 	    (e = PUT_LIT(b, "{\"image_id\": ")) != IMG_OK ||
@@ -204,7 +235,8 @@ api_record_json_rendition(struct imaged *ctx, const struct request *req,
 	    (e = PUT_LIT(b, "\", \"updated_at\": \"")) != IMG_OK ||
 	    (e = buf_adds(b, updated)) != IMG_OK ||
 	    (e = PUT_LIT(b, "\", \"download_url\": ")) != IMG_OK ||
-	    (e = json_put_str(b, url)) != IMG_OK ||
+	    (e = put_url(b, req->base_url, path, pathlen, query, expires,
+	    sig)) != IMG_OK ||
 	    (e = PUT_LIT(b, ", \"url_expires_in\": ")) != IMG_OK ||
 	    (e = put_int(b, lifetime)) != IMG_OK)
 		return e;
