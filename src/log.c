@@ -7,10 +7,11 @@
  * does not fit is cut, never spread over two lines.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "imaged/log.h"
@@ -68,25 +69,6 @@ static void
 puts_(struct line *l, const char *s)
 {
 	put(l, s, strlen(s));
-}
-
-static void
-putf(struct line *l, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-putf(struct line *l, const char *fmt, ...)
-{
-	char	 tmp[160];
-	va_list	 ap;
-	int	 n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		put(l, tmp, (size_t)n < sizeof(tmp) ? (size_t)n :
-		    sizeof(tmp) - 1);
 }
 
 /*
@@ -148,17 +130,73 @@ put_controls_escaped(struct line *l, const char *s)
 	put(l, run, (size_t)(p - run));
 }
 
+/* The decimal digits of v, zeros in front up to width of them. */
+static void
+put_uint(struct line *l, uint64_t v, int width)
+{
+	char	 tmp[24];
+	size_t	 i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0 || (int)(sizeof(tmp) - i) < width);
+	put(l, tmp + i, sizeof(tmp) - i);
+}
+
+/*
+ * The time's seconds as text, kept by each thread: every access line
+ * writes the time, and within a second only its milliseconds change.
+ */
+struct time_text {
+	time_t	 sec;
+	bool	 valid;
+	size_t	 len;
+	char	 text[40];
+};
+
+static _Thread_local struct time_text	 time_cache;
+
 /* "2026-12-06T18:20:00.123Z" */
 static void
 put_time(struct line *l, const struct timespec *ts)
 {
-	struct tm	 tm;
-	char		 tmp[40];
+	struct time_text	*c = &time_cache;
+	struct tm		 tm;
 
-	gmtime_r(&ts->tv_sec, &tm);
-	strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
-	puts_(l, tmp);
-	putf(l, ".%03ldZ", ts->tv_nsec / 1000000);
+	if (!c->valid || c->sec != ts->tv_sec) {
+		gmtime_r(&ts->tv_sec, &tm);
+		c->len = strftime(c->text, sizeof(c->text),
+		    "%Y-%m-%dT%H:%M:%S", &tm);
+		c->sec = ts->tv_sec;
+		c->valid = true;
+	}
+	put(l, c->text, c->len);
+	put(l, ".", 1);
+	put_uint(l, (uint64_t)(ts->tv_nsec / 1000000), 3);
+	put(l, "Z", 1);
+}
+
+/* The status, the body's bytes and the time taken in ms: no printf. */
+static void
+put_outcome(struct line *l, const struct access_entry *a, bool json)
+{
+	if (json)
+		puts_(l, "\", \"status\": ");
+	else
+		puts_(l, " ");
+	if (a->status < 0)
+		put(l, "-", 1);
+	put_uint(l, (uint64_t)(a->status < 0 ? -(int64_t)a->status :
+	    a->status), 1);
+	puts_(l, json ? ", \"bytes\": " : " ");
+	put_uint(l, a->bytes, 1);
+	puts_(l, json ? ", \"duration_ms\": " : " ");
+	/* as %.3f of usec / 1000.0 wrote it */
+	put_uint(l, a->usec / 1000, 1);
+	put(l, ".", 1);
+	put_uint(l, a->usec % 1000, 3);
+	puts_(l, json ? "}" : "ms");
 }
 
 static size_t
@@ -191,9 +229,7 @@ log_access_format(enum log_format f, const struct access_entry *a, char *out,
 		put_escaped(&l, a->method, 16, true);
 		puts_(&l, "\", \"path\": \"");
 		put_escaped(&l, a->path, FIELD_MAX, true);
-		putf(&l, "\", \"status\": %d, \"bytes\": %" PRIu64
-		    ", \"duration_ms\": %.3f}", a->status, a->bytes,
-		    (double)a->usec / 1000.0);
+		put_outcome(&l, a, true);
 		/* A cut JSON line would not parse: cut fields, not the line. */
 		l.cut = false;
 	} else {
@@ -207,8 +243,7 @@ log_access_format(enum log_format f, const struct access_entry *a, char *out,
 		put_escaped(&l, a->method, 16, false);
 		puts_(&l, " ");
 		put_escaped(&l, a->path, FIELD_MAX, false);
-		putf(&l, " %d %" PRIu64 " %.3fms", a->status, a->bytes,
-		    (double)a->usec / 1000.0);
+		put_outcome(&l, a, false);
 	}
 	return end_line(&l);
 }

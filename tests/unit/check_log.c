@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "imaged/log.h"
 
@@ -122,6 +123,53 @@ START_TEST(test_long_path)
 }
 END_TEST
 
+/*
+ * The time, status, bytes and duration as strftime and printf wrote
+ * them, over times that go forward and back a second, a day, years.
+ */
+START_TEST(test_numbers_as_printf)
+{
+	static const time_t	 secs[] = { 0, 1796581146, 1796581147,
+				    1796581146, 1796581146 + 86400, 951782400,
+				    4102444799, 1796581146 };
+	static const uint64_t	 usecs[] = { 0, 1, 9, 10, 999, 1000, 1001,
+				    4567, 99999, 1000000, 123456789012 };
+	struct access_entry	 a = entry("/p");
+	struct tm		 tm;
+	char			 out[LOG_LINE_MIN * 4], want[LOG_LINE_MIN];
+	char			 when[40];
+	size_t			 i, k;
+
+	for (i = 0; i < sizeof(secs) / sizeof(secs[0]); i++)
+		for (k = 0; k < sizeof(usecs) / sizeof(usecs[0]); k++) {
+			a.time.tv_sec = secs[i];
+			a.time.tv_nsec = (long)(usecs[k] % 1000000000);
+			a.usec = usecs[k];
+			a.bytes = usecs[k] * 7;
+			a.status = k % 2 ? 200 : 503;
+			gmtime_r(&a.time.tv_sec, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+			snprintf(want, sizeof(want), "imaged: %s.%03ldZ "
+			    "127.0.0.1 0a1b2c3d-00000001 GET /p %d %llu "
+			    "%.3fms\n", when, a.time.tv_nsec / 1000000,
+			    a.status, (unsigned long long)a.bytes,
+			    (double)a.usec / 1000.0);
+			log_access_format(LOG_FORMAT_TEXT, &a, out,
+			    sizeof(out));
+			ck_assert_str_eq(out, want);
+			snprintf(want, sizeof(want), "\"path\": \"/p\", "
+			    "\"status\": %d, \"bytes\": %llu, "
+			    "\"duration_ms\": %.3f}\n", a.status,
+			    (unsigned long long)a.bytes,
+			    (double)a.usec / 1000.0);
+			log_access_format(LOG_FORMAT_JSON, &a, out,
+			    sizeof(out));
+			ck_assert_str_eq(out + strlen(out) - strlen(want),
+			    want);
+		}
+}
+END_TEST
+
 Suite *
 log_suite(void)
 {
@@ -132,6 +180,7 @@ log_suite(void)
 	tcase_add_test(tc, test_json_line);
 	tcase_add_test(tc, test_escaping);
 	tcase_add_test(tc, test_long_path);
+	tcase_add_test(tc, test_numbers_as_printf);
 	suite_add_tcase(s, tc);
 	return s;
 }
