@@ -25,6 +25,8 @@
 
 #define LIST_LIMIT_DEFAULT	20
 #define FILTER_TEXT_MAX		256
+/* A record of a page, as JSON with its download URL: most are smaller. */
+#define PAGE_RECORD_BYTES	1024
 
 /* Digits only, within [min, max]. */
 static bool
@@ -294,6 +296,8 @@ api_list(struct imaged *ctx, const struct request *req, struct response *resp)
 		goto done;
 	q.budget_us = req->budget_us;
 	api_json(resp, 200);
+	/* Room for a full page at once, rather than doubling up to it. */
+	(void)buf_reserve(&resp->body, (size_t)q.limit * PAGE_RECORD_BYTES);
 	if ((e = buf_adds(&resp->body, "{\"images\": [")) != IMG_OK)
 		goto done;
 	if (ctx->cfg.cloud_strict) {

@@ -57,7 +57,7 @@ buf_reserve(struct buf *b, size_t more)
 }
 
 enum img_err
-buf_add(struct buf *b, const void *p, size_t n)
+buf_add_grow(struct buf *b, const void *p, size_t n)
 {
 	enum img_err	 e;
 
@@ -68,18 +68,6 @@ buf_add(struct buf *b, const void *p, size_t n)
 	b->len += n;
 	b->data[b->len] = '\0';
 	return IMG_OK;
-}
-
-enum img_err
-buf_adds(struct buf *b, const char *s)
-{
-	return buf_add(b, s, strlen(s));
-}
-
-enum img_err
-buf_addc(struct buf *b, char c)
-{
-	return buf_add(b, &c, 1);
 }
 
 enum img_err

@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "imaged/err.h"
 
@@ -27,9 +28,36 @@ void		 buf_free(struct buf *);
 /* Forget the contents, keep the memory. */
 void		 buf_reset(struct buf *);
 enum img_err	 buf_reserve(struct buf *, size_t more);
-enum img_err	 buf_add(struct buf *, const void *, size_t);
-enum img_err	 buf_adds(struct buf *, const char *);
-enum img_err	 buf_addc(struct buf *, char);
+/* buf_add when the bytes do not fit the memory there is. */
+enum img_err	 buf_add_grow(struct buf *, const void *, size_t);
+
+/*
+ * Appends are inline: a page of records makes a few hundred of them, and
+ * nearly all fit the memory already there.
+ */
+static inline enum img_err
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (n >= b->size - b->len || n > b->cap - b->len)
+		return buf_add_grow(b, p, n);
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return IMG_OK;
+}
+
+static inline enum img_err
+buf_adds(struct buf *b, const char *s)
+{
+	return buf_add(b, s, strlen(s));
+}
+
+static inline enum img_err
+buf_addc(struct buf *b, char c)
+{
+	return buf_add(b, &c, 1);
+}
+
 enum img_err	 buf_printf(struct buf *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 enum img_err	 buf_vprintf(struct buf *, const char *, va_list)
