@@ -124,7 +124,7 @@ fill(int fd, const void *data, size_t len, const struct durable_opts *o)
 		return false;
 	if (old != NULL && !advance_mtime(fd, &old->st_mtim))
 		return false;
-	return fsync(fd) == 0;
+	return o->transient || fsync(fd) == 0;
 }
 
 enum img_err
@@ -163,7 +163,7 @@ durable_write(const char *path, const void *data, size_t len,
 		unlink(tmp);
 	} else if (rename(tmp, path) == -1)
 		goto fail;
-	if (!sync_folder(path)) {
+	if (!o->transient && !sync_folder(path)) {
 		/* In place but maybe not durable: say so, it is not undone. */
 		saved = errno;
 		if (msg != NULL)

@@ -26,8 +26,13 @@
 
 extern char **environ;
 
-/* Whoever waits for the daemon reads the URL file: whole, world-readable. */
-static const struct durable_opts url_file_opts = { .mode = 0644 };
+/*
+ * Whoever waits for the daemon reads the URL file: whole, world-readable,
+ * and written without fsyncs, which would only delay them (after a crash
+ * the URL names nothing anyway).
+ */
+static const struct durable_opts url_file_opts = { .mode = 0644,
+	.transient = true };
 
 /*
  * Remove the URL file if it still names url (another daemon may have

@@ -1,5 +1,6 @@
 /*
- * durable.h: files written whole, durably, or not at all.
+ * durable.h: files written whole, durably, or not at all (or, when
+ * asked, whole but not synced).
  *
  * The new contents go to a temp file in the target's own folder, which is
  * written, given its mode, fsynced and then renamed (or, to create only,
@@ -23,6 +24,12 @@ struct durable_opts {
 	mode_t			 mode;
 	/* fail (EEXIST) if path exists */
 	bool			 exclusive;
+	/*
+	 * Whole and atomic but not synced: for a file that means nothing
+	 * after a crash (a running daemon's URL), whose fsyncs would only
+	 * delay whoever waits for it.
+	 */
+	bool			 transient;
 	/*
 	 * The file being replaced, as stat(2) saw it, or NULL.  When run as
 	 * root the new file keeps its owner; its mtime is made strictly

@@ -110,6 +110,22 @@ START_TEST(writes_contents_and_mode)
 }
 END_TEST
 
+/* Transient: the same whole, atomic file, only not synced. */
+START_TEST(transient_writes_whole)
+{
+	struct durable_opts	 o = { .mode = 0644, .transient = true };
+	struct stat		 st;
+
+	put(path, "old\n", 0600);
+	ck_assert_int_eq(durable_write(path, "http://127.0.0.1:1\n", 19, &o,
+	    NULL, 0), IMG_OK);
+	assert_contents(path, "http://127.0.0.1:1\n");
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0644);
+	ck_assert_int_eq(entries(), 1);		/* no temp file left */
+}
+END_TEST
+
 START_TEST(writes_empty_and_binary)
 {
 	static const char	 bin[] = { 'a', '\0', 'b', '\n', '\377' };
@@ -264,6 +280,7 @@ durable_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, writes_contents_and_mode);
+	tcase_add_test(tc, transient_writes_whole);
 	tcase_add_test(tc, writes_empty_and_binary);
 	tcase_add_test(tc, exclusive_keeps_the_first);
 	tcase_add_test(tc, failed_rename_leaves_old_intact);
