@@ -1436,8 +1436,13 @@ catalog_unlinked(struct catalog *cat, const char *image_id,
 	pthread_mutex_unlock(&cat->wlock);
 }
 
-enum img_err
-catalog_pending_unlinks(struct catalog *cat, catalog_key_cb cb, void *arg)
+/*
+ * Run sql on a reader and call each(st, arg) on every row; a non-IMG_OK
+ * return stops.  One statement is one read transaction: a snapshot.
+ */
+static enum img_err
+reader_rows(struct catalog *cat, const char *sql, const char *what,
+    enum img_err (*each)(sqlite3_stmt *, void *), void *arg)
 {
 	struct conn	*c;
 	sqlite3_stmt	*st = NULL;
@@ -1446,21 +1451,41 @@ catalog_pending_unlinks(struct catalog *cat, catalog_key_cb cb, void *arg)
 
 	if ((e = reader_get(cat, &c)) != IMG_OK)
 		return e;
-	rc = sqlite3_prepare_v2(c->db, "SELECT s3_key FROM pending_unlink",
-	    -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		e = sql_err(c->db, rc, "pending removals");
+	if ((rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL)) != SQLITE_OK) {
+		e = sql_err(c->db, rc, what);
 		goto done;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if ((e = cb(arg, col_text(st, 0))) != IMG_OK)
+		if ((e = each(st, arg)) != IMG_OK)
 			goto done;
 	if (rc != SQLITE_DONE)
-		e = sql_err(c->db, rc, "pending removals");
+		e = sql_err(c->db, rc, what);
 done:
 	sqlite3_finalize(st);
 	reader_put(cat, c);
 	return e;
+}
+
+struct key_rows {
+	catalog_key_cb	 cb;
+	void		*arg;
+};
+
+static enum img_err
+key_row(sqlite3_stmt *st, void *arg)
+{
+	struct key_rows	*k = arg;
+
+	return k->cb(k->arg, col_text(st, 0));
+}
+
+enum img_err
+catalog_pending_unlinks(struct catalog *cat, catalog_key_cb cb, void *arg)
+{
+	struct key_rows	 k = { cb, arg };
+
+	return reader_rows(cat, "SELECT s3_key FROM pending_unlink",
+	    "pending removals", key_row, &k);
 }
 
 /*
@@ -2090,40 +2115,34 @@ writer_exec1(struct catalog *cat, const char *sql, const char *param,
 	return e;
 }
 
+struct unsynced_scan {
+	catalog_unsynced_cb	 cb;
+	void			*arg;
+};
+
+static enum img_err
+unsynced_row(sqlite3_stmt *st, void *arg)
+{
+	struct unsynced_scan		*u = arg;
+	struct catalog_unsynced_file	 f;
+
+	f.image_id = col_text(st, 0);
+	f.s3_key = col_text(st, 1);
+	f.sha256 = col_text(st, 2);
+	f.file_size = sqlite3_column_int64(st, 3);
+	f.created_at = sqlite3_column_int64(st, 4);
+	return u->cb(u->arg, &f);
+}
+
 enum img_err
 catalog_unsynced(struct catalog *cat, catalog_unsynced_cb cb, void *arg)
 {
-	struct catalog_unsynced_file	 f;
-	struct conn			*c;
-	sqlite3_stmt			*st = NULL;
-	enum img_err			 e;
-	int				 rc;
+	struct unsynced_scan	 u = { cb, arg };
 
-	if ((e = reader_get(cat, &c)) != IMG_OK)
-		return e;
-	rc = sqlite3_prepare_v2(c->db, "SELECT p.image_id, i.s3_key,"
+	return reader_rows(cat, "SELECT p.image_id, i.s3_key,"
 	    " i.checksum_sha256, i.file_size, i.created_at FROM pending_files"
 	    " AS p LEFT JOIN images AS i ON i.image_id = p.image_id"
-	    " AND i.state = 0", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		e = sql_err(c->db, rc, "pending files");
-		goto done;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		f.image_id = col_text(st, 0);
-		f.s3_key = col_text(st, 1);
-		f.sha256 = col_text(st, 2);
-		f.file_size = sqlite3_column_int64(st, 3);
-		f.created_at = sqlite3_column_int64(st, 4);
-		if ((e = cb(arg, &f)) != IMG_OK)
-			goto done;
-	}
-	if (rc != SQLITE_DONE)
-		e = sql_err(c->db, rc, "pending files");
-done:
-	sqlite3_finalize(st);
-	reader_put(cat, c);
-	return e;
+	    " AND i.state = 0", "pending files", unsynced_row, &u);
 }
 
 enum img_err
@@ -2212,37 +2231,28 @@ catalog_quarantined(struct catalog *cat, int64_t *count)
 
 #define LEAN_PRAGMAS	"PRAGMA cache_size = -2048; PRAGMA mmap_size = 0;"
 
-/*
- * One statement over every row with no parameters, on a reader, in
- * one snapshot.
- */
+struct record_rows {
+	catalog_record_cb	 cb;
+	void			*arg;
+};
+
+static enum img_err
+record_row(sqlite3_stmt *st, void *arg)
+{
+	struct record_rows	*r = arg;
+	struct image_record	 rec;
+
+	row_record(st, &rec);
+	return r->cb(r->arg, &rec);
+}
+
+/* Every row sql (no parameters) returns, in one snapshot. */
 static enum img_err
 scan_sql(struct catalog *cat, const char *sql, catalog_record_cb cb, void *arg)
 {
-	struct image_record	 rec;
-	struct conn		*c;
-	sqlite3_stmt		*st = NULL;
-	enum img_err		 e;
-	int			 rc;
+	struct record_rows	 r = { cb, arg };
 
-	if ((e = reader_get(cat, &c)) != IMG_OK)
-		return e;
-	/* One statement is one read transaction: the scan is a snapshot. */
-	if ((rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL)) != SQLITE_OK) {
-		e = sql_err(c->db, rc, "scan");
-		goto done;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row_record(st, &rec);
-		if ((e = cb(arg, &rec)) != IMG_OK)
-			goto done;
-	}
-	if (rc != SQLITE_DONE)
-		e = sql_err(c->db, rc, "scan");
-done:
-	sqlite3_finalize(st);
-	reader_put(cat, c);
-	return e;
+	return reader_rows(cat, sql, "scan", record_row, &r);
 }
 
 enum img_err
