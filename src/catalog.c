@@ -514,14 +514,27 @@ trace_slow(unsigned type, void *arg, void *stmt, void *nsp)
 	return 0;
 }
 
+/*
+ * SQLite's memory statistics take a process-wide mutex on every
+ * allocation, and imaged never reads them: off, before SQLite starts
+ * (once per process; too late, it is a no-op).
+ */
+static void
+sqlite_setup(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static enum img_err
 conn_open(const char *path, bool writer, struct conn **cp)
 {
-	struct conn	*c;
-	int		 rc, flags;
-	enum img_err	 e = IMG_OK;
+	static pthread_once_t	 once = PTHREAD_ONCE_INIT;
+	struct conn		*c;
+	int			 rc, flags;
+	enum img_err		 e = IMG_OK;
 
 	*cp = NULL;
+	pthread_once(&once, sqlite_setup);
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return IMG_ENOMEM;
 	/* Each connection is used by one thread at a time (wlock, pool). */
