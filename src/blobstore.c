@@ -70,7 +70,6 @@ struct blobstore {
 	int		 spare[SPARES];	/* unnamed, empty, open to write */
 	unsigned	 nspares;
 	bool		 spares_wanted;	/* a writer has been made */
-	bool		 spares_proven;	/* an unnamed file took a name */
 	bool		 spares_off;	/* this file system cannot */
 };
 

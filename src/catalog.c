@@ -16,8 +16,9 @@
  *   WITHOUT ROWID tables handle poorly anyway.  state is 0 for a listed
  *   row; a repair tool may quarantine a row by setting it to 1, and then
  *   no call here sees it.  A delete sets it to 2 (version 3): the row
- *   leaves every listing in a commit of one table page, and goes for good,
- *   with its index entries, once its file is gone (catalog_unlinked).
+ *   leaves every listing in a commit of two pages (its own and its
+ *   pending removal's), and goes for good, with its index entries, once
+ *   its file is gone (catalog_unlinked).
  * - images_user (user_id, created_at, image_id): one user's listing is a
  *   range scan of it.
  * - image_tags (tag, created_at, image_id) WITHOUT ROWID: one tag's
@@ -264,7 +265,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_PENDING_ADD] = "INSERT OR IGNORE INTO pending_unlink (s3_key)"
 	    " VALUES (?1)",
 	[S_PENDING_DEL] = "DELETE FROM pending_unlink WHERE s3_key = ?1",
-	/* The writer's commits wait for the disk but unlinked_tidy's. */
+	/* The writer's commits wait for the disk but pending_tidy's. */
 	[S_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
 	[S_SYNC_FULL] = "PRAGMA synchronous = FULL",
 	[S_UNSYNCED_ADD] = "INSERT INTO pending_files (image_id) VALUES (?1)",
@@ -346,7 +347,7 @@ struct catalog {
 static enum img_err	 scan_sql(struct catalog *, const char *,
 			    catalog_record_cb, void *);
 static void		 unlinked_forget(struct catalog *);
-static void		 unlinked_tidy(struct catalog *);
+static void		 pending_tidy(struct catalog *);
 static enum img_err	 writer_step1(struct conn *, enum stmt_id,
 			    const char *);
 static struct synced	*synced_flush(struct catalog *, enum img_err *);
@@ -848,7 +849,7 @@ catalog_close(struct catalog *cat)
 	if (cat == NULL)
 		return;
 	/* Removals and marks not written yet: now. */
-	unlinked_tidy(cat);
+	pending_tidy(cat);
 	unlinked_forget(cat);
 	synced_done(cat, cat->synced, true);
 	cat->synced = NULL;
@@ -1335,7 +1336,7 @@ unlinked_flush(struct catalog *cat)
  * listed for the next try.
  */
 static void
-unlinked_tidy(struct catalog *cat)
+pending_tidy(struct catalog *cat)
 {
 	struct conn	*w = cat->writer;
 	struct synced	*synced = NULL;
@@ -1445,7 +1446,7 @@ catalog_unlinked(struct catalog *cat, const char *image_id,
 	u->next = cat->unlinked;
 	cat->unlinked = u;
 	if (++cat->nunlinked >= UNLINKED_BATCH)
-		unlinked_tidy(cat);
+		pending_tidy(cat);
 	pthread_mutex_unlock(&cat->wlock);
 }
 

@@ -55,23 +55,6 @@ problem(struct checker *k, const char *what, const char *key)
 		fprintf(k->report, "%-9s %s\n", what, key);
 }
 
-/* SHA-256 of a whole file, streamed. */
-static enum img_err
-hash_fd(int fd, char hex[65])
-{
-	struct digest	 d;
-	unsigned char	 buf[64 * 1024];
-	ssize_t		 n;
-
-	digest_init(&d);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		digest_add(&d, buf, (size_t)n);
-	if (n < 0)
-		return IMG_EUNAVAIL;
-	digest_hex(&d, hex);
-	return IMG_OK;
-}
-
 static enum img_err
 check_row(void *arg, const struct image_record *r)
 {
@@ -93,7 +76,7 @@ check_row(void *arg, const struct image_record *r)
 		if (info.size != (uint64_t)r->file_size) {
 			k->c->size++;
 			what = "size";
-		} else if ((e = hash_fd(fd, hex)) != IMG_OK) {
+		} else if ((e = digest_file(fd, hex)) != IMG_OK) {
 			close(fd);
 			return e;
 		} else if (strcmp(hex, r->checksum_sha256) != 0) {

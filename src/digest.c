@@ -1,6 +1,8 @@
 /*
  * digest.c: SHA-256 in hex (see digest.h).
  */
+#include <unistd.h>
+
 #include "imaged/digest.h"
 
 void
@@ -28,4 +30,20 @@ digest_hex(struct digest *d, char hex[DIGEST_HEX + 1])
 		hex[2 * i + 1] = digits[bin[i] & 0xf];
 	}
 	hex[DIGEST_HEX] = '\0';
+}
+
+enum img_err
+digest_file(int fd, char hex[DIGEST_HEX + 1])
+{
+	struct digest	 d;
+	unsigned char	 buf[64 * 1024];
+	ssize_t		 n;
+
+	digest_init(&d);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		digest_add(&d, buf, (size_t)n);
+	if (n < 0)
+		return IMG_EUNAVAIL;
+	digest_hex(&d, hex);
+	return IMG_OK;
 }

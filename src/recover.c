@@ -123,25 +123,16 @@ file_whole(struct blobstore *bs, const char *key, int64_t size,
     const char *sha256)
 {
 	struct blob_info	 info;
-	struct digest		 d;
-	unsigned char		 buf[64 * 1024];
 	char			 hex[DIGEST_HEX + 1];
-	ssize_t			 n = 0;
 	enum img_err		 e;
 	int			 fd;
 
 	if ((e = blob_open_read(bs, key, &fd, &info)) != IMG_OK)
 		return e == IMG_EINVAL ? IMG_ENOTFOUND : e;
-	digest_init(&d);
-	while ((uint64_t)size == info.size &&
-	    (n = read(fd, buf, sizeof(buf))) > 0)
-		digest_add(&d, buf, (size_t)n);
+	e = (uint64_t)size != info.size ? IMG_ENOTFOUND : digest_file(fd, hex);
 	close(fd);
-	if ((uint64_t)size != info.size)
-		return IMG_ENOTFOUND;
-	if (n < 0)
-		return IMG_EUNAVAIL;
-	digest_hex(&d, hex);
+	if (e != IMG_OK)
+		return e;
 	return sha256 != NULL && strcmp(hex, sha256) == 0 ? IMG_OK :
 	    IMG_ENOTFOUND;
 }

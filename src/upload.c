@@ -57,12 +57,6 @@ upload_end(struct upload *u, struct upload_info *info)
 }
 
 enum img_err
-upload_commit(struct upload *u, const char *key)
-{
-	return blob_writer_commit(u->writer, key);
-}
-
-enum img_err
 upload_link(struct upload *u, const char *key)
 {
 	return blob_writer_link(u->writer, key);

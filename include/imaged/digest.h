@@ -14,6 +14,8 @@
 
 #include <nettle/sha2.h>
 
+#include "imaged/err.h"
+
 #define DIGEST_HEX	64	/* hex digits, without the NUL */
 
 struct digest {
@@ -24,5 +26,7 @@ void	 digest_init(struct digest *);
 void	 digest_add(struct digest *, const void *, size_t);
 /* The digest of every byte added, in hex; the digest starts over. */
 void	 digest_hex(struct digest *, char hex[DIGEST_HEX + 1]);
+/* The digest of what is left to read of fd.  IMG_EUNAVAIL: read failed. */
+enum img_err	 digest_file(int fd, char hex[DIGEST_HEX + 1]);
 
 #endif

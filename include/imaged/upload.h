@@ -4,8 +4,9 @@
  * Every byte of the image passes through upload_write() exactly once: it
  * is counted against the size limit, hashed (SHA-256), shown to the
  * header sniffer and written to a temp file in the blob store.  Nothing is
- * held in memory.  upload_commit() makes the file durable under its key
- * and upload_settle(), once the row holds the key, makes it the catalog's;
+ * held in memory.  upload_link() and upload_sync() make the file durable
+ * under its key and upload_settle(), once the row holds the key, makes it
+ * the catalog's;
  * until then, upload_free() leaves nothing behind.
  * One upload belongs to one request; it is not shared between threads.
  */
@@ -44,9 +45,11 @@ enum img_err	 upload_new(struct blobstore *, uint64_t max_size,
 enum img_err	 upload_write(struct upload *, const void *, size_t);
 /* All bytes are in: fill info. */
 void		 upload_end(struct upload *, struct upload_info *);
-/* Make the bytes durable under key (see blob_writer_commit). */
-enum img_err	 upload_commit(struct upload *, const char *key);
-/* upload_commit in two steps (see blob_writer_link, blob_writer_sync). */
+/*
+ * Make the bytes durable under key, in two steps so that other work may
+ * run between them: the names, then the fsyncs (see blob_writer_link,
+ * blob_writer_sync).
+ */
 enum img_err	 upload_link(struct upload *, const char *key);
 enum img_err	 upload_sync(struct upload *);
 /* The row holding the key is committed (see blob_writer_settle). */
@@ -54,7 +57,10 @@ void		 upload_settle(struct upload *);
 /* Free; unless settled, the temp file and the key go.  NULL is a no-op. */
 void		 upload_free(struct upload *);
 
-/* As upload_commit, made durable later by blobstore_sync() (bulk imports). */
+/*
+ * As upload_link and upload_sync, made durable later by blobstore_sync()
+ * (bulk imports).
+ */
 enum img_err	 upload_commit_unsynced(struct upload *, const char *key);
 
 #endif

@@ -3,7 +3,10 @@
  * fed whole and in pieces of every size.
  */
 #include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "imaged/digest.h"
 
@@ -60,6 +63,23 @@ START_TEST(test_million_in_pieces)
 }
 END_TEST
 
+/* A file's digest, read to its end from where fd stands. */
+START_TEST(test_file)
+{
+	char	 path[] = "/tmp/imaged-digest.XXXXXX", hex[DIGEST_HEX + 1];
+	int	 fd;
+
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	unlink(path);
+	ck_assert_int_eq(write(fd, "xxabc", 5), 5);
+	ck_assert_int_eq(lseek(fd, 2, SEEK_SET), 2);
+	ck_assert_int_eq(digest_file(fd, hex), IMG_OK);
+	ck_assert_str_eq(hex, vectors[1].hex);		/* "abc" */
+	close(fd);
+	ck_assert_int_eq(digest_file(-1, hex), IMG_EUNAVAIL);
+}
+END_TEST
+
 Suite *
 digest_suite(void)
 {
@@ -69,6 +89,7 @@ digest_suite(void)
 	tcase_add_loop_test(tc, test_vectors_whole, 0,
 	    sizeof(vectors) / sizeof(vectors[0]));
 	tcase_add_test(tc, test_million_in_pieces);
+	tcase_add_test(tc, test_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
