@@ -297,6 +297,7 @@ api_metrics(struct imaged *ctx, const struct request *req,
     struct response *resp)
 {
 	int64_t		 images, bytes;
+	uint64_t	 hits, fills;
 	enum img_err	 e;
 
 	if (ctx->metrics == NULL)
@@ -308,11 +309,18 @@ api_metrics(struct imaged *ctx, const struct request *req,
 	if ((e = catalog_totals(ctx->catalog, &images, &bytes)) != IMG_OK)
 		return api_fail(resp, IMG_EUNAVAIL, NULL,
 		    "the database cannot be used");
+	catalog_cache_stats(ctx->catalog, &hits, &fills);
 	resp->status = 200;
 	resp->content_type = METRICS_CONTENT_TYPE;
 	if ((e = metrics_render(ctx->metrics, &resp->body)) != IMG_OK ||
 	    (e = metrics_render_gauge(&resp->body, "imaged_images_stored",
-	    "Images stored (listed).", (double)images)) != IMG_OK)
+	    "Images stored (listed).", (double)images)) != IMG_OK ||
+	    (e = metrics_render_counter(&resp->body,
+	    "imaged_catalog_cache_hits_total", "Reads by id and pages served "
+	    "from memory, the catalog unchanged since.", hits)) != IMG_OK ||
+	    (e = metrics_render_counter(&resp->body,
+	    "imaged_catalog_cache_fills_total", "Reads by id and pages kept "
+	    "in memory.", fills)) != IMG_OK)
 		return e;
 	return metrics_render_gauge(&resp->body, "imaged_image_bytes_stored",
 	    "Bytes of the images stored.", (double)bytes);

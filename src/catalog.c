@@ -67,6 +67,7 @@
  * - nothing is global: every piece of state hangs off struct catalog.
  */
 #include <ctype.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -79,12 +80,22 @@
 #include "imaged/clock.h"
 #include "catalog_sql.h"
 #include "imaged/log.h"
+#include "imaged/reccache.h"
 
 #define CATALOG_APP_ID	0x696d6764	/* "imgd" */
 #define BUSY_MS		5000		/* then SQLITE_BUSY: IMG_EUNAVAIL */
 /* with -v, slower statements are logged */
 #define SLOW_SQL_MS	50
 #define FTS_QUERY_MAX	(64 * 1024)
+/*
+ * Records read by id are kept while the catalog is unchanged (see
+ * catalog_version()): a GET then costs no read transaction.  Slots of
+ * one record each, so at most a few hundred KiB.
+ */
+#define GETCACHE_SLOTS	256
+/* Pages too: fewer slots, as a page may hold up to 100 records. */
+#define LISTCACHE_SLOTS	32
+#define LIST_KEY_MAX	(64 * 1024)
 
 /*
  * Each connection may cache up to 64 MiB of pages (the cache grows only as
@@ -342,6 +353,13 @@ struct catalog {
 	pthread_cond_t		 pcond;
 	struct conn		**idle;		/* nmax slots */
 	unsigned		 nidle, nopen, nmax;
+
+	/* see anchor_open() */
+	sqlite3_filename	 anchor_name;
+	sqlite3_file		*anchor;
+	const volatile uint32_t	*walidx;	/* NULL: no version */
+	struct reccache		*getcache;	/* records by id */
+	struct reccache		*listcache;	/* pages by query */
 };
 
 static enum img_err	 scan_sql(struct catalog *, const char *,
@@ -804,6 +822,118 @@ writer_open(struct catalog *cat)
 	    &cat->last_created);
 }
 
+/*
+ * The catalog's own handle on the database file, opened through SQLite's
+ * VFS (so that SQLite counts its locks and shares its mappings with those
+ * of the connections), for two jobs:
+ *
+ * A shared lock, held while the catalog is open.  Every read transaction
+ * takes a shared lock on the file and drops it at its end; the unix VFS
+ * counts a process's locks on a file and asks the kernel only for the
+ * first and after the last, under a mutex every reader contends for.
+ * Held here, the count never falls to zero, and a GET makes no fcntl(2)
+ * call for it.  In WAL mode a shared lock on the file stops no reader,
+ * writer or checkpoint (those lock bytes of the -shm file); it stops only
+ * an exclusive lock: another process's last close then leaves the WAL to
+ * the next, and journal_mode cannot leave WAL while this process runs.
+ * Released first at close, so that this process's last connection still
+ * checkpoints the WAL into the file.
+ *
+ * A view of the WAL index (the -shm file's first region), whose header
+ * tells the catalog's version: see catalog_version().
+ */
+#define WALIDX_REGION	32768	/* the region size SQLite maps */
+#define WALIDX_HDR	12	/* words in one copy of the header */
+_Static_assert(WALIDX_HDR * 4 == RECCACHE_VERSION_SIZE,
+    "a version is one copy of the header");
+
+static void
+anchor_open(struct catalog *cat)
+{
+	sqlite3_vfs	*vfs = sqlite3_vfs_find(NULL);
+	sqlite3_file	*f;
+	volatile void	*map = NULL;
+	int		 flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_MAIN_DB;
+
+	if (vfs == NULL || (f = calloc(1, (size_t)vfs->szOsFile)) == NULL)
+		return;
+	/* A VFS reads URI parameters past a name's NUL: a name made so. */
+	cat->anchor_name = sqlite3_create_filename(cat->path, "", "", 0, NULL);
+	if (cat->anchor_name == NULL ||
+	    vfs->xOpen(vfs, cat->anchor_name, f, flags, &flags) != SQLITE_OK) {
+		if (f->pMethods != NULL)
+			f->pMethods->xClose(f);
+		free(f);
+		return;
+	}
+	/* Without it reads lock as they did: slower, as correct. */
+	if (f->pMethods->xLock(f, SQLITE_LOCK_SHARED) != SQLITE_OK) {
+		f->pMethods->xClose(f);
+		free(f);
+		return;
+	}
+	cat->anchor = f;
+	/* Mapped by the connections already: this only shares it. */
+	if (f->pMethods->iVersion >= 2 &&
+	    f->pMethods->xShmMap(f, 0, WALIDX_REGION, 0, &map) == SQLITE_OK &&
+	    map != NULL)
+		cat->walidx = map;
+	if (cat->walidx == NULL)
+		return;
+	cat->getcache = reccache_new(GETCACHE_SLOTS);
+	cat->listcache = reccache_new(LISTCACHE_SLOTS);
+}
+
+static void
+anchor_close(struct catalog *cat)
+{
+	sqlite3_file	*f = cat->anchor;
+
+	reccache_free(cat->getcache);
+	reccache_free(cat->listcache);
+	cat->getcache = cat->listcache = NULL;
+	if (f != NULL) {
+		if (cat->walidx != NULL)
+			f->pMethods->xShmUnmap(f, 0);
+		cat->walidx = NULL;
+		f->pMethods->xUnlock(f, SQLITE_LOCK_NONE);
+		f->pMethods->xClose(f);
+		free(f);
+		cat->anchor = NULL;
+	}
+	sqlite3_free_filename(cat->anchor_name);
+	cat->anchor_name = NULL;
+}
+
+/*
+ * The catalog's version: the WAL index's header, which every commit, in
+ * any process, rewrites before the commit returns (the format is SQLite's
+ * "WAL-index header", shared by every version that opens the file).  It
+ * holds the number of frames in the WAL and the checksum of the last, and
+ * a WAL begun afresh has new salts, so two equal headers read at two times
+ * mean that nothing was committed in between.  A commit writes the second
+ * copy, then the first; reading them in the other order around a barrier,
+ * as SQLite's readers do, and finding them equal means a whole header.
+ * false: no version (a commit is writing it; no index): do not cache.
+ */
+static bool
+catalog_version(struct catalog *cat, unsigned char *v)
+{
+	uint32_t	 first[WALIDX_HDR], second[WALIDX_HDR];
+	size_t		 i;
+
+	if (cat->getcache == NULL || cat->listcache == NULL)
+		return false;
+	for (i = 0; i < WALIDX_HDR; i++)
+		first[i] = cat->walidx[i];
+	cat->anchor->pMethods->xShmBarrier(cat->anchor);
+	for (i = 0; i < WALIDX_HDR; i++)
+		second[i] = cat->walidx[WALIDX_HDR + i];
+	memcpy(v, first, sizeof(first));
+	/* Byte 12 is isInit: 0 until the index is built. */
+	return memcmp(first, second, sizeof(first)) == 0 && v[12] != 0;
+}
+
 enum img_err
 catalog_open(const char *path, unsigned nreaders, struct catalog **catp)
 {
@@ -834,6 +964,7 @@ catalog_open(const char *path, unsigned nreaders, struct catalog **catp)
 	if ((e = reader_get(cat, &c)) != IMG_OK)
 		goto done;
 	reader_put(cat, c);
+	anchor_open(cat);
 	*catp = cat;
 	cat = NULL;
 done:
@@ -848,6 +979,7 @@ catalog_close(struct catalog *cat)
 
 	if (cat == NULL)
 		return;
+	anchor_close(cat);
 	/* Removals and marks not written yet: now. */
 	pending_tidy(cat);
 	unlinked_forget(cat);
@@ -1209,17 +1341,61 @@ get_on(struct conn *c, const char *image_id, catalog_record_cb cb, void *arg)
 	return e;
 }
 
+static enum img_err
+entry_add(void *arg, const struct image_record *r)
+{
+	return reccache_entry_add(arg, r) ? IMG_OK : IMG_ENOMEM;
+}
+
+void
+catalog_cache_stats(struct catalog *cat, uint64_t *hits, uint64_t *fills)
+{
+	uint64_t	 h, f;
+
+	*hits = *fills = 0;
+	if (cat->getcache == NULL || cat->listcache == NULL)
+		return;
+	reccache_stats(cat->getcache, hits, fills);
+	reccache_stats(cat->listcache, &h, &f);
+	*hits += h;
+	*fills += f;
+}
+
+/*
+ * From the cache when the catalog is as it was when the record was read;
+ * else read, kept, and served from what was kept.  cb runs with no read
+ * transaction open either way.
+ */
 enum img_err
 catalog_get(struct catalog *cat, const char *image_id, catalog_record_cb cb,
     void *arg)
 {
-	struct conn	*c;
-	enum img_err	 e;
+	struct reccache_entry	*found = NULL, *fill = NULL;
+	unsigned char		 v[RECCACHE_VERSION_SIZE];
+	struct conn		*c;
+	enum img_err		 e;
 
-	if ((e = reader_get(cat, &c)) != IMG_OK)
-		return e;
-	e = get_on(c, image_id, cb, arg);
-	reader_put(cat, c);
+	if (catalog_version(cat, v) &&
+	    (found = reccache_find(cat->getcache, image_id, v)) == NULL)
+		found = fill = reccache_entry_new(image_id, v, 1);
+	if (fill != NULL || found == NULL) {
+		if ((e = reader_get(cat, &c)) != IMG_OK) {
+			reccache_release(fill);
+			return e;
+		}
+		if (fill != NULL)
+			e = get_on(c, image_id, entry_add, fill);
+		else
+			e = get_on(c, image_id, cb, arg);
+		reader_put(cat, c);
+		if (e != IMG_OK || fill == NULL) {
+			reccache_release(fill);
+			return e;
+		}
+		reccache_store(cat->getcache, fill);
+	}
+	e = cb != NULL ? cb(arg, reccache_record(found, 0)) : IMG_OK;
+	reccache_release(found);
 	return e;
 }
 
@@ -1591,11 +1767,25 @@ before(const struct list_ctx *x, int64_t a, int64_t b)
  * A row that matched every filter: hand it out, or, past the page, note
  * that more follow.  *stop is set when the page is done.
  */
+/* The listing position of r. */
+static void
+pos_set(struct list_pos *pos, const struct image_record *r)
+{
+	size_t	 n;
+
+	pos->created_at = r->created_at;
+	n = r->image_id != NULL ? strlen(r->image_id) : 0;
+	if (n > IMAGE_ID_LEN)
+		n = IMAGE_ID_LEN;
+	if (n > 0)
+		memcpy(pos->image_id, r->image_id, n);
+	pos->image_id[n] = '\0';
+}
+
 static enum img_err
 list_emit(struct list_ctx *x, sqlite3_stmt *st, bool *stop)
 {
 	struct image_record	 rec;
-	size_t			 n;
 	enum img_err		 e;
 
 	if (x->nout == x->q->limit) {
@@ -1609,13 +1799,7 @@ list_emit(struct list_ctx *x, sqlite3_stmt *st, bool *stop)
 		return e;
 	}
 	x->nout++;
-	x->last->created_at = rec.created_at;
-	n = rec.image_id != NULL ? strlen(rec.image_id) : 0;
-	if (n > IMAGE_ID_LEN)
-		n = IMAGE_ID_LEN;
-	if (n > 0)
-		memcpy(x->last->image_id, rec.image_id, n);
-	x->last->image_id[n] = '\0';
+	pos_set(x->last, &rec);
 	return IMG_OK;
 }
 
@@ -2006,8 +2190,8 @@ fts_add(struct buf *b, const char *col, const char *s)
  * (the cursor's own created_at stays in, and its image_id breaks the tie:
  * created_at is unique, but the pair is the position).
  */
-enum img_err
-catalog_list(struct catalog *cat, const struct list_query *q,
+static enum img_err
+list_read(struct catalog *cat, const struct list_query *q,
     catalog_record_cb cb, void *arg, struct list_pos *last, bool *more)
 {
 	struct list_ctx	 x;
@@ -2018,10 +2202,6 @@ catalog_list(struct catalog *cat, const struct list_query *q,
 
 	*more = false;
 	buf_init(&match, FTS_QUERY_MAX);
-	if (q->limit < 1 || q->limit > LIST_LIMIT_MAX ||
-	    q->ntags > LIST_TAGS_MAX || (q->ntags > 0 && q->tags == NULL) ||
-	    (q->order != LIST_DESC && q->order != LIST_ASC) || cb == NULL)
-		return IMG_EINVAL;
 	memset(&x, 0, sizeof(x));
 	x.q = q;
 	x.cb = cb;
@@ -2086,6 +2266,87 @@ catalog_list(struct catalog *cat, const struct list_query *q,
 	}
 	reader_put(cat, c);
 	buf_free(&match);
+	return e;
+}
+
+/* A text of a listing's key: its length first, so no two keys collide. */
+static enum img_err
+key_text(struct buf *b, const char *s)
+{
+	enum img_err	 e;
+
+	if (s == NULL)
+		return buf_add(b, "-", 1);
+	if ((e = buf_printf(b, "%zu:", strlen(s))) != IMG_OK)
+		return e;
+	return buf_adds(b, s);
+}
+
+/* The cache's key of a listing: every field of q but its budget. */
+static enum img_err
+list_key(const struct list_query *q, struct buf *b)
+{
+	enum img_err	 e;
+	size_t		 i;
+
+	e = buf_printf(b, "%d %d %u %" PRId64 " %" PRId64 " ", (int)q->order,
+	    (int)q->tags_all, q->limit, q->created_after, q->created_before);
+	if (e == IMG_OK && q->after != NULL)
+		e = buf_printf(b, "%" PRId64 " %.*s ", q->after->created_at,
+		    IMAGE_ID_LEN, q->after->image_id);
+	if (e == IMG_OK)
+		e = key_text(b, q->user_id);
+	if (e == IMG_OK)
+		e = key_text(b, q->title);
+	if (e == IMG_OK)
+		e = key_text(b, q->location);
+	for (i = 0; i < q->ntags && e == IMG_OK; i++)
+		e = key_text(b, q->tags[i]);
+	return e;
+}
+
+/*
+ * As catalog_get: a page read at the catalog's present version is kept,
+ * and served again while nothing is committed.
+ */
+enum img_err
+catalog_list(struct catalog *cat, const struct list_query *q,
+    catalog_record_cb cb, void *arg, struct list_pos *last, bool *more)
+{
+	struct reccache_entry	*found = NULL, *fill = NULL;
+	unsigned char		 v[RECCACHE_VERSION_SIZE];
+	struct buf		 key;
+	size_t			 i, n;
+	enum img_err		 e = IMG_OK;
+
+	*more = false;
+	if (q->limit < 1 || q->limit > LIST_LIMIT_MAX ||
+	    q->ntags > LIST_TAGS_MAX || (q->ntags > 0 && q->tags == NULL) ||
+	    (q->order != LIST_DESC && q->order != LIST_ASC) || cb == NULL)
+		return IMG_EINVAL;
+	buf_init(&key, LIST_KEY_MAX);
+	if (catalog_version(cat, v) && list_key(q, &key) == IMG_OK &&
+	    (found = reccache_find(cat->listcache, key.data, v)) == NULL)
+		found = fill = reccache_entry_new(key.data, v, q->limit);
+	buf_free(&key);
+	if (found == NULL)
+		return list_read(cat, q, cb, arg, last, more);
+	if (fill != NULL) {
+		e = list_read(cat, q, entry_add, fill, last, more);
+		if (e != IMG_OK) {
+			reccache_release(fill);
+			return e;
+		}
+		reccache_entry_set_word(fill, *more);
+		reccache_store(cat->listcache, fill);
+	}
+	*more = reccache_word(found) != 0;
+	n = reccache_count(found);
+	for (i = 0; i < n && e == IMG_OK; i++)
+		e = cb(arg, reccache_record(found, i));
+	if (e == IMG_OK && n > 0)
+		pos_set(last, reccache_record(found, n - 1));
+	reccache_release(found);
 	return e;
 }
 

@@ -273,8 +273,8 @@ render_requests(const struct metrics *m, struct buf *b)
 	return IMG_OK;
 }
 
-static enum img_err
-render_counter(struct buf *b, const char *name, const char *help,
+enum img_err
+metrics_render_counter(struct buf *b, const char *name, const char *help,
     uint64_t value)
 {
 	return buf_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n",
@@ -387,9 +387,11 @@ metrics_render(const struct metrics *m, struct buf *b)
 	if (m == NULL)
 		return IMG_OK;
 	if ((e = render_requests(m, b)) != IMG_OK ||
-	    (e = render_counter(b, "imaged_http_request_body_bytes_total",
+	    (e = metrics_render_counter(b,
+	    "imaged_http_request_body_bytes_total",
 	    "Request body bytes read.", SUM(m, bytes_in))) != IMG_OK ||
-	    (e = render_counter(b, "imaged_http_response_body_bytes_total",
+	    (e = metrics_render_counter(b,
+	    "imaged_http_response_body_bytes_total",
 	    "Response body bytes answered.", SUM(m, bytes_out))) != IMG_OK ||
 	    (e = metrics_render_gauge(b, "imaged_uploads_in_flight",
 	    "Uploads being received.",

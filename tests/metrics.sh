@@ -62,6 +62,10 @@ check "signed URLs: ok" [ "$(value 'imaged_signed_url_checks_total{result="ok"}'
 check "signed URLs: forbidden" [ "$(value 'imaged_signed_url_checks_total{result="forbidden"}')" = 1 ]
 check "signed URLs: expired" [ "$(value 'imaged_signed_url_checks_total{result="expired"}')" = 1 ]
 check "blob answers by status" [ "$(value 'imaged_http_requests_total{method="GET",route="/blobs/{s3_key...}",status="403"}')" = 2 ]
+check "the second GET by id came from memory" \
+    [ "$(value imaged_catalog_cache_hits_total)" -ge 1 ]
+check "reads kept in memory counted" \
+    [ "$(value imaged_catalog_cache_fills_total)" -ge 1 ]
 check "latency histogram counts every GET by id" [ "$(value 'imaged_http_request_duration_seconds_bucket{method="GET",route="/images/{image_id}",le="+Inf"}')" = 2 ]
 check "request bytes" [ "$(value imaged_http_request_body_bytes_total)" = \
     "$(stat -c %s data/sample.png)" ]

@@ -133,6 +133,14 @@ enum img_err	 catalog_update(struct catalog *, const char *image_id,
 enum img_err	 catalog_delete(struct catalog *, const char *image_id,
 		    char *key, size_t keylen);
 
+/*
+ * Reads by id and pages are kept in memory, and served from there while
+ * nothing is committed to the catalog, by this process or another: how
+ * many reads were served so (hits), and how many were kept (fills).
+ */
+void		 catalog_cache_stats(struct catalog *, uint64_t *hits,
+		    uint64_t *fills);
+
 /* --- listing -------------------------------------------------------------- */
 enum list_order {
 	LIST_DESC = 0,		/* newest first */

@@ -68,11 +68,13 @@ void		 metrics_gauge_add(struct metrics *, enum metrics_gauge,
 enum img_err	 metrics_render(const struct metrics *, struct buf *);
 
 /*
- * A gauge line "# HELP/# TYPE/name value" of the caller's, for totals
- * it keeps.
+ * A gauge or counter "# HELP/# TYPE/name value" of the caller's, for
+ * totals it keeps.
  */
 enum img_err	 metrics_render_gauge(struct buf *, const char *name,
 		    const char *help, double value);
+enum img_err	 metrics_render_counter(struct buf *, const char *name,
+		    const char *help, uint64_t value);
 
 #define METRICS_CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 

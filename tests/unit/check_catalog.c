@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "imaged/catalog.h"
@@ -1891,6 +1892,203 @@ START_TEST(test_query_plans)
 }
 END_TEST
 
+/* --- records kept in memory ---------------------------------------------- */
+
+static void
+set_title(struct catalog *cat, const char *id, const char *title)
+{
+	struct image_meta	 meta = { .title = title };
+
+	ck_assert_int_eq(catalog_update(cat, id, &meta, META_TITLE, NULL,
+	    NULL), IMG_OK);
+}
+
+/*
+ * Another process: forked before this one opens the catalog (a connection
+ * must not cross a fork), it waits for a byte on go, then runs what, then
+ * exits.
+ */
+enum other_job { OTHER_TITLE, OTHER_INSERT, OTHER_DELETE };
+
+static pid_t
+other_start(int go[2], enum other_job what, const char *id)
+{
+	struct catalog	*cat;
+	struct mrec	 m;
+	char		 key[256], b;
+	pid_t		 pid;
+	int		 ok;
+
+	ck_assert_int_eq(pipe(go), 0);
+	ck_assert_int_ne(pid = fork(), -1);
+	if (pid != 0) {
+		close(go[0]);
+		return pid;
+	}
+	close(go[1]);
+	if (read(go[0], &b, 1) != 1 || catalog_open(dbpath, 1, &cat) != IMG_OK)
+		_exit(2);
+	memset(&m, 0, sizeof(m));
+	switch (what) {
+	case OTHER_TITLE: {
+		struct image_meta meta = { .title = "From afar" };
+
+		ok = catalog_update(cat, id, &meta, META_TITLE, NULL, NULL) ==
+		    IMG_OK;
+		break;
+	}
+	case OTHER_INSERT:
+		snprintf(m.id, sizeof(m.id), "%s", id);
+		snprintf(m.user, sizeof(m.user), "u");
+		ok = model_insert(cat, &m) == IMG_OK;
+		break;
+	default:
+		ok = catalog_delete(cat, id, key, sizeof(key)) == IMG_OK;
+		break;
+	}
+	catalog_close(cat);
+	_exit(ok ? 0 : 1);
+}
+
+static void
+other_run(int go[2], pid_t pid)
+{
+	int	 status;
+
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	close(go[1]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+
+/*
+ * A read by id is served from memory while nothing is committed, and
+ * never once something is: by this catalog, by a second one on the same
+ * file, by a bare SQLite connection, or by another process.
+ */
+START_TEST(test_cache_get_fresh)
+{
+	struct catalog	*cat, *second;
+	struct mrec	 m;
+	struct got	 g;
+	uint64_t	 hits, fills, hits0;
+	pid_t		 pid[2];
+	int		 go[2][2];
+	char		 key[256];
+
+	memset(&m, 0, sizeof(m));
+	make_id(1, m.id);
+	pid[0] = other_start(go[0], OTHER_TITLE, m.id);
+	pid[1] = other_start(go[1], OTHER_DELETE, m.id);
+	cat = open_cat();
+	snprintf(m.user, sizeof(m.user), "u");
+	m.has_title = true;
+	snprintf(m.title, sizeof(m.title), "One");
+	ck_assert_int_eq(model_insert(cat, &m), IMG_OK);
+
+	get_rec(cat, m.id, &g);
+	ck_assert_str_eq(g.title, "One");
+	catalog_cache_stats(cat, &hits0, &fills);
+	get_rec(cat, m.id, &g);
+	ck_assert_str_eq(g.title, "One");
+	catalog_cache_stats(cat, &hits, &fills);
+	ck_assert_uint_eq(hits, hits0 + 1);
+
+	set_title(cat, m.id, "Two");
+	get_rec(cat, m.id, &g);
+	ck_assert_str_eq(g.title, "Two");
+
+	second = open_cat();
+	set_title(second, m.id, "Three");
+	catalog_close(second);
+	get_rec(cat, m.id, &g);
+	ck_assert_str_eq(g.title, "Three");
+
+	exec_sql("UPDATE images SET title = 'Four'");
+	get_rec(cat, m.id, &g);
+	ck_assert_str_eq(g.title, "Four");
+	get_rec(cat, m.id, &g);
+
+	other_run(go[0], pid[0]);
+	get_rec(cat, m.id, &g);
+	ck_assert_str_eq(g.title, "From afar");
+	other_run(go[1], pid[1]);
+	memset(&g, 0, sizeof(g));
+	ck_assert_int_eq(catalog_get(cat, m.id, got_cb, &g), IMG_ENOTFOUND);
+	ck_assert_int_eq(g.calls, 0);
+	ck_assert_int_eq(catalog_delete(cat, m.id, key, sizeof(key)),
+	    IMG_ENOTFOUND);
+	catalog_close(cat);
+}
+END_TEST
+
+/* The same for a page, with its cursor and "more" served as read. */
+START_TEST(test_cache_list_fresh)
+{
+	struct catalog		*cat;
+	struct list_query	 q;
+	struct list_pos		 pos, pos2;
+	struct page		 pg;
+	struct mrec		 m[3];
+	uint64_t		 hits, hits0, fills;
+	bool			 more, more2;
+	pid_t			 pid;
+	int			 go[2], i;
+	char			 key[256];
+
+	memset(m, 0, sizeof(m));
+	for (i = 0; i < 3; i++) {
+		make_id((unsigned)i + 1, m[i].id);
+		snprintf(m[i].user, sizeof(m[i].user), "u");
+	}
+	pid = other_start(go, OTHER_INSERT, m[2].id);
+	cat = open_cat();
+	ck_assert_int_eq(model_insert(cat, &m[0]), IMG_OK);
+	ck_assert_int_eq(model_insert(cat, &m[1]), IMG_OK);
+	query_init(&q);
+	q.user_id = "u";
+	q.limit = 1;
+
+	pg.n = 0;
+	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos, &more),
+	    IMG_OK);
+	ck_assert_uint_eq(pg.n, 1);
+	ck_assert_str_eq(pg.ids[0], m[1].id);
+	ck_assert(more);
+	catalog_cache_stats(cat, &hits0, &fills);
+	pg.n = 0;
+	memset(&pos2, 0, sizeof(pos2));
+	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos2, &more2),
+	    IMG_OK);
+	catalog_cache_stats(cat, &hits, &fills);
+	ck_assert_uint_eq(hits, hits0 + 1);
+	ck_assert_uint_eq(pg.n, 1);
+	ck_assert_str_eq(pg.ids[0], m[1].id);
+	ck_assert(more2);
+	ck_assert_int_eq(pos2.created_at, pos.created_at);
+	ck_assert_str_eq(pos2.image_id, pos.image_id);
+
+	/* Another process adds a newer image: the first page is it. */
+	other_run(go, pid);
+	pg.n = 0;
+	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos, &more),
+	    IMG_OK);
+	ck_assert_uint_eq(pg.n, 1);
+	ck_assert_str_eq(pg.ids[0], m[2].id);
+
+	/* This one deletes it: the page is the older one again. */
+	ck_assert_int_eq(catalog_delete(cat, m[2].id, key, sizeof(key)),
+	    IMG_OK);
+	pg.n = 0;
+	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos, &more),
+	    IMG_OK);
+	ck_assert_uint_eq(pg.n, 1);
+	ck_assert_str_eq(pg.ids[0], m[1].id);
+	catalog_close(cat);
+}
+END_TEST
+
 Suite *
 catalog_suite(void)
 {
@@ -1922,6 +2120,8 @@ catalog_suite(void)
 	tcase_add_test(tc, test_clear_drops_pending_removals);
 	tcase_add_test(tc, test_open_refused);
 	tcase_add_test(tc, test_query_plans);
+	tcase_add_test(tc, test_cache_get_fresh);
+	tcase_add_test(tc, test_cache_list_fresh);
 	suite_add_tcase(s, tc);
 	return s;
 }
