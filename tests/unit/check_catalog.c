@@ -2023,6 +2023,18 @@ START_TEST(test_cache_get_fresh)
 }
 END_TEST
 
+/* List q, which must give a page of one: its record's id. */
+static const char *
+list_one(struct catalog *cat, const struct list_query *q, struct page *pg,
+    struct list_pos *pos, bool *more)
+{
+	pg->n = 0;
+	memset(pos, 0, sizeof(*pos));
+	ck_assert_int_eq(catalog_list(cat, q, page_cb, pg, pos, more), IMG_OK);
+	ck_assert_uint_eq(pg->n, 1);
+	return pg->ids[0];
+}
+
 /* The same for a page, with its cursor and "more" served as read. */
 START_TEST(test_cache_list_fresh)
 {
@@ -2050,41 +2062,24 @@ START_TEST(test_cache_list_fresh)
 	q.user_id = "u";
 	q.limit = 1;
 
-	pg.n = 0;
-	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos, &more),
-	    IMG_OK);
-	ck_assert_uint_eq(pg.n, 1);
-	ck_assert_str_eq(pg.ids[0], m[1].id);
+	ck_assert_str_eq(list_one(cat, &q, &pg, &pos, &more), m[1].id);
 	ck_assert(more);
 	catalog_cache_stats(cat, &hits0, &fills);
-	pg.n = 0;
-	memset(&pos2, 0, sizeof(pos2));
-	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos2, &more2),
-	    IMG_OK);
+	ck_assert_str_eq(list_one(cat, &q, &pg, &pos2, &more2), m[1].id);
 	catalog_cache_stats(cat, &hits, &fills);
 	ck_assert_uint_eq(hits, hits0 + 1);
-	ck_assert_uint_eq(pg.n, 1);
-	ck_assert_str_eq(pg.ids[0], m[1].id);
 	ck_assert(more2);
 	ck_assert_int_eq(pos2.created_at, pos.created_at);
 	ck_assert_str_eq(pos2.image_id, pos.image_id);
 
 	/* Another process adds a newer image: the first page is it. */
 	other_run(go, pid);
-	pg.n = 0;
-	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos, &more),
-	    IMG_OK);
-	ck_assert_uint_eq(pg.n, 1);
-	ck_assert_str_eq(pg.ids[0], m[2].id);
+	ck_assert_str_eq(list_one(cat, &q, &pg, &pos, &more), m[2].id);
 
 	/* This one deletes it: the page is the older one again. */
 	ck_assert_int_eq(catalog_delete(cat, m[2].id, key, sizeof(key)),
 	    IMG_OK);
-	pg.n = 0;
-	ck_assert_int_eq(catalog_list(cat, &q, page_cb, &pg, &pos, &more),
-	    IMG_OK);
-	ck_assert_uint_eq(pg.n, 1);
-	ck_assert_str_eq(pg.ids[0], m[1].id);
+	ck_assert_str_eq(list_one(cat, &q, &pg, &pos, &more), m[1].id);
 	catalog_close(cat);
 }
 END_TEST

@@ -97,43 +97,56 @@ START_TEST(test_found_at_key_and_version)
 }
 END_TEST
 
+/* Keep one record of title under key at v. */
+static void
+put_one(struct reccache *rc, const char *key, const unsigned char *v,
+    const char *title)
+{
+	struct reccache_entry	*e;
+	struct src		 s;
+
+	src_init(&s, key, title);
+	e = entry_of(key, v, &s, 1);
+	reccache_store(rc, e);
+	reccache_release(e);
+}
+
+/* The entry of key at v holds title (title NULL: there is none). */
+static void
+expect_title(struct reccache *rc, const char *key, const unsigned char *v,
+    const char *title)
+{
+	struct reccache_entry	*e = reccache_find(rc, key, v);
+
+	if (title == NULL) {
+		ck_assert_ptr_null(e);
+		return;
+	}
+	ck_assert_ptr_nonnull(e);
+	ck_assert_str_eq(reccache_record(e, 0)->title, title);
+	reccache_release(e);
+}
+
 /* One slot: keys take turns, and a held entry outlives its replacement. */
 START_TEST(test_shared_slot)
 {
 	struct reccache		*rc = reccache_new(1);
-	struct reccache_entry	*a, *b, *held;
-	struct src		 s;
+	struct reccache_entry	*held;
 
-	src_init(&s, "id-a", "A");
-	a = entry_of("a", v1, &s, 1);
-	reccache_store(rc, a);
-	reccache_release(a);
+	put_one(rc, "a", v1, "A");
 	held = reccache_find(rc, "a", v1);
 	ck_assert_ptr_nonnull(held);
-
-	src_init(&s, "id-b", "B");
-	b = entry_of("b", v1, &s, 1);
-	reccache_store(rc, b);
-	reccache_release(b);
-	ck_assert_ptr_null(reccache_find(rc, "a", v1));
-	b = reccache_find(rc, "b", v1);
-	ck_assert_ptr_nonnull(b);
-	ck_assert_str_eq(reccache_record(b, 0)->title, "B");
-	reccache_release(b);
+	put_one(rc, "b", v1, "B");
+	expect_title(rc, "a", v1, NULL);
+	expect_title(rc, "b", v1, "B");
 	/* Still whole (ASan would see a use after free). */
 	ck_assert_str_eq(reccache_record(held, 0)->title, "A");
 	reccache_release(held);
 
 	/* The same key at a newer version replaces the older. */
-	src_init(&s, "id-b", "B2");
-	b = entry_of("b", v2, &s, 1);
-	reccache_store(rc, b);
-	reccache_release(b);
-	ck_assert_ptr_null(reccache_find(rc, "b", v1));
-	b = reccache_find(rc, "b", v2);
-	ck_assert_ptr_nonnull(b);
-	ck_assert_str_eq(reccache_record(b, 0)->title, "B2");
-	reccache_release(b);
+	put_one(rc, "b", v2, "B2");
+	expect_title(rc, "b", v1, NULL);
+	expect_title(rc, "b", v2, "B2");
 	reccache_free(rc);
 }
 END_TEST
