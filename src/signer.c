@@ -48,7 +48,30 @@ struct signer {
 	struct keys	 cur;		/* signs and verifies */
 	struct keys	 prev;		/* a retired key: verifies only */
 	bool		 has_prev;
+	uint64_t	 id;		/* random, odd: see struct memo */
 };
+
+/*
+ * The URLs signed last on this thread.  A page signs a URL per record,
+ * and the same page asked again within the same second (expiries count
+ * seconds) signs the very same URLs, each for three SHA-256 blocks.  A
+ * signature is public: keeping it keeps no secret.  Each is tagged with
+ * its signer's random id, so that a signer made where a freed one was
+ * never finds the other's.  Per thread, so no lock: signers stay
+ * immutable.  A URL longer than a slot holds is signed every time.
+ */
+#define MEMO_SLOTS	64
+#define MEMO_TEXT_MAX	192	/* path, NUL, rendition, NUL */
+
+struct memo {
+	uint64_t	 signer_id;	/* 0: empty */
+	int64_t		 expires;
+	bool		 rendition;	/* text holds one after the path */
+	char		 text[MEMO_TEXT_MAX];
+	char		 sig[SIGNER_SIG_HEX + 1];
+};
+
+static __thread struct memo	 memo[MEMO_SLOTS];
 
 /* The context of the key HMAC(master, label). */
 static void
@@ -83,6 +106,8 @@ signer_new(const unsigned char key[SIGNER_KEY_LEN], struct signer **sp)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return IMG_ENOMEM;
 	keys_derive(&s->cur, key);
+	randombytes_buf(&s->id, sizeof(s->id));
+	s->id |= 1;
 	*sp = s;
 	return IMG_OK;
 }
@@ -221,14 +246,57 @@ signer_sign_url(const struct signer *s, const char *path, int64_t expires,
 	signer_sign_rendition_url(s, path, NULL, expires, sig);
 }
 
+/*
+ * The memo slot of a URL, and whether it holds the URL's signature;
+ * NULL if the URL is too long to keep.
+ */
+static struct memo *
+memo_slot(const struct signer *s, const char *path, const char *rendition,
+    int64_t expires, bool *found)
+{
+	struct memo	*m;
+	size_t		 plen = strlen(path), rlen;
+	uint64_t	 h = 14695981039346656037u ^ (uint64_t)expires;
+	size_t		 i;
+
+	rlen = rendition != NULL ? strlen(rendition) + 1 : 0;
+	if (plen + 1 + rlen > MEMO_TEXT_MAX)
+		return NULL;
+	for (i = 0; i < plen; i++)
+		h = (h ^ (unsigned char)path[i]) * 1099511628211u;
+	m = &memo[h % MEMO_SLOTS];
+	*found = m->signer_id == s->id && m->expires == expires &&
+	    m->rendition == (rendition != NULL) &&
+	    memcmp(m->text, path, plen + 1) == 0 &&
+	    (rendition == NULL ||
+	    memcmp(m->text + plen + 1, rendition, rlen) == 0);
+	if (!*found) {
+		/* Claimed now, filled by the caller. */
+		m->signer_id = s->id;
+		m->expires = expires;
+		m->rendition = rendition != NULL;
+		memcpy(m->text, path, plen + 1);
+		if (rendition != NULL)
+			memcpy(m->text + plen + 1, rendition, rlen);
+	}
+	return m;
+}
+
 void
 signer_sign_rendition_url(const struct signer *s, const char *path,
     const char *rendition, int64_t expires, char sig[SIGNER_SIG_HEX + 1])
 {
 	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		 mac[SHA256_DIGEST_SIZE];
+	struct memo		*m;
+	bool			 found = false;
 	size_t			 i;
 
+	m = memo_slot(s, path, rendition, expires, &found);
+	if (found) {
+		memcpy(sig, m->sig, SIGNER_SIG_HEX + 1);
+		return;
+	}
 	url_mac(&s->cur, path, rendition, expires, mac);
 	/* The signature is public: no need of a constant-time hex. */
 	for (i = 0; i < sizeof(mac); i++) {
@@ -236,6 +304,8 @@ signer_sign_rendition_url(const struct signer *s, const char *path,
 		sig[2 * i + 1] = hex[mac[i] & 0x0f];
 	}
 	sig[SIGNER_SIG_HEX] = '\0';
+	if (m != NULL)
+		memcpy(m->sig, sig, SIGNER_SIG_HEX + 1);
 }
 
 /* Decimal seconds, digits only, no overflow. */

@@ -122,6 +122,56 @@ START_TEST(test_rendition_urls)
 }
 END_TEST
 
+/*
+ * Signatures kept on the thread are the ones a signer would make: for
+ * each of two signers (and a third made after the first is freed,
+ * perhaps at its address), paths in turn, again, at other expiries,
+ * with and without a rendition, and a path too long to keep.
+ */
+START_TEST(test_signatures_kept)
+{
+	struct signer	*s[2];
+	char		 sig[SIGNER_SIG_HEX + 1], again[SIGNER_SIG_HEX + 1];
+	char		 other[SIGNER_SIG_HEX + 1], path[400], exp[24];
+	int		 round, i, k;
+
+	ck_assert_int_eq(signer_new(key_a, &s[0]), IMG_OK);
+	ck_assert_int_eq(signer_new(key_b, &s[1]), IMG_OK);
+	for (round = 0; round < 3; round++) {
+		if (round == 2) {
+			signer_free(s[0]);
+			ck_assert_int_eq(signer_new(key_b, &s[0]), IMG_OK);
+			signer_free(s[1]);
+			ck_assert_int_eq(signer_new(key_a, &s[1]), IMG_OK);
+		}
+		for (i = 0; i < 600; i++) {
+			k = i % 2;
+			snprintf(path, sizeof(path), "/blobs/images/u/%d.png",
+			    i / 2 % 100);
+			if (i / 2 == 299)
+				memset(path + 10, 'x', 300);
+			snprintf(exp, sizeof(exp), "%d", 2000 + i / 200);
+			signer_sign_url(s[k], path, 2000 + i / 200, sig);
+			signer_sign_url(s[k], path, 2000 + i / 200, again);
+			ck_assert_str_eq(sig, again);
+			ck_assert_int_eq(signer_verify_url(s[k], path, exp,
+			    sig, 1999), IMG_OK);
+			ck_assert_int_eq(signer_verify_url(s[1 - k], path, exp,
+			    sig, 1999), IMG_EFORBIDDEN);
+			if (k == 0)
+				continue;
+			signer_sign_rendition_url(s[k], path, "a.webp",
+			    2000 + i / 200, other);
+			ck_assert_str_ne(other, sig);
+			ck_assert_int_eq(signer_verify_rendition_url(s[k],
+			    path, "a.webp", exp, other, 1999), IMG_OK);
+		}
+	}
+	signer_free(s[0]);
+	signer_free(s[1]);
+}
+END_TEST
+
 START_TEST(test_cursors)
 {
 	struct signer	*a, *b;
@@ -255,6 +305,7 @@ signer_suite(void)
 	tcase_add_test(tc, test_key_file);
 	tcase_add_test(tc, test_uuids);
 	tcase_add_test(tc, test_rotation);
+	tcase_add_test(tc, test_signatures_kept);
 	suite_add_tcase(s, tc);
 	return s;
 }
