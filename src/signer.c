@@ -255,16 +255,18 @@ memo_slot(const struct signer *s, const char *path, const char *rendition,
     int64_t expires, bool *found)
 {
 	struct memo	*m;
-	size_t		 plen = strlen(path), rlen;
-	uint64_t	 h = 14695981039346656037u ^ (uint64_t)expires;
-	size_t		 i;
+	size_t		 plen = strlen(path), rlen, n;
+	uint64_t	 tail[2] = { 0, 0 }, h;
 
 	rlen = rendition != NULL ? strlen(rendition) + 1 : 0;
 	if (plen + 1 + rlen > MEMO_TEXT_MAX)
 		return NULL;
-	for (i = 0; i < plen; i++)
-		h = (h ^ (unsigned char)path[i]) * 1099511628211u;
-	m = &memo[h % MEMO_SLOTS];
+	/* A path's last 16 bytes tell it apart: the image id ends there. */
+	n = plen < sizeof(tail) ? plen : sizeof(tail);
+	memcpy(tail, path + plen - n, n);
+	h = (tail[0] * 0x9e3779b97f4a7c15u) ^ (tail[1] * 0xc2b2ae3d27d4eb4fu) ^
+	    ((uint64_t)expires * 0x165667b19e3779f9u);
+	m = &memo[(h ^ (h >> 32)) % MEMO_SLOTS];
 	*found = m->signer_id == s->id && m->expires == expires &&
 	    m->rendition == (rendition != NULL) &&
 	    memcmp(m->text, path, plen + 1) == 0 &&
