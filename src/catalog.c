@@ -1763,10 +1763,6 @@ before(const struct list_ctx *x, int64_t a, int64_t b)
 	return x->desc ? a > b : a < b;
 }
 
-/*
- * A row that matched every filter: hand it out, or, past the page, note
- * that more follow.  *stop is set when the page is done.
- */
 /* The listing position of r. */
 static void
 pos_set(struct list_pos *pos, const struct image_record *r)
@@ -1782,6 +1778,10 @@ pos_set(struct list_pos *pos, const struct image_record *r)
 	pos->image_id[n] = '\0';
 }
 
+/*
+ * A row that matched every filter: hand it out, or, past the page, note
+ * that more follow.  *stop is set when the page is done.
+ */
 static enum img_err
 list_emit(struct list_ctx *x, sqlite3_stmt *st, bool *stop)
 {
