@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +59,9 @@ struct signer {
  * signature is public: keeping it keeps no secret.  Each is tagged with
  * its signer's random id, so that a signer made where a freed one was
  * never finds the other's.  Per thread, so no lock: signers stay
- * immutable.  A URL longer than a slot holds is signed every time.
+ * immutable.  A URL longer than a slot holds is signed every time.  The
+ * slots are allocated on a thread's first signature (most of imaged's
+ * threads never sign), and freed when it exits.
  */
 #define MEMO_SLOTS	64
 #define MEMO_TEXT_MAX	192	/* path, NUL, rendition, NUL */
@@ -71,7 +74,33 @@ struct memo {
 	char		 sig[SIGNER_SIG_HEX + 1];
 };
 
-static __thread struct memo	 memo[MEMO_SLOTS];
+static pthread_key_t		 memo_key;
+static pthread_once_t		 memo_once = PTHREAD_ONCE_INIT;
+static __thread struct memo	*memo;
+
+static void
+memo_key_make(void)
+{
+	if (pthread_key_create(&memo_key, free) != 0)
+		abort();	/* only past PTHREAD_KEYS_MAX keys */
+}
+
+/* This thread's slots; NULL if there is no memory for them. */
+static struct memo *
+memo_slots(void)
+{
+	if (memo == NULL) {
+		pthread_once(&memo_once, memo_key_make);
+		if ((memo = calloc(MEMO_SLOTS, sizeof(*memo))) == NULL)
+			return NULL;
+		/* So that free() gets them when the thread exits. */
+		if (pthread_setspecific(memo_key, memo) != 0) {
+			free(memo);
+			memo = NULL;
+		}
+	}
+	return memo;
+}
 
 /* The context of the key HMAC(master, label). */
 static void
@@ -254,19 +283,19 @@ static struct memo *
 memo_slot(const struct signer *s, const char *path, const char *rendition,
     int64_t expires, bool *found)
 {
-	struct memo	*m;
+	struct memo	*slots, *m;
 	size_t		 plen = strlen(path), rlen, n;
 	uint64_t	 tail[2] = { 0, 0 }, h;
 
 	rlen = rendition != NULL ? strlen(rendition) + 1 : 0;
-	if (plen + 1 + rlen > MEMO_TEXT_MAX)
+	if (plen + 1 + rlen > MEMO_TEXT_MAX || (slots = memo_slots()) == NULL)
 		return NULL;
 	/* A path's last 16 bytes tell it apart: the image id ends there. */
 	n = plen < sizeof(tail) ? plen : sizeof(tail);
 	memcpy(tail, path + plen - n, n);
 	h = (tail[0] * 0x9e3779b97f4a7c15u) ^ (tail[1] * 0xc2b2ae3d27d4eb4fu) ^
 	    ((uint64_t)expires * 0x165667b19e3779f9u);
-	m = &memo[(h ^ (h >> 32)) % MEMO_SLOTS];
+	m = &slots[(h ^ (h >> 32)) % MEMO_SLOTS];
 	*found = m->signer_id == s->id && m->expires == expires &&
 	    m->rendition == (rendition != NULL) &&
 	    memcmp(m->text, path, plen + 1) == 0 &&
