@@ -1362,6 +1362,41 @@ catalog_cache_stats(struct catalog *cat, uint64_t *hits, uint64_t *fills)
 }
 
 /*
+ * The entry of key in rc at the catalog's present version, referenced;
+ * if there is none, a new one of up to max records for the caller to
+ * fill, also in *fill.  NULL: the catalog has no version now (a commit is
+ * writing it), so the caller reads without the cache.
+ */
+static struct reccache_entry *
+cache_entry(struct catalog *cat, struct reccache *rc, const char *key,
+    size_t max, struct reccache_entry **fill)
+{
+	struct reccache_entry	*found;
+	unsigned char		 v[RECCACHE_VERSION_SIZE];
+
+	*fill = NULL;
+	if (!catalog_version(cat, v))
+		return NULL;
+	if ((found = reccache_find(rc, key, v)) == NULL)
+		found = *fill = reccache_entry_new(key, v, max);
+	return found;
+}
+
+static enum img_err
+get_read(struct catalog *cat, const char *image_id, catalog_record_cb cb,
+    void *arg)
+{
+	struct conn	*c;
+	enum img_err	 e;
+
+	if ((e = reader_get(cat, &c)) != IMG_OK)
+		return e;
+	e = get_on(c, image_id, cb, arg);
+	reader_put(cat, c);
+	return e;
+}
+
+/*
  * From the cache when the catalog is as it was when the record was read;
  * else read, kept, and served from what was kept.  cb runs with no read
  * transaction open either way.
@@ -1370,25 +1405,14 @@ enum img_err
 catalog_get(struct catalog *cat, const char *image_id, catalog_record_cb cb,
     void *arg)
 {
-	struct reccache_entry	*found = NULL, *fill = NULL;
-	unsigned char		 v[RECCACHE_VERSION_SIZE];
-	struct conn		*c;
+	struct reccache_entry	*found, *fill;
 	enum img_err		 e;
 
-	if (catalog_version(cat, v) &&
-	    (found = reccache_find(cat->getcache, image_id, v)) == NULL)
-		found = fill = reccache_entry_new(image_id, v, 1);
-	if (fill != NULL || found == NULL) {
-		if ((e = reader_get(cat, &c)) != IMG_OK) {
-			reccache_release(fill);
-			return e;
-		}
-		if (fill != NULL)
-			e = get_on(c, image_id, entry_add, fill);
-		else
-			e = get_on(c, image_id, cb, arg);
-		reader_put(cat, c);
-		if (e != IMG_OK || fill == NULL) {
+	found = cache_entry(cat, cat->getcache, image_id, 1, &fill);
+	if (found == NULL)
+		return get_read(cat, image_id, cb, arg);
+	if (fill != NULL) {
+		if ((e = get_read(cat, image_id, entry_add, fill)) != IMG_OK) {
 			reccache_release(fill);
 			return e;
 		}
@@ -2314,7 +2338,6 @@ catalog_list(struct catalog *cat, const struct list_query *q,
     catalog_record_cb cb, void *arg, struct list_pos *last, bool *more)
 {
 	struct reccache_entry	*found = NULL, *fill = NULL;
-	unsigned char		 v[RECCACHE_VERSION_SIZE];
 	struct buf		 key;
 	size_t			 i, n;
 	enum img_err		 e = IMG_OK;
@@ -2325,9 +2348,9 @@ catalog_list(struct catalog *cat, const struct list_query *q,
 	    (q->order != LIST_DESC && q->order != LIST_ASC) || cb == NULL)
 		return IMG_EINVAL;
 	buf_init(&key, LIST_KEY_MAX);
-	if (catalog_version(cat, v) && list_key(q, &key) == IMG_OK &&
-	    (found = reccache_find(cat->listcache, key.data, v)) == NULL)
-		found = fill = reccache_entry_new(key.data, v, q->limit);
+	if (list_key(q, &key) == IMG_OK)
+		found = cache_entry(cat, cat->listcache, key.data, q->limit,
+		    &fill);
 	buf_free(&key);
 	if (found == NULL)
 		return list_read(cat, q, cb, arg, last, more);

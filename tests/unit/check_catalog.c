@@ -2008,7 +2008,6 @@ START_TEST(test_cache_get_fresh)
 	exec_sql("UPDATE images SET title = 'Four'");
 	get_rec(cat, m.id, &g);
 	ck_assert_str_eq(g.title, "Four");
-	get_rec(cat, m.id, &g);
 
 	other_run(go[0], pid[0]);
 	get_rec(cat, m.id, &g);
